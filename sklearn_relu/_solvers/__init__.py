@@ -1,0 +1,1 @@
+"""Python drivers of the kernels: loops, stopping rules, history, warnings."""

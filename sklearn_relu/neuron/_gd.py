@@ -1,0 +1,183 @@
+"""Plain full-batch gradient descent on the half squared loss of one ReLU."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .._solvers.first_order import GATE_RELU, run_first_order, warn_not_converged
+from ._base import _ReLURegressorBase
+
+
+class GDReLURegressor(_ReLURegressorBase):
+    """One ReLU neuron fitted by full-batch gradient descent on the squared loss.
+
+    Minimises ``L(w, b) = 1/2 mean (relu(<x, w> + b) - y)^2`` over the weight and
+    the bias jointly, with plain gradient descent or Adam. This is the
+    correlational baseline of Guo & Vijayaraghavan (COLT 2025): from zero
+    initialisation (Diakonikolas et al., COLT 2022) it is provably good for
+    unbiased neurons and fails on very negative biases under adversarial noise.
+
+    Labels are divided internally by ``s_y = sqrt(mean y^2)`` and the fitted
+    neuron multiplied back (exact, by positive homogeneity), so learning rates
+    and ``tol`` do not depend on the label scale.
+
+    Parameters
+    ----------
+    solver : {'gd', 'adam'}, default='gd'
+        Full-batch gradient descent or full-batch Adam.
+    learning_rate : 'auto' or float > 0, default='auto'
+        Step size on the scaled problem; ``'auto'`` is 0.5 for 'gd', 1e-2 for 'adam'.
+    max_iter : int >= 0, default=3000
+        Number of gradient steps.
+    tol : float >= 0, default=1e-6
+        Stop when the gradient norm of the scaled problem is at most ``tol``.
+    init : {'zero', 'random', 'torch-like'}, default='zero'
+        ``'zero'``: w = 0, b = 0 (DKTZ22). ``'random'``: w ~ N(0, init_scale^2 I/d),
+        b = 0 (ATV23). ``'torch-like'``: w, b ~ U(-1/sqrt(d), 1/sqrt(d)), the
+        PyTorch ``nn.Linear`` default.
+    init_scale : float > 0, default=0.1
+        Scale of the ``'random'`` initialisation.
+    deriv_at_zero : float >= 0, default=1.0
+        Value of relu'(0) in the gradient. With 0 the zero initialisation never
+        moves, so that combination raises ValueError.
+    n_restarts : int >= 1, default=1
+        Runs from independent random initialisations; the one with the lowest
+        training loss is kept. Ignored for ``init='zero'`` (every run is equal).
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam constants.
+    n_jobs : int or None, default=None
+        Numba threads for the fused loss/gradient pass (None: all).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the random initialisations.
+    verbose : int, default=0
+        Print progress lines when > 0.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+    n_iter_ : int
+        Gradient steps of the kept run.
+    loss_ : float
+        Final training half squared loss (original label units).
+    loss_curve_ : ndarray
+        Training half squared loss at every iterate (original units).
+    history_ : dict of ndarray
+        Per iterate: ``loss`` (= ``loss_curve_``), ``grad_norm`` (scaled problem)
+        and ``step_size`` (the learning rate in force; plain GD halves it when a
+        step would increase the loss, which happens only when the rate is too
+        large for the data's curvature).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> from sklearn_relu import GDReLURegressor
+    >>> from sklearn_relu.datasets import make_biased_relu
+    >>> X, y, info = make_biased_relu(2000, 5, bias=-0.5, random_state=0)
+    >>> reg = GDReLURegressor().fit(X, y)
+    >>> bool(reg.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "solver": [StrOptions({"gd", "adam"})],
+        "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "init": [StrOptions({"zero", "random", "torch-like"})],
+        "init_scale": [Interval(Real, 0, None, closed="neither")],
+        "deriv_at_zero": [Interval(Real, 0, None, closed="left")],
+        "n_restarts": [Interval(Integral, 1, None, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, *, solver="gd", learning_rate="auto", max_iter=3000, tol=1e-6,
+                 init="zero", init_scale=0.1, deriv_at_zero=1.0, n_restarts=1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_jobs=None, random_state=None,
+                 verbose=0):
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.init = init
+        self.init_scale = init_scale
+        self.deriv_at_zero = deriv_at_zero
+        self.n_restarts = n_restarts
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _init_theta(self, d, rng):
+        if self.init == "zero":
+            return np.zeros(d + 1)
+        if self.init == "random":
+            theta = np.zeros(d + 1)
+            theta[:d] = rng.normal(scale=self.init_scale / np.sqrt(d), size=d)
+            return theta
+        bound = 1.0 / np.sqrt(d)
+        return rng.uniform(-bound, bound, size=d + 1)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the neuron by full-batch gradient descent.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Exact weights: the loss is the weighted mean.
+
+        Returns
+        -------
+        self : object
+        """
+        if self.init == "zero" and self.deriv_at_zero == 0:
+            raise ValueError(
+                "init='zero' with deriv_at_zero=0 never moves (every gradient is 0 at "
+                "w = 0, b = 0); use deriv_at_zero > 0 or another init."
+            )
+        X, y, sw = self._validate_fit_input(X, y, sample_weight)
+        rng = check_random_state(self.random_state)
+        s_y = self._label_scale(y, sw)
+        y_scaled = y / s_y
+        d = X.shape[1]
+        lr = self.learning_rate
+        if lr == "auto":
+            lr = 0.5 if self.solver == "gd" else 1e-2
+        n_runs = 1 if self.init == "zero" else self.n_restarts
+
+        best = None
+        for run in range(n_runs):
+            res = run_first_order(
+                X, y_scaled, sw, self._init_theta(d, rng), gate_mode=GATE_RELU,
+                deriv_at_zero=self.deriv_at_zero, solver=self.solver, learning_rate=lr,
+                max_iter=self.max_iter, tol=self.tol,
+                adam=(self.beta_1, self.beta_2, self.epsilon), n_jobs=self.n_jobs,
+                verbose=self.verbose, name=type(self).__name__, warn=False,
+            )
+            if best is None or res.history["loss"][-1] < best.history["loss"][-1]:
+                best = res
+        if not best.converged:
+            warn_not_converged(type(self).__name__, self.tol, self.max_iter)
+
+        self.coef_ = best.theta[:d] * s_y
+        self.intercept_ = float(best.theta[d] * s_y)
+        self.n_iter_ = best.n_iter
+        self.history_ = dict(best.history, loss=best.history["loss"] * s_y**2)
+        self.loss_curve_ = self.history_["loss"]
+        self.loss_ = float(self.loss_curve_[-1])
+        return self

@@ -1,0 +1,204 @@
+"""GLMtron and the convex-surrogate method: gradient descent on one convex objective.
+
+With ``x~ = (x, 1)`` and ``w~ = (w, b)`` the surrogate
+``L_surr(w~) = E[relu(<w~, x~>)^2 / 2 - y <w~, x~>]`` is convex with gradient
+``E[(relu(<w~, x~>) - y) x~]``; the GLMtron update of Kakade et al. (2011) is a
+gradient step on it. Both estimators therefore run the same driver with the
+gate fixed to one (``GATE_ONE``) and differ only in step size, projection and
+which iterate they return.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .._solvers.first_order import GATE_ONE, run_first_order
+from ..utils.validation import split_folds
+from ._base import _ReLURegressorBase
+
+_COMMON_CONSTRAINTS = {
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+    "n_jobs": [Integral, None],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+class _SurrogateGDBase(_ReLURegressorBase):
+    def _fit_surrogate(self, X, y, sample_weight, radius=None, selection="loss"):
+        X, y, sw = self._validate_fit_input(X, y, sample_weight)
+        rng = check_random_state(self.random_state)
+        fold, n_folds = split_folds(X.shape[0], self.validation_fraction, rng)
+        s_y = self._label_scale(y, sw)
+        d = X.shape[1]
+        radius = None if radius is None else radius / s_y
+        res = run_first_order(
+            X, y / s_y, sw, np.zeros(d + 1), fold=fold, n_folds=n_folds,
+            gate_mode=GATE_ONE, learning_rate=self.learning_rate, max_iter=self.max_iter,
+            tol=self.tol, radius=radius, selection=selection, n_jobs=self.n_jobs,
+            verbose=self.verbose, name=type(self).__name__,
+        )
+        self.coef_ = res.theta[:d] * s_y
+        self.intercept_ = float(res.theta[d] * s_y)
+        self.n_iter_ = res.n_iter
+        self.selected_iter_ = res.selected_iter
+        hist = dict(res.history)
+        for key in ("loss", "val_loss"):
+            if key in hist:
+                hist[key] = hist[key] * s_y**2
+        self.history_ = hist
+        self.loss_curve_ = hist["loss"]
+        self.loss_ = float(hist["val_loss" if n_folds > 1 else "loss"][res.selected_iter])
+        return self
+
+
+class GLMtronRegressor(_SurrogateGDBase):
+    """GLMtron (Kakade, Kanade, Shamir & Kalai, 2011) for one biased ReLU.
+
+    Update ``w~ <- w~ + lr * mean((y - relu(<w~, x~>)) x~)`` from ``w~ = 0`` with
+    ``x~ = (x, 1)``, so the bias is learned as the weight of a constant feature.
+    There is no relu' factor, so it never stalls at zero. The returned iterate is
+    the one with the smallest half squared loss on a held-out split. It only uses
+    correlational queries, so the CSQ lower bound of Guo & Vijayaraghavan applies.
+
+    Parameters
+    ----------
+    learning_rate : float > 0, default=0.5
+        Step size on the label-scaled problem (the expected update is a step on a
+        1-smooth convex function for standard Gaussian inputs).
+    max_iter : int >= 1, default=1000
+    tol : float >= 0, default=1e-6
+        Stop when the norm of the update direction is at most ``tol``.
+    validation_fraction : float in (0, 1) or None, default=0.2
+        Held-out share used to select the iterate; None selects on training rows.
+    n_jobs : int or None, default=None
+        Numba threads for the fused pass.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the train/validation split.
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+    n_iter_ : int
+    selected_iter_ : int
+        Index of the returned iterate.
+    loss_ : float
+        Half squared loss of the returned iterate on the selection rows.
+    loss_curve_ : ndarray
+        Training half squared loss per iterate.
+    history_ : dict of ndarray
+        ``loss``, ``grad_norm`` and, with a split, ``val_loss``, ``val_grad_norm``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+    """
+
+    _parameter_constraints: dict = dict(_COMMON_CONSTRAINTS)
+
+    def __init__(self, *, learning_rate=0.5, max_iter=1000, tol=1e-6,
+                 validation_fraction=0.2, n_jobs=None, random_state=None, verbose=0):
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.validation_fraction = validation_fraction
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit by GLMtron updates.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit_surrogate(X, y, sample_weight)
+
+
+class ConvexSurrogateReLURegressor(_SurrogateGDBase):
+    """Projected gradient descent on the convex surrogate loss of Diakonikolas,
+    Goel, Karmalkar, Klivans & Soltanolkotabi (COLT 2020).
+
+    ``L_surr(w~) = mean(relu(<w~, x~>)^2 / 2 - y <w~, x~>)`` with ``x~ = (x, 1)``,
+    minimised from ``w~ = 0`` with projection onto the ball of radius ``radius``.
+    The source guarantees O(OPT) for the unbiased ReLU under isotropic
+    log-concave inputs; the constant feature breaks that assumption, so with a
+    bias this is a heuristic baseline.
+
+    Parameters
+    ----------
+    learning_rate : float > 0, default=0.2
+    max_iter : int >= 1, default=1000
+    tol : float >= 0, default=1e-6
+    radius : float > 0 or None, default=None
+        Radius W of the projection ball for ``(coef_, intercept_)`` in original
+        label units; None: no projection.
+    selection : {'gradient', 'loss'}, default='gradient'
+        Return the iterate with the smallest surrogate-gradient norm (DGKKS20) or
+        the smallest half squared loss, read on the validation split.
+    validation_fraction : float in (0, 1) or None, default=0.2
+    n_jobs : int or None, default=None
+    random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+    n_iter_ : int
+    selected_iter_ : int
+    loss_ : float
+    loss_curve_ : ndarray
+    history_ : dict of ndarray
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+    """
+
+    _parameter_constraints: dict = {
+        **_COMMON_CONSTRAINTS,
+        "radius": [Interval(Real, 0, None, closed="neither"), None],
+        "selection": [StrOptions({"gradient", "loss"})],
+    }
+
+    def __init__(self, *, learning_rate=0.2, max_iter=1000, tol=1e-6, radius=None,
+                 selection="gradient", validation_fraction=0.2, n_jobs=None,
+                 random_state=None, verbose=0):
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.radius = radius
+        self.selection = selection
+        self.validation_fraction = validation_fraction
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit by projected gradient descent on the surrogate.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit_surrogate(X, y, sample_weight, self.radius, self.selection)

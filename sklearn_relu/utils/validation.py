@@ -1,0 +1,36 @@
+"""Validation helpers shared by the estimators (one home for each check)."""
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import _check_sample_weight
+
+
+def as_weights(sample_weight, X):
+    """float64 C-contiguous non-negative weights with a positive sum (ones if None)."""
+    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    if not np.all(np.isfinite(sw)):
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if sw.sum() <= 0:
+        raise ValueError("sample_weight must have a positive sum.")
+    return np.ascontiguousarray(sw)
+
+
+def seed_from(random_state):
+    """An integer seed drawn from ``random_state`` (int, RandomState or None)."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def split_folds(n_samples, validation_fraction, rng):
+    """Fold vector (0 = train, 1 = validation) for a random split, or an empty
+    vector when ``validation_fraction`` is None (every row in fold 0)."""
+    if validation_fraction is None:
+        return np.empty(0, dtype=np.int64), 1
+    n_val = int(round(validation_fraction * n_samples))
+    if n_val < 1 or n_samples - n_val < 1:
+        raise ValueError(
+            f"validation_fraction={validation_fraction} leaves an empty train or validation "
+            f"set with n_samples={n_samples}; use more samples or validation_fraction=None."
+        )
+    fold = np.zeros(n_samples, dtype=np.int64)
+    fold[rng.permutation(n_samples)[:n_val]] = 1
+    return fold, 2

@@ -1,0 +1,33 @@
+"""scikit-learn conformance of every public estimator, found by discovery."""
+
+import pytest
+from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
+
+from sklearn_relu.utils import all_estimators
+
+
+def _conformance_instance(cls):
+    """Instance for the standard checks: defaults, except a shorter run and no
+    random validation split (repeated rows would change the split, which breaks
+    the exact sample-weight equivalence the checks test)."""
+    params = cls().get_params()
+    overrides = {"max_iter": 200, "validation_fraction": None, "random_state": 0}
+    return cls(**{k: v for k, v in overrides.items() if k in params})
+
+
+ESTIMATORS = [_conformance_instance(cls) for _, cls in all_estimators()]
+
+
+def test_discovery_finds_the_single_neuron_estimators():
+    names = {name for name, _ in all_estimators()}
+    assert {"GDReLURegressor", "GLMtronRegressor", "ConvexSurrogateReLURegressor"} <= names
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_param_validation(estimator):
+    check_param_validation(type(estimator).__name__, estimator)
