@@ -42,7 +42,7 @@ def _loss_grad_rows(X, y, sw, fold, w, b, gate_mode, deriv_at_zero, start, stop,
         z = b
         for j in range(d):
             z += X[i, j] * w[j]
-        s = z if z > 0.0 else 0.0
+        s = 0.0 if z <= 0.0 else z  # NaN propagates
         yi = y[i]
         r = s - yi
         if gate_mode == GATE_ONE:
@@ -108,5 +108,5 @@ def relu_predict(X, w, b):
         z = b
         for j in range(d):
             z += X[i, j] * w[j]
-        out[i] = z if z > 0.0 else 0.0
+        out[i] = 0.0 if z <= 0.0 else z  # NaN propagates
     return out
