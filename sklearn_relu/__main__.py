@@ -1,0 +1,31 @@
+"""Command line: ``python -m sklearn_relu demo [--out PATH]``."""
+
+import argparse
+import sys
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m sklearn_relu",
+        description="sklearn-relu: estimators from the learning theory of ReLU neurons.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="command")
+    demo = sub.add_parser(
+        "demo", help="fit the single-neuron estimators over a range of biases; "
+                     "print a table and write a PNG figure")
+    demo.add_argument("--out", default="sklearn_relu_demo.png",
+                      help="path of the PNG figure (default: %(default)s)")
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if args.command == "demo":
+        from ._demo import run_demo
+
+        run_demo(out=args.out, seed=args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
