@@ -17,7 +17,7 @@ from .._kernels._config import BLOCK_ROWS
 from .._kernels.single_relu import GATE_ONE, GATE_RELU, loss_grad, loss_grad_serial
 from ..utils._threads import kernel_threads
 
-__all__ = ["GATE_ONE", "GATE_RELU", "fused_pass", "run_first_order", "warn_not_converged"]
+__all__ = ["GATE_ONE", "GATE_RELU", "array_query", "fused_pass", "run_first_order", "warn_not_converged"]
 
 
 def fused_pass(X, y, sw, fold, n_folds, w, b, gate_mode=GATE_RELU, deriv_at_zero=1.0,
@@ -45,7 +45,18 @@ def warn_not_converged(name, tol, max_iter):
     )
 
 
-def run_first_order(X, y, sw, theta0, *, fold=None, n_folds=1, gate_mode=GATE_RELU,
+def array_query(X, y, sw, fold=None, n_folds=1):
+    """The loss/gradient query of :func:`run_first_order` over in-memory arrays."""
+    if fold is None:
+        fold = np.empty(0, dtype=np.int64)
+
+    def query(w, b, gate_mode, deriv_at_zero):
+        return fused_pass(X, y, sw, fold, n_folds, w, b, gate_mode, deriv_at_zero)
+
+    return query
+
+
+def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
                     deriv_at_zero=1.0, solver="gd", learning_rate=0.5, max_iter=1000,
                     tol=1e-6, radius=None, selection="last", adam=(0.9, 0.999, 1e-8),
                     n_jobs=None, verbose=0, name="solver", warn=True):
@@ -54,9 +65,14 @@ def run_first_order(X, y, sw, theta0, *, fold=None, n_folds=1, gate_mode=GATE_RE
 
     Parameters
     ----------
+    query : callable ``(w, b, gate_mode, deriv_at_zero) -> sums``
+        One fused pass returning the per-fold sums of
+        :func:`sklearn_relu._kernels.single_relu.loss_grad`, shape
+        ``(n_folds, d + 4)``: :func:`array_query` for arrays, or an oracle's
+        ``loss_grad`` (each step of GD is a statistical query).
     theta0 : ndarray of shape (d + 1,)
         Start ``(w, b)``; not modified.
-    fold, n_folds : fold ids (0 = train, 1 = validation) or None for all-train.
+    n_folds : 1 (all rows train) or 2 (fold 1 is scored, never trained on).
     solver : {'gd', 'adam'}
     radius : float or None
         Project ``theta`` onto the Euclidean ball of this radius after each step.
@@ -76,9 +92,7 @@ def run_first_order(X, y, sw, theta0, *, fold=None, n_folds=1, gate_mode=GATE_RE
     ``history`` (dict of 1-D arrays per accepted iterate: ``loss``, ``grad_norm``,
     ``step_size`` and, with a validation fold, ``val_loss``, ``val_grad_norm``).
     """
-    if fold is None:
-        fold = np.empty(0, dtype=np.int64)
-    d = X.shape[1]
+    d = len(theta0) - 1
     theta = np.array(theta0, dtype=np.float64, copy=True)
     beta1, beta2, eps = adam
     m = np.zeros_like(theta)
@@ -109,8 +123,7 @@ def run_first_order(X, y, sw, theta0, *, fold=None, n_folds=1, gate_mode=GATE_RE
 
     with kernel_threads(n_jobs):
         while True:
-            out = fused_pass(X, y, sw, fold, n_folds, theta[:d], theta[d], gate_mode,
-                             deriv_at_zero)
+            out = query(theta[:d], theta[d], gate_mode, deriv_at_zero)
             wsum = out[:, d + 3]
             if np.any(wsum <= 0):
                 raise ValueError("A fold of the data has zero total sample_weight; "

@@ -7,7 +7,9 @@ from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._solvers.first_order import GATE_RELU, run_first_order, warn_not_converged
+from .._solvers.first_order import (
+    GATE_RELU, array_query, run_first_order, warn_not_converged,
+)
 from ._base import _ReLURegressorBase
 
 
@@ -160,10 +162,11 @@ class GDReLURegressor(_ReLURegressorBase):
             lr = 0.5 if self.solver == "gd" else 1e-2
         n_runs = 1 if self.init == "zero" else self.n_restarts
 
+        query = array_query(X, y_scaled, sw)
         best = None
         for run in range(n_runs):
             res = run_first_order(
-                X, y_scaled, sw, self._init_theta(d, rng), gate_mode=GATE_RELU,
+                query, self._init_theta(d, rng), gate_mode=GATE_RELU,
                 deriv_at_zero=self.deriv_at_zero, solver=self.solver, learning_rate=lr,
                 max_iter=self.max_iter, tol=self.tol,
                 adam=(self.beta_1, self.beta_2, self.epsilon), n_jobs=self.n_jobs,

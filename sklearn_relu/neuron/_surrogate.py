@@ -15,7 +15,7 @@ from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._solvers.first_order import GATE_ONE, run_first_order
+from .._solvers.first_order import GATE_ONE, array_query, run_first_order
 from ..utils.validation import split_folds
 from ._base import _ReLURegressorBase
 
@@ -39,7 +39,7 @@ class _SurrogateGDBase(_ReLURegressorBase):
         d = X.shape[1]
         radius = None if radius is None else radius / s_y
         res = run_first_order(
-            X, y / s_y, sw, np.zeros(d + 1), fold=fold, n_folds=n_folds,
+            array_query(X, y / s_y, sw, fold, n_folds), np.zeros(d + 1), n_folds=n_folds,
             gate_mode=GATE_ONE, learning_rate=self.learning_rate, max_iter=self.max_iter,
             tol=self.tol, radius=radius, selection=selection, n_jobs=self.n_jobs,
             verbose=self.verbose, name=type(self).__name__,
