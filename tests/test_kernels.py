@@ -126,3 +126,100 @@ def test_kernel_threads_restores_on_exception():
             assert numba.get_num_threads() == 1
             raise RuntimeError("boom")
     assert numba.get_num_threads() == before
+
+
+# ------------------------------------------------------------- SQ query kernels
+
+from sklearn_relu._kernels import sq_queries as sq  # noqa: E402
+
+
+def _scale_reference(X, y, sw, fold, n_folds, W, B):
+    fold = np.zeros(len(y), dtype=np.int64) if len(fold) == 0 else fold
+    S = np.maximum(X @ W.T + B, 0.0)
+    K = W.shape[0]
+    out = np.zeros((n_folds, 2 * K + 2))
+    for k in range(n_folds):
+        m = fold == k
+        out[k, :K] = (sw[m] * y[m]) @ S[m]
+        out[k, K:2 * K] = sw[m] @ S[m] ** 2
+        out[k, 2 * K] = sw[m] @ y[m] ** 2
+        out[k, 2 * K + 1] = sw[m].sum()
+    return out
+
+
+def _sq_problem(n, d, seed=0):
+    X, y, sw, fold, w, b = _problem(n, d, seed)
+    rng = np.random.default_rng(seed + 100)
+    w = w / np.linalg.norm(w)
+    u = rng.standard_normal(d)
+    u -= (u @ w) * w
+    u /= np.linalg.norm(u)
+    return X, y, sw, fold, w, u
+
+
+@pytest.mark.parametrize("n", [5, 3 * BLOCK_ROWS + 11])
+@pytest.mark.parametrize("parallel", [True, False])
+def test_scale_and_geodesic_sums_match_numpy(n, parallel):
+    X, y, sw, fold, w, u = _sq_problem(n, 6)
+    W = np.vstack([w, u, -w])
+    B = np.array([-0.3, 0.2, 0.0])
+    thetas = np.array([0.4, 0.1, 0.0125])
+    scale = sq.scale_sums if parallel else sq.scale_sums_serial
+    geo = sq.geodesic_sums if parallel else sq.geodesic_sums_serial
+    for f, nf in [(np.empty(0, dtype=np.int64), 1), (fold, 2)]:
+        _assert_rel_close(scale(X, y, sw, f, nf, W, B), _scale_reference(X, y, sw, f, nf, W, B))
+        Wt = np.cos(thetas)[:, None] * w + np.sin(thetas)[:, None] * u
+        _assert_rel_close(geo(X, y, sw, f, nf, w, u, np.cos(thetas), np.sin(thetas), -0.5),
+                          _scale_reference(X, y, sw, f, nf, Wt, np.full(3, -0.5)))
+
+
+@pytest.mark.parametrize("n", [5, 70 * BLOCK_ROWS + 3])  # the second caps the blocks
+@pytest.mark.parametrize("parallel", [True, False])
+def test_thresholded_moments_match_numpy(n, parallel):
+    X, y, sw, fold, _, _ = _sq_problem(n, 4, seed=7)
+    taus = np.sort(np.quantile(np.abs(y), [0.99, 0.9, 0.5, 0.1]))[::-1].copy()
+    kern = sq.thresholded_moments if parallel else sq.thresholded_moments_serial
+    M, S, c = kern(X, y, sw, fold, 0, taus)
+    for j, tau in enumerate(taus):
+        m = (np.abs(y) >= tau) & (fold == 0)
+        _assert_rel_close(M[j], (X[m] * sw[m, None]).T @ X[m])
+        _assert_rel_close(S[j], sw[m] @ X[m])
+        _assert_rel_close(np.array([c[j]]), np.array([sw[m].sum()]))
+
+
+@pytest.mark.parametrize("truncate", [None, 2.5])
+@pytest.mark.parametrize("parallel", [True, False])
+def test_reweighted_first_moment_matches_numpy(truncate, parallel):
+    X, y, sw, fold, w, _ = _sq_problem(3 * BLOCK_ROWS + 7, 5, seed=9)
+    rho_b, btilde = 0.5 * 1.5, 0.995 * 1.5
+    trunc2 = 0.0 if truncate is None else truncate**2
+    kern = sq.reweighted_first_moment if parallel else sq.reweighted_first_moment_serial
+    out = kern(X, y, sw, fold, 1, w, rho_b, btilde, trunc2)
+    xw = X @ w
+    m = (xw >= btilde) & (fold == 1)
+    if truncate is not None:
+        m &= np.sum(X * X, axis=1) <= trunc2
+    e = np.exp(rho_b * (xw - btilde))
+    ref = np.concatenate([(sw * e * y)[m] @ X[m],
+                          [(sw * e * y)[m].sum(), (sw * e)[m].sum(), (sw * e * e)[m].sum(),
+                           sw[m].sum()]])
+    assert m.sum() > 20
+    _assert_rel_close(out, ref)
+
+
+def test_sq_kernels_parallel_equals_serial_bitwise():
+    X, y, sw, fold, w, u = _sq_problem(70 * BLOCK_ROWS + 5, 3, seed=2)
+    cs, sn = np.cos([0.1, 0.2]), np.sin([0.1, 0.2])
+    taus = np.array([2.0, 1.0, 0.1])
+    pairs = [
+        (sq.geodesic_sums, sq.geodesic_sums_serial, (X, y, sw, fold, 2, w, u, cs, sn, -1.0)),
+        (sq.scale_sums, sq.scale_sums_serial, (X, y, sw, fold, 2, np.vstack([w, u]),
+                                               np.array([0.0, -1.0]))),
+        (sq.reweighted_first_moment, sq.reweighted_first_moment_serial,
+         (X, y, sw, fold, 0, w, 0.5, 0.3, 0.0)),
+        (sq.thresholded_moments, sq.thresholded_moments_serial, (X, y, sw, fold, 0, taus)),
+    ]
+    for par, ser, args in pairs:
+        a, b = par(*args), ser(*args)
+        for x1, x2 in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
+            np.testing.assert_array_equal(x1, x2)

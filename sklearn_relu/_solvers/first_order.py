@@ -17,7 +17,7 @@ from .._kernels._config import BLOCK_ROWS
 from .._kernels.single_relu import GATE_ONE, GATE_RELU, loss_grad, loss_grad_serial
 from ..utils._threads import kernel_threads
 
-__all__ = ["GATE_ONE", "GATE_RELU", "array_query", "fused_pass", "run_first_order", "warn_not_converged"]
+__all__ = ["GATE_ONE", "GATE_RELU", "array_query", "fused_pass", "run_first_order", "scaled_query", "warn_not_converged"]
 
 
 def fused_pass(X, y, sw, fold, n_folds, w, b, gate_mode=GATE_RELU, deriv_at_zero=1.0,
@@ -54,6 +54,22 @@ def array_query(X, y, sw, fold=None, n_folds=1):
         return fused_pass(X, y, sw, fold, n_folds, w, b, gate_mode, deriv_at_zero)
 
     return query
+
+
+def scaled_query(query, s):
+    """The query of the problem with labels ``y / s`` from a query on ``y``: by
+    positive homogeneity the sums at ``(w, b)`` for ``y / s`` are those at
+    ``(s w, s b)`` for ``y`` with the gradient divided by ``s`` and the losses by
+    ``s^2`` (exact, no copy of the labels)."""
+
+    def scaled(w, b, gate_mode, deriv_at_zero):
+        out = query(s * w, s * b, gate_mode, deriv_at_zero).copy()
+        d = len(w)
+        out[:, : d + 1] /= s
+        out[:, d + 1: d + 3] /= s * s
+        return out
+
+    return scaled
 
 
 def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,

@@ -132,6 +132,32 @@ class GDReLURegressor(_ReLURegressorBase):
         bound = 1.0 / np.sqrt(d)
         return rng.uniform(-bound, bound, size=d + 1)
 
+    def _run(self, query, d, rng, n_folds=1):
+        """All runs on the label-scaled problem behind ``query``; the run with the
+        lowest training loss (fold 0). Used by ``fit`` and by the SQ learner's GD
+        candidate, which passes an oracle query."""
+        if self.init == "zero" and self.deriv_at_zero == 0:
+            raise ValueError(
+                "init='zero' with deriv_at_zero=0 never moves (every gradient is 0 at "
+                "w = 0, b = 0); use deriv_at_zero > 0 or another init."
+            )
+        lr = self.learning_rate
+        if lr == "auto":
+            lr = 0.5 if self.solver == "gd" else 1e-2
+        n_runs = 1 if self.init == "zero" else self.n_restarts
+        best = None
+        for _ in range(n_runs):
+            res = run_first_order(
+                query, self._init_theta(d, rng), n_folds=n_folds, gate_mode=GATE_RELU,
+                deriv_at_zero=self.deriv_at_zero, solver=self.solver, learning_rate=lr,
+                max_iter=self.max_iter, tol=self.tol,
+                adam=(self.beta_1, self.beta_2, self.epsilon), n_jobs=self.n_jobs,
+                verbose=self.verbose, name=type(self).__name__, warn=False,
+            )
+            if best is None or res.history["loss"][-1] < best.history["loss"][-1]:
+                best = res
+        return best
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the neuron by full-batch gradient descent.
@@ -147,33 +173,11 @@ class GDReLURegressor(_ReLURegressorBase):
         -------
         self : object
         """
-        if self.init == "zero" and self.deriv_at_zero == 0:
-            raise ValueError(
-                "init='zero' with deriv_at_zero=0 never moves (every gradient is 0 at "
-                "w = 0, b = 0); use deriv_at_zero > 0 or another init."
-            )
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         rng = check_random_state(self.random_state)
         s_y = self._label_scale(y, sw)
-        y_scaled = y / s_y
         d = X.shape[1]
-        lr = self.learning_rate
-        if lr == "auto":
-            lr = 0.5 if self.solver == "gd" else 1e-2
-        n_runs = 1 if self.init == "zero" else self.n_restarts
-
-        query = array_query(X, y_scaled, sw)
-        best = None
-        for run in range(n_runs):
-            res = run_first_order(
-                query, self._init_theta(d, rng), gate_mode=GATE_RELU,
-                deriv_at_zero=self.deriv_at_zero, solver=self.solver, learning_rate=lr,
-                max_iter=self.max_iter, tol=self.tol,
-                adam=(self.beta_1, self.beta_2, self.epsilon), n_jobs=self.n_jobs,
-                verbose=self.verbose, name=type(self).__name__, warn=False,
-            )
-            if best is None or res.history["loss"][-1] < best.history["loss"][-1]:
-                best = res
+        best = self._run(array_query(X, y / s_y, sw), d, rng)
         if not best.converged:
             warn_not_converged(type(self).__name__, self.tol, self.max_iter)
 

@@ -1,0 +1,285 @@
+"""Statistical queries of the SQ learner for one biased ReLU (Guo & Vijayaraghavan).
+
+Each kernel is one fused pass over ``X`` that returns weighted *sums* (the caller
+divides by the total weight it also returns), so the same kernel answers a query
+on a whole array or on one chunk of a dask array, and chunk sums add up exactly.
+Rows are routed by an int64 ``fold`` vector (empty: every row in fold 0); the
+kernels that read only the training rows take ``target`` and skip other folds.
+
+As in :mod:`.single_relu`, the parallel version reduces over a block partition that
+depends on ``n`` only and combines the blocks in a fixed order, and the serial twin
+uses the same partition, so both are bitwise identical for any thread count.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from ._config import BLOCK_ROWS, REDUCTION_FASTMATH
+
+# Kernels whose per-block accumulator is large (d x d moments) cap the number of
+# blocks, so the partial sums stay small: block size max(BLOCK_ROWS, n / MAX_BLOCKS).
+MAX_BLOCKS = 64
+
+
+@njit(cache=True, nogil=True)
+def _block_size(n, capped):
+    if not capped:
+        return BLOCK_ROWS
+    size = (n + MAX_BLOCKS - 1) // MAX_BLOCKS
+    return size if size > BLOCK_ROWS else BLOCK_ROWS
+
+
+# ------------------------------------------------------------------ relu sums
+
+@njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
+def _scale_rows(X, y, sw, fold, W, B, start, stop, acc):
+    """acc[k] = [sum w y s_c (K), sum w s_c^2 (K), sum w y^2, sum w] per fold k,
+    with s_c = relu(<x, W[c]> + B[c]) for each candidate c."""
+    d = X.shape[1]
+    K = W.shape[0]
+    has_fold = fold.shape[0] > 0
+    for i in range(start, stop):
+        k = fold[i] if has_fold else 0
+        wi = sw[i]
+        yi = y[i]
+        for c in range(K):
+            z = B[c]
+            for j in range(d):
+                z += X[i, j] * W[c, j]
+            if z > 0.0:
+                acc[k, c] += wi * yi * z
+                acc[k, K + c] += wi * z * z
+        acc[k, 2 * K] += wi * yi * yi
+        acc[k, 2 * K + 1] += wi
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def scale_sums(X, y, sw, fold, n_folds, W, B):
+    """Per-fold sums for K candidate neurons ``relu(X @ W[c] + B[c])``; shape
+    ``(n_folds, 2K + 2)``: S_ys (K), S_ss (K), S_yy, total weight."""
+    n = X.shape[0]
+    K = W.shape[0]
+    nb = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
+    partial = np.zeros((nb, n_folds, 2 * K + 2))
+    for blk in prange(nb):
+        start = blk * BLOCK_ROWS
+        _scale_rows(X, y, sw, fold, W, B, start, min(start + BLOCK_ROWS, n), partial[blk])
+    out = np.zeros((n_folds, 2 * K + 2))
+    for blk in range(nb):
+        out += partial[blk]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def scale_sums_serial(X, y, sw, fold, n_folds, W, B):
+    """Serial twin of :func:`scale_sums`."""
+    n = X.shape[0]
+    K = W.shape[0]
+    nb = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
+    out = np.zeros((n_folds, 2 * K + 2))
+    part = np.empty((n_folds, 2 * K + 2))
+    for blk in range(nb):
+        start = blk * BLOCK_ROWS
+        part[:] = 0.0
+        _scale_rows(X, y, sw, fold, W, B, start, min(start + BLOCK_ROWS, n), part)
+        out += part
+    return out
+
+
+@njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
+def _geodesic_rows(X, y, sw, fold, w, u, cos_t, sin_t, bhat, start, stop, acc):
+    """Same layout as :func:`_scale_rows` for the K neurons
+    ``relu(<x, cos t_k w + sin t_k u> + bhat)``: two dot products per row, not K."""
+    d = X.shape[1]
+    K = cos_t.shape[0]
+    has_fold = fold.shape[0] > 0
+    for i in range(start, stop):
+        k = fold[i] if has_fold else 0
+        a = 0.0
+        c = 0.0
+        for j in range(d):
+            a += X[i, j] * w[j]
+            c += X[i, j] * u[j]
+        wi = sw[i]
+        yi = y[i]
+        for t in range(K):
+            z = cos_t[t] * a + sin_t[t] * c + bhat
+            if z > 0.0:
+                acc[k, t] += wi * yi * z
+                acc[k, K + t] += wi * z * z
+        acc[k, 2 * K] += wi * yi * yi
+        acc[k, 2 * K + 1] += wi
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def geodesic_sums(X, y, sw, fold, n_folds, w, u, cos_t, sin_t, bhat):
+    """Per-fold relu sums along the geodesic from unit ``w`` towards unit ``u``;
+    layout of :func:`scale_sums`."""
+    n = X.shape[0]
+    K = cos_t.shape[0]
+    nb = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
+    partial = np.zeros((nb, n_folds, 2 * K + 2))
+    for blk in prange(nb):
+        start = blk * BLOCK_ROWS
+        _geodesic_rows(X, y, sw, fold, w, u, cos_t, sin_t, bhat, start,
+                       min(start + BLOCK_ROWS, n), partial[blk])
+    out = np.zeros((n_folds, 2 * K + 2))
+    for blk in range(nb):
+        out += partial[blk]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def geodesic_sums_serial(X, y, sw, fold, n_folds, w, u, cos_t, sin_t, bhat):
+    """Serial twin of :func:`geodesic_sums`."""
+    n = X.shape[0]
+    K = cos_t.shape[0]
+    nb = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
+    out = np.zeros((n_folds, 2 * K + 2))
+    part = np.empty((n_folds, 2 * K + 2))
+    for blk in range(nb):
+        start = blk * BLOCK_ROWS
+        part[:] = 0.0
+        _geodesic_rows(X, y, sw, fold, w, u, cos_t, sin_t, bhat, start,
+                       min(start + BLOCK_ROWS, n), part)
+        out += part
+    return out
+
+
+# ------------------------------------------------------- thresholded moments
+
+@njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
+def _threshold_rows(X, y, sw, fold, target, taus, start, stop, acc):
+    """Band j of a row: the first j with |y| >= taus[j] (taus descending). acc[j] =
+    [sum w x x^T (d*d), sum w x (d), sum w] over the rows of band j."""
+    d = X.shape[1]
+    J = taus.shape[0]
+    has_fold = fold.shape[0] > 0
+    last = taus[J - 1]
+    for i in range(start, stop):
+        if has_fold and fold[i] != target:
+            continue
+        ay = abs(y[i])
+        if not ay >= last:
+            continue
+        j = 0
+        while ay < taus[j]:
+            j += 1
+        wi = sw[i]
+        for p in range(d):
+            xp = wi * X[i, p]
+            acc[j, d * d + p] += xp
+            for q in range(d):
+                acc[j, p * d + q] += xp * X[i, q]
+        acc[j, d * d + d] += wi
+
+
+@njit(cache=True, nogil=True)
+def _bands_to_cumulative(acc, d):
+    J = acc.shape[0]
+    for j in range(1, J):
+        acc[j] += acc[j - 1]
+    M = acc[:, : d * d].copy().reshape((J, d, d))
+    return M, acc[:, d * d: d * d + d].copy(), acc[:, d * d + d].copy()
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def thresholded_moments(X, y, sw, fold, target, taus):
+    """For descending thresholds ``taus``, over the rows of fold ``target`` with
+    ``|y| >= taus[j]``: ``M[j] = sum w x x^T``, ``S[j] = sum w x``, ``c[j] = sum w``.
+    Rows below the smallest threshold are skipped after one read of ``y``."""
+    n, d = X.shape
+    J = taus.shape[0]
+    bs = _block_size(n, True)
+    nb = (n + bs - 1) // bs
+    partial = np.zeros((nb, J, d * d + d + 1))
+    for blk in prange(nb):
+        start = blk * bs
+        _threshold_rows(X, y, sw, fold, target, taus, start, min(start + bs, n),
+                        partial[blk])
+    acc = np.zeros((J, d * d + d + 1))
+    for blk in range(nb):
+        acc += partial[blk]
+    return _bands_to_cumulative(acc, d)
+
+
+@njit(cache=True, nogil=True)
+def thresholded_moments_serial(X, y, sw, fold, target, taus):
+    """Serial twin of :func:`thresholded_moments`."""
+    n, d = X.shape
+    J = taus.shape[0]
+    bs = _block_size(n, True)
+    nb = (n + bs - 1) // bs
+    acc = np.zeros((J, d * d + d + 1))
+    part = np.empty((J, d * d + d + 1))
+    for blk in range(nb):
+        start = blk * bs
+        part[:] = 0.0
+        _threshold_rows(X, y, sw, fold, target, taus, start, min(start + bs, n), part)
+        acc += part
+    return _bands_to_cumulative(acc, d)
+
+
+# ------------------------------------------------- reweighted first moment
+
+@njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
+def _reweighted_rows(X, y, sw, fold, target, w, rho_b, btilde, trunc2, start, stop, acc):
+    """Rows of fold ``target`` with <x, w> >= btilde (and |x|^2 <= trunc2 when
+    trunc2 > 0) add e = exp(rho_b (<x, w> - btilde)) >= 1 as
+    acc = [sum w e y x (d), sum w e y, sum w e, sum w e^2, sum w]."""
+    d = X.shape[1]
+    has_fold = fold.shape[0] > 0
+    for i in range(start, stop):
+        if has_fold and fold[i] != target:
+            continue
+        xw = 0.0
+        nrm = 0.0
+        for j in range(d):
+            xw += X[i, j] * w[j]
+            nrm += X[i, j] * X[i, j]
+        if not xw >= btilde:
+            continue
+        if trunc2 > 0.0 and nrm > trunc2:
+            continue
+        wi = sw[i]
+        e = np.exp(rho_b * (xw - btilde))
+        f = wi * e * y[i]
+        for j in range(d):
+            acc[j] += f * X[i, j]
+        acc[d] += f
+        acc[d + 1] += wi * e
+        acc[d + 2] += wi * e * e
+        acc[d + 3] += wi
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def reweighted_first_moment(X, y, sw, fold, target, w, rho_b, btilde, trunc2):
+    """Sums of the reweighted conditioned first moment (layout of
+    :func:`_reweighted_rows`), length ``d + 4``."""
+    n, d = X.shape
+    nb = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
+    partial = np.zeros((nb, d + 4))
+    for blk in prange(nb):
+        start = blk * BLOCK_ROWS
+        _reweighted_rows(X, y, sw, fold, target, w, rho_b, btilde, trunc2, start,
+                         min(start + BLOCK_ROWS, n), partial[blk])
+    out = np.zeros(d + 4)
+    for blk in range(nb):
+        out += partial[blk]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def reweighted_first_moment_serial(X, y, sw, fold, target, w, rho_b, btilde, trunc2):
+    """Serial twin of :func:`reweighted_first_moment`."""
+    n, d = X.shape
+    nb = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
+    out = np.zeros(d + 4)
+    part = np.empty(d + 4)
+    for blk in range(nb):
+        start = blk * BLOCK_ROWS
+        part[:] = 0.0
+        _reweighted_rows(X, y, sw, fold, target, w, rho_b, btilde, trunc2, start,
+                         min(start + BLOCK_ROWS, n), part)
+        out += part
+    return out
