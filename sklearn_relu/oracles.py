@@ -2,9 +2,14 @@
 
 Every answer is a *mean over rows* of a function of ``(x, y)`` (a statistical query),
 weighted by ``sample_weight`` and taken over one fold of a train/validation split.
-:class:`ArrayOracle` answers with the fused numba kernels of
-:mod:`sklearn_relu._kernels`; :class:`NoisyOracle` perturbs any oracle's answers
-within a tolerance ``tau``, the SQ model itself.
+
+- :class:`ArrayOracle` answers with the parallel numba kernels of
+  :mod:`sklearn_relu._kernels` on in-memory arrays;
+- :class:`DaskOracle` answers the same queries on dask arrays: the serial twin of
+  each kernel runs on every row chunk and the chunk sums are added, one task graph
+  per query, so data that outgrow memory (or live on a cluster) can be learned from;
+- :class:`NoisyOracle` perturbs any oracle's answers within a tolerance ``tau``,
+  the SQ model itself.
 
 Folds: ``fold`` holds 0 (train) or 1 (validation) per row, or is None (every row is
 train). Queries that score candidates return one row of means per fold; queries
@@ -15,25 +20,108 @@ the training fold only.
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._kernels._config import BLOCK_ROWS
+from ._kernels import single_relu as _sr
 from ._kernels import sq_queries as _sq
-from ._solvers.first_order import fused_pass
+from ._kernels._config import BLOCK_ROWS
 from .utils._threads import kernel_threads
 
-__all__ = ["ArrayOracle", "NoisyOracle"]
+__all__ = ["ArrayOracle", "DaskOracle", "NoisyOracle"]
+
+_EMPTY_FOLD = np.empty(0, dtype=np.int64)
+
+# query name -> (parallel kernel, serial twin); every kernel takes (X, y, sw, fold, ...)
+_KERNELS = {
+    "loss_grad": (_sr.loss_grad, _sr.loss_grad_serial),
+    "scale": (_sq.scale_sums, _sq.scale_sums_serial),
+    "geodesic": (_sq.geodesic_sums, _sq.geodesic_sums_serial),
+    "threshold": (_sq.thresholded_moments, _sq.thresholded_moments_serial),
+    "reweighted": (_sq.reweighted_first_moment, _sq.reweighted_first_moment_serial),
+}
 
 
-def _pick(parallel_kernel, serial_kernel, n):
-    return parallel_kernel if n > BLOCK_ROWS else serial_kernel
+def _moment_sums(X, y, sw, fold):
+    """Training-fold sums (weight, x, x x^T, y, x y, y^2): GEMM-shaped, so NumPy/BLAS."""
+    if fold.shape[0] > 0:
+        keep = fold == 0
+        X, y, sw = X[keep], y[keep], sw[keep]
+    Xw = X * sw[:, None]
+    return (np.array([sw.sum()]), Xw.sum(axis=0), X.T @ Xw, np.array([sw @ y]), Xw.T @ y,
+            np.array([sw @ (y * y)]))
 
 
-class ArrayOracle:
+def _add(a, b):
+    if isinstance(a, tuple):
+        return tuple(x + z for x, z in zip(a, b))
+    return a + b
+
+
+class _Oracle:
+    """The queries, written once; subclasses implement ``_sums`` (run a kernel over
+    all rows and return its summed output), ``_moments``, ``fold_weights`` and
+    ``abs_y_quantile``."""
+
+    n_queries = 0
+
+    # -- queries ----------------------------------------------------------
+    def loss_grad(self, w, b, gate_mode, deriv_at_zero):
+        """Sums of :func:`sklearn_relu._kernels.single_relu.loss_grad` per fold
+        (the query of one gradient-descent step); last column the fold weight."""
+        return self._sums("loss_grad", True, self.n_folds, np.ascontiguousarray(w, float),
+                          float(b), int(gate_mode), float(deriv_at_zero))
+
+    def scale_stats(self, W, B, all_rows=False):
+        """Means per fold for candidates ``relu(X @ W[c] + B[c])``: array of shape
+        ``(n_folds, 2K + 2)`` = [E y s_c (K), E s_c^2 (K), E y^2, fold weight].
+        ``all_rows`` pools the folds into one row."""
+        W = np.ascontiguousarray(np.atleast_2d(W), dtype=np.float64)
+        B = np.ascontiguousarray(np.atleast_1d(B), dtype=np.float64)
+        nf = 1 if all_rows else self.n_folds
+        return _sums_to_means(self._sums("scale", not all_rows, nf, W, B))
+
+    def geodesic_stats(self, w, u, thetas, bhat):
+        """:meth:`scale_stats` for ``relu(<x, cos t w + sin t u> + bhat)`` per angle."""
+        thetas = np.asarray(thetas, dtype=np.float64)
+        return _sums_to_means(self._sums(
+            "geodesic", True, self.n_folds, np.ascontiguousarray(w, float),
+            np.ascontiguousarray(u, float), np.cos(thetas), np.sin(thetas), float(bhat)))
+
+    def thresholded_moments(self, taus):
+        """For each threshold: ``(E[x x^T 1{|y| >= tau}], E[x 1{...}], P(|y| >= tau))``
+        over the training fold, shapes ``(J, d, d)``, ``(J, d)``, ``(J,)``, in the
+        order of ``taus``."""
+        taus = np.asarray(taus, dtype=np.float64)
+        order = np.argsort(-taus, kind="stable")
+        M, S, c = self._sums("threshold", True, 0, np.ascontiguousarray(taus[order]))
+        inv = np.empty_like(order)
+        inv[order] = np.arange(len(order))
+        wt = self.fold_weights()[0]
+        return M[inv] / wt, S[inv] / wt, c[inv] / wt
+
+    def reweighted_first_moment(self, w, rho_b, btilde, truncate_x=None):
+        """Means over the training fold of ``e y x 1{<x, w> >= btilde}`` with
+        ``e = exp(rho_b (<x, w> - btilde))``, then ``E[e y 1{..}]``, ``E[e 1{..}]``,
+        ``E[e^2 1{..}]`` and ``P(<x, w> >= btilde)``: a vector of length ``d + 4``."""
+        trunc2 = 0.0 if truncate_x is None else float(truncate_x) ** 2
+        out = self._sums("reweighted", True, 0, np.ascontiguousarray(w, float),
+                         float(rho_b), float(btilde), trunc2)
+        return out / self.fold_weights()[0]
+
+    def moments(self):
+        """Weighted means over the training fold: ``mean_x``, ``second_x``,
+        ``mean_y``, ``cross_xy``, ``mean_y2``."""
+        wt, x1, xx, y1, xy, y2 = self._moments()
+        wt = wt[0]
+        return dict(mean_x=x1 / wt, second_x=xx / wt, mean_y=y1[0] / wt, cross_xy=xy / wt,
+                    mean_y2=y2[0] / wt)
+
+
+class ArrayOracle(_Oracle):
     """Answers statistical queries on in-memory arrays with numba kernels.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features), float64, C-contiguous
-    y : ndarray of shape (n_samples,), float64
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
     sample_weight : ndarray of shape (n_samples,) or None
     fold : int64 ndarray of shape (n_samples,) or None
         0 = train, 1 = validation; None puts every row in the training fold.
@@ -48,14 +136,13 @@ class ArrayOracle:
         self.sw = (np.ones(n) if sample_weight is None
                    else np.ascontiguousarray(sample_weight, dtype=np.float64))
         if fold is None:
-            self.fold, self.n_folds = np.empty(0, dtype=np.int64), 1
+            self.fold, self.n_folds = _EMPTY_FOLD, 1
         else:
             self.fold = np.ascontiguousarray(fold, dtype=np.int64)
             self.n_folds = int(self.fold.max()) + 1
         self.n_jobs = n_jobs
-        self.n_queries = 0  # number of passes over the data, for the record
+        self.n_queries = 0  # passes over the data, for the record
 
-    # -- shape ------------------------------------------------------------
     @property
     def n_features(self):
         return self.X.shape[1]
@@ -66,106 +153,36 @@ class ArrayOracle:
             return np.array([self.sw.sum()])
         return np.bincount(self.fold, weights=self.sw, minlength=self.n_folds)
 
-    def _train_mask(self):
-        return slice(None) if self.n_folds == 1 else self.fold == 0
-
-    # -- queries ----------------------------------------------------------
-    def loss_grad(self, w, b, gate_mode, deriv_at_zero):
-        """Sums of :func:`sklearn_relu._kernels.single_relu.loss_grad` per fold
-        (the query of one gradient-descent step)."""
+    def _sums(self, name, use_fold, *params):
+        parallel, serial = _KERNELS[name]
+        kern = parallel if self.X.shape[0] > BLOCK_ROWS else serial
         self.n_queries += 1
         with kernel_threads(self.n_jobs):
-            return fused_pass(self.X, self.y, self.sw, self.fold, self.n_folds, w, b,
-                              gate_mode, deriv_at_zero)
+            return kern(self.X, self.y, self.sw, self.fold if use_fold else _EMPTY_FOLD,
+                        *params)
 
-    def scale_stats(self, W, B, all_rows=False):
-        """Means per fold for candidates ``relu(X @ W[c] + B[c])``: array of shape
-        ``(n_folds, 2K + 2)`` = [E y s_c (K), E s_c^2 (K), E y^2, total weight]
-        (the last column is the fold's weight, not a mean). ``all_rows`` pools
-        the folds into one row."""
-        W = np.ascontiguousarray(np.atleast_2d(W), dtype=np.float64)
-        B = np.ascontiguousarray(np.atleast_1d(B), dtype=np.float64)
-        fold, n_folds = (np.empty(0, dtype=np.int64), 1) if all_rows else (self.fold,
-                                                                            self.n_folds)
+    def _moments(self, chunk_rows=65536):
         self.n_queries += 1
-        with kernel_threads(self.n_jobs):
-            kern = _pick(_sq.scale_sums, _sq.scale_sums_serial, self.X.shape[0])
-            out = kern(self.X, self.y, self.sw, fold, n_folds, W, B)
-        return _sums_to_means(out)
-
-    def geodesic_stats(self, w, u, thetas, bhat):
-        """:meth:`scale_stats` for ``relu(<x, cos t w + sin t u> + bhat)`` per angle."""
-        thetas = np.asarray(thetas, dtype=np.float64)
-        self.n_queries += 1
-        with kernel_threads(self.n_jobs):
-            kern = _pick(_sq.geodesic_sums, _sq.geodesic_sums_serial, self.X.shape[0])
-            out = kern(self.X, self.y, self.sw, self.fold, self.n_folds,
-                       np.ascontiguousarray(w), np.ascontiguousarray(u),
-                       np.cos(thetas), np.sin(thetas), float(bhat))
-        return _sums_to_means(out)
-
-    def thresholded_moments(self, taus):
-        """For each threshold: ``(E[x x^T 1{|y| >= tau}], E[x 1{...}], P(|y| >= tau))``
-        over the training fold (means over all training rows), as arrays of
-        shapes ``(J, d, d)``, ``(J, d)``, ``(J,)`` in the order of ``taus``."""
-        taus = np.asarray(taus, dtype=np.float64)
-        order = np.argsort(-taus, kind="stable")
-        self.n_queries += 1
-        with kernel_threads(self.n_jobs):
-            kern = _pick(_sq.thresholded_moments, _sq.thresholded_moments_serial,
-                         self.X.shape[0])
-            M, S, c = kern(self.X, self.y, self.sw, self.fold, 0,
-                           np.ascontiguousarray(taus[order]))
-        inv = np.empty_like(order)
-        inv[order] = np.arange(len(order))
-        wt = self.fold_weights()[0]
-        return M[inv] / wt, S[inv] / wt, c[inv] / wt
-
-    def reweighted_first_moment(self, w, rho_b, btilde, truncate_x=None):
-        """Means over the training fold of ``e y x 1{<x, w> >= btilde}`` with
-        ``e = exp(rho_b (<x, w> - btilde))``, plus ``E[e y 1{..}]``, ``E[e 1{..}]``,
-        ``E[e^2 1{..}]`` and ``P(<x, w> >= btilde)``: a vector of length ``d + 4``."""
-        trunc2 = 0.0 if truncate_x is None else float(truncate_x) ** 2
-        self.n_queries += 1
-        with kernel_threads(self.n_jobs):
-            kern = _pick(_sq.reweighted_first_moment, _sq.reweighted_first_moment_serial,
-                         self.X.shape[0])
-            out = kern(self.X, self.y, self.sw, self.fold, 0, np.ascontiguousarray(w),
-                       float(rho_b), float(btilde), trunc2)
-        return out / self.fold_weights()[0]
-
-    def moments(self, chunk_rows=65536):
-        """Weighted means over the training fold: ``E[x]``, ``E[x x^T]``, ``E[y]``,
-        ``E[x y]``, ``E[y^2]`` (GEMM-shaped: NumPy/BLAS over row chunks)."""
-        X, y, sw = self.X, self.y, self.sw
-        if self.n_folds > 1:
-            keep = self.fold == 0
-            X, y, sw = X[keep], y[keep], sw[keep]
-        d = X.shape[1]
-        xx, x1, xy = np.zeros((d, d)), np.zeros(d), np.zeros(d)
-        y1 = y2 = 0.0
-        for s in range(0, X.shape[0], chunk_rows):
-            Xc, yc, wc = X[s:s + chunk_rows], y[s:s + chunk_rows], sw[s:s + chunk_rows]
-            Xw = Xc * wc[:, None]
-            xx += Xc.T @ Xw
-            x1 += Xw.sum(axis=0)
-            xy += Xw.T @ yc
-            y1 += wc @ yc
-            y2 += wc @ (yc * yc)
-        self.n_queries += 1
-        wt = sw.sum()
-        return dict(mean_x=x1 / wt, second_x=xx / wt, mean_y=y1 / wt, cross_xy=xy / wt,
-                    mean_y2=y2 / wt)
+        total = None
+        for s in range(0, self.X.shape[0], chunk_rows):
+            sl = slice(s, s + chunk_rows)
+            part = _moment_sums(self.X[sl], self.y[sl], self.sw[sl],
+                                self.fold[sl] if self.n_folds > 1 else _EMPTY_FOLD)
+            total = part if total is None else _add(total, part)
+        return total
 
     def abs_y_quantile(self, q):
         """Weighted ``q``-quantile of ``|y|`` over the training fold (inverted
         empirical cdf). Not a mean: computed once from the 1-D labels."""
-        mask = self._train_mask()
-        a, sw = np.abs(self.y[mask]), self.sw[mask]
-        order = np.argsort(a, kind="stable")
-        cw = np.cumsum(sw[order])
-        idx = np.searchsorted(cw, q * cw[-1], side="left")
-        return float(a[order][min(idx, len(a) - 1)])
+        keep = slice(None) if self.n_folds == 1 else self.fold == 0
+        return _weighted_quantile(np.abs(self.y[keep]), self.sw[keep], q)
+
+
+def _weighted_quantile(a, w, q):
+    order = np.argsort(a, kind="stable")
+    cw = np.cumsum(w[order])
+    idx = np.searchsorted(cw, q * cw[-1], side="left")
+    return float(a[order][min(idx, len(a) - 1)])
 
 
 def _sums_to_means(out):
@@ -177,15 +194,126 @@ def _sums_to_means(out):
     return means
 
 
+class DaskOracle(_Oracle):
+    """The queries of :class:`ArrayOracle` on dask arrays.
+
+    Each query builds one task graph: the serial twin of the kernel runs on every
+    row chunk (numba releases the GIL, so chunks run in parallel on the threaded
+    scheduler or on distributed workers) and the per-chunk sums are added. Sums
+    are exact per chunk, so the answers equal the in-memory ones up to the order of
+    floating-point additions.
+
+    Parameters
+    ----------
+    X : dask array of shape (n_samples, n_features)
+        Chunked along rows (columns are merged into one chunk).
+    y : dask array or ndarray of shape (n_samples,)
+    sample_weight : ndarray or None
+    fold : ndarray of int64 or None
+    scheduler : str or None
+        Passed to ``dask.compute`` (None: the current default, e.g. a
+        ``distributed.Client`` when one is active).
+    """
+
+    def __init__(self, X, y, sample_weight=None, fold=None, scheduler=None):
+        import dask.array as da
+
+        X = X.rechunk({1: -1}).astype(np.float64)
+        rows = X.chunks[0]
+        self.X = X
+        self.y = (y if isinstance(y, da.Array) else da.from_array(np.asarray(y)))
+        self.y = self.y.astype(np.float64).rechunk((rows,))
+        n = X.shape[0]
+        sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
+        self.sw = da.from_array(sw, chunks=(rows,))
+        if fold is None:
+            self.fold, self.n_folds = None, 1
+        else:
+            self.fold = da.from_array(np.asarray(fold, dtype=np.int64), chunks=(rows,))
+            self.n_folds = int(np.max(fold)) + 1
+        self.scheduler = scheduler
+        self.n_queries = 0
+        self._weights = None
+        self._train_abs_y = None
+
+    @property
+    def n_features(self):
+        return self.X.shape[1]
+
+    def _blocks(self, use_fold):
+        from dask import delayed
+
+        xs = self.X.to_delayed().ravel()
+        ys, ws = self.y.to_delayed().ravel(), self.sw.to_delayed().ravel()
+        fs = (self.fold.to_delayed().ravel() if use_fold and self.fold is not None
+              else [delayed(_EMPTY_FOLD)] * len(xs))
+        return zip(xs, ys, ws, fs)
+
+    def _compute(self, parts):
+        import dask
+        from dask import delayed
+
+        total = delayed(_tree_sum)(parts)
+        self.n_queries += 1
+        kw = {} if self.scheduler is None else {"scheduler": self.scheduler}
+        return dask.compute(total, **kw)[0]
+
+    def _sums(self, name, use_fold, *params):
+        from dask import delayed
+
+        serial = _KERNELS[name][1]
+        parts = [delayed(_run_chunk)(serial, x, y, w, f, params)
+                 for x, y, w, f in self._blocks(use_fold)]
+        return self._compute(parts)
+
+    def _moments(self):
+        from dask import delayed
+
+        parts = [delayed(_moment_sums)(x, y, w, f) for x, y, w, f in self._blocks(True)]
+        return self._compute(parts)
+
+    def fold_weights(self):
+        if self._weights is None:
+            sw = self.sw.compute()
+            fold = None if self.fold is None else self.fold.compute()
+            self._weights = (np.array([sw.sum()]) if fold is None
+                             else np.bincount(fold, weights=sw, minlength=self.n_folds))
+        return self._weights
+
+    def abs_y_quantile(self, q):
+        """Weighted quantile of ``|y|`` on the training fold (the 1-D labels are
+        brought into memory once)."""
+        if self._train_abs_y is None:
+            y, sw = np.abs(self.y.compute()), self.sw.compute()
+            if self.fold is not None:
+                keep = self.fold.compute() == 0
+                y, sw = y[keep], sw[keep]
+            self._train_abs_y = (y, sw)
+        return _weighted_quantile(*self._train_abs_y, q)
+
+
+def _run_chunk(kernel, X, y, sw, fold, params):
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    return kernel(X, np.ascontiguousarray(y), np.ascontiguousarray(sw),
+                  np.ascontiguousarray(fold), *params)
+
+
+def _tree_sum(parts):
+    total = parts[0]
+    for p in parts[1:]:
+        total = _add(total, p)
+    return total
+
+
 class NoisyOracle:
     """An SQ oracle with tolerance ``tau``: every mean the wrapped oracle returns is
     perturbed by independent uniform noise in ``[-tau, tau]`` (seeded), the model
-    in which SQ lower and upper bounds are stated. Weights, counts of passes and
+    in which SQ lower and upper bounds are stated. Fold weights, the pass count and
     the label quantile pass through unchanged.
 
     Parameters
     ----------
-    oracle : ArrayOracle
+    oracle : ArrayOracle or DaskOracle
     tolerance : float >= 0
     random_state : int, RandomState instance or None
     """
@@ -197,7 +325,7 @@ class NoisyOracle:
         self.tolerance = float(tolerance)
         self.rng = check_random_state(random_state)
 
-    def __getattr__(self, name):  # shape, weights, n_queries, quantile: unchanged
+    def __getattr__(self, name):  # n_features, n_folds, fold_weights, n_queries, ...
         return getattr(self.oracle, name)
 
     def _noise(self, shape):
@@ -210,7 +338,7 @@ class NoisyOracle:
 
     def loss_grad(self, w, b, gate_mode, deriv_at_zero):
         out = self.oracle.loss_grad(w, b, gate_mode, deriv_at_zero)
-        wt = out[:, -1:]
+        wt = out[:, -1:]  # sums: a mean perturbed by tau is a sum perturbed by tau * weight
         return out + np.hstack([self._noise(out[:, :-1].shape) * wt, np.zeros_like(wt)])
 
     def scale_stats(self, W, B, all_rows=False):
@@ -221,16 +349,17 @@ class NoisyOracle:
 
     def thresholded_moments(self, taus):
         M, S, c = self.oracle.thresholded_moments(taus)
-        M = M + self._noise(M.shape)
-        M = 0.5 * (M + np.swapaxes(M, 1, 2))  # a symmetric answer
+        E = self._noise(M.shape)
+        M = M + 0.5 * (E + np.swapaxes(E, 1, 2))  # a symmetric answer, still within tau
         return M, S + self._noise(S.shape), c + self._noise(c.shape)
 
     def reweighted_first_moment(self, w, rho_b, btilde, truncate_x=None):
         out = self.oracle.reweighted_first_moment(w, rho_b, btilde, truncate_x)
         return out + self._noise(out.shape)
 
-    def moments(self, **kw):
-        m = self.oracle.moments(**kw)
+    def moments(self):
+        m = self.oracle.moments()
         noisy = {k: v + self._noise(np.shape(v)) for k, v in m.items()}
-        noisy["second_x"] = 0.5 * (noisy["second_x"] + noisy["second_x"].T)
+        E = self._noise(m["second_x"].shape)
+        noisy["second_x"] = m["second_x"] + 0.5 * (E + E.T)
         return noisy

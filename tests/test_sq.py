@@ -208,3 +208,50 @@ def test_options_run_and_stay_safe(kw, tail_data):
     assert est.loss_ <= c["val_loss"][0]
     if kw.get("pca_sign") == "both":
         assert np.sum(c["kind"] == "pca") % 2 == 0
+
+
+# --------------------------------------------------------------------- dask
+
+def test_dask_oracle_matches_array_oracle(tail_data):
+    da = pytest.importorskip("dask.array")
+    from sklearn_relu.oracles import DaskOracle
+
+    X, y, info, fold = tail_data
+    sw = np.random.default_rng(2).uniform(0.5, 2, len(y))
+    a = ArrayOracle(X, y, sw, fold)
+    d = DaskOracle(da.from_array(X, chunks=(3001, 2)), da.from_array(y, chunks=5000), sw, fold)
+    w = info.direction
+    np.testing.assert_allclose(d.scale_stats(np.vstack([w, -w]), [-2.0, 0.1]),
+                               a.scale_stats(np.vstack([w, -w]), [-2.0, 0.1]), rtol=1e-12)
+    np.testing.assert_allclose(d.reweighted_first_moment(w, 1.0, 1.99),
+                               a.reweighted_first_moment(w, 1.0, 1.99), rtol=1e-12)
+    for x1, x2 in zip(d.thresholded_moments([1.0, 0.2]), a.thresholded_moments([1.0, 0.2])):
+        np.testing.assert_allclose(x1, x2, rtol=1e-12)
+    for key, val in a.moments().items():
+        np.testing.assert_allclose(d.moments()[key], val, rtol=1e-12)
+    assert d.abs_y_quantile(0.95) == a.abs_y_quantile(0.95)
+    np.testing.assert_array_equal(d.fold_weights(), a.fold_weights())
+
+
+@pytest.mark.parametrize("whiten", [False, True])
+def test_fit_on_a_dask_array_agrees_with_in_memory(whiten):
+    da = pytest.importorskip("dask.array")
+    X, y, _ = make_biased_relu_halfspace_noise(30_000, 5, bias=-2.0, random_state=3)
+    ref = BiasedReLURegressorSQ(whiten=whiten, random_state=0).fit(X, y)
+    est = BiasedReLURegressorSQ(whiten=whiten, random_state=0).fit(
+        da.from_array(X, chunks=(7000, 5)), y)
+    assert est.selected_ == ref.selected_
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-10, atol=1e-12)
+    assert est.intercept_ == pytest.approx(ref.intercept_, rel=1e-10, abs=1e-12)
+    assert est.n_features_in_ == 5
+    np.testing.assert_allclose(est.predict(X), ref.predict(X), rtol=1e-10, atol=1e-12)
+
+
+def test_dask_input_is_validated():
+    da = pytest.importorskip("dask.array")
+    X, y, _ = make_biased_relu(1000, 3, random_state=0)
+    X[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        BiasedReLURegressorSQ().fit(da.from_array(X, chunks=400), y)
+    with pytest.raises(ValueError, match="1-D"):
+        BiasedReLURegressorSQ().fit(da.from_array(X, chunks=400), y[:-1])

@@ -11,8 +11,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._solvers.first_order import scaled_query
 from .._solvers.sq import sq_fit, warn_grid_beyond_cap
-from ..oracles import ArrayOracle
-from ..utils.validation import split_folds
+from ..oracles import ArrayOracle, DaskOracle
+from ..utils.validation import as_weights, split_folds
 from ._base import _ReLURegressorBase
 from ._gd import GDReLURegressor
 
@@ -22,6 +22,11 @@ from ._gd import GDReLURegressor
 # of 1e-4 reach the planted loss to within 0.1% (measured at b = 0, -1, d = 20), and
 # it would otherwise take 3000 of the fit's ~3500 passes over the data.
 _GD_DEFAULTS = {"init": "random", "tol": 1e-4, "max_iter": 1000}
+
+
+def _is_dask_array(X):
+    mod = type(X).__module__
+    return mod.startswith("dask.") and type(X).__name__ == "Array"
 
 
 class BiasedReLURegressorSQ(_ReLURegressorBase):
@@ -215,14 +220,40 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
 
         return candidate
 
+    def _validate_dask_input(self, X, y, sample_weight):
+        """Checks of ``validate_data`` for a dask array, without loading ``X``."""
+        import dask.array as da
+
+        if X.ndim != 2:
+            raise ValueError(f"Expected a 2D dask array, got {X.ndim}D.")
+        if not np.issubdtype(X.dtype, np.number):
+            raise ValueError(f"dask array X must be numeric, got dtype {X.dtype}.")
+        n, d = X.shape
+        if np.isnan(n) or n < 1 or d < 1:
+            raise ValueError(f"Found array with shape {X.shape}; need known, positive sizes "
+                             "(call X.compute_chunk_sizes() for unknown chunks).")
+        y = y if isinstance(y, da.Array) else np.asarray(y, dtype=np.float64)
+        if y.ndim != 1 or y.shape[0] != n:
+            raise ValueError(f"y must be 1-D with {n} entries, got shape {y.shape}.")
+        finite = da.isfinite(X).all() & da.isfinite(da.asarray(y)).all()
+        if not bool(finite.compute()):
+            raise ValueError("Input X or y contains NaN or infinity.")
+        sw = as_weights(sample_weight, np.empty((n, 0)))
+        self.n_features_in_ = d
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        return X, y, sw
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Run Algorithm 1.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs, ideally standard Gaussian (or use ``whiten=True``).
+        X : array-like or dask array of shape (n_samples, n_features)
+            Inputs, ideally standard Gaussian (or use ``whiten=True``). A dask
+            array is never loaded: every query runs chunk by chunk through a
+            :class:`~sklearn_relu.oracles.DaskOracle`.
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), default=None
             Exact weights: every query is a weighted mean.
@@ -232,20 +263,32 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
         self : object
         """
         grid, scales = self._check_grids()
-        X, y, sw = self._validate_fit_input(X, y, sample_weight)
+        is_dask = _is_dask_array(X)
+        if is_dask:
+            X, y, sw = self._validate_dask_input(X, y, sample_weight)
+        else:
+            X, y, sw = self._validate_fit_input(X, y, sample_weight)
         rng = check_random_state(self.random_state)
         fold, _ = split_folds(X.shape[0], self.validation_fraction, rng)
+
+        def make_oracle(X, fold):
+            if is_dask:
+                return DaskOracle(X, y, sw, fold=fold)
+            return ArrayOracle(X, y, sw, fold=fold, n_jobs=self.n_jobs)
+
         shift, A = None, None
-        if self.whiten:
-            shift = np.average(X, axis=0, weights=sw)
-            cov = np.atleast_2d(np.cov(X, rowvar=False, aweights=sw, bias=True))
+        if self.whiten:  # from one moment query over all rows
+            mom = make_oracle(X, None).moments()
+            shift = mom["mean_x"]
+            cov = mom["second_x"] - np.outer(shift, shift)
             vals, vecs = np.linalg.eigh(cov)
-            inv_sqrt = np.where(vals > 1e-12 * max(vals.max(), 1e-300),
-                                1.0 / np.sqrt(np.maximum(vals, 1e-300)), 0.0)
+            keep = vals > 1e-12 * max(vals.max(), 1e-300)
+            inv_sqrt = np.where(keep, 1.0 / np.sqrt(np.where(keep, vals, 1.0)), 0.0)
             A = (vecs * inv_sqrt) @ vecs.T
-            X = np.ascontiguousarray((X - shift) @ A)
-        oracle = ArrayOracle(X, y, sw, fold=None if fold.size == 0 else fold,
-                             n_jobs=self.n_jobs)
+            X = (X - shift) @ A
+            if not is_dask:
+                X = np.ascontiguousarray(X)
+        oracle = make_oracle(X, None if fold.size == 0 else fold)
         if grid is not None:
             warn_grid_beyond_cap(grid, oracle.fold_weights()[0], self.min_tail_samples)
         with warnings.catch_warnings():
