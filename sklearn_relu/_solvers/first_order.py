@@ -155,7 +155,12 @@ def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
                 # and retake the step from the previous iterate.
                 n_halvings += 1
                 if n_halvings > 60:
-                    raise _diverged(name)
+                    if not finite:
+                        raise _diverged(name)
+                    # the objective cannot be decreased any more at machine (or
+                    # oracle) precision: keep the last accepted iterate and stop
+                    theta = prev_theta
+                    break
                 lr *= 0.5
                 theta = project(prev_theta - lr * prev_grad)
                 continue

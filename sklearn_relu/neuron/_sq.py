@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._solvers.first_order import scaled_query
 from .._solvers.sq import sq_fit, warn_grid_beyond_cap
-from ..oracles import ArrayOracle, DaskOracle
+from ..oracles import ArrayOracle, DaskOracle, NoisyOracle
 from ..utils.validation import as_weights, split_folds
 from ._base import _ReLURegressorBase
 from ._gd import GDReLURegressor
@@ -92,10 +92,15 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
     whiten : bool, default=False
         Centre and whiten ``X`` by its mean and covariance before learning (the
         paper assumes ``x ~ N(0, I)``); the result is mapped back.
+    oracle_tolerance : float >= 0 or None, default=None
+        When set, every statistical query is answered within this tolerance
+        instead of exactly (:class:`~sklearn_relu.oracles.NoisyOracle`, uniform
+        noise seeded from ``random_state``): the SQ model of the paper, for
+        studying how much query precision the algorithm needs.
     n_jobs : int or None, default=None
         Numba threads for the kernels.
     random_state : int, RandomState instance or None, default=None
-        Seeds the split and the GD candidate's initialisation.
+        Seeds the split, the GD candidate's initialisation and the oracle noise.
     verbose : int, default=0
 
     Attributes
@@ -159,6 +164,7 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
         "gd_params": [dict, None],
         "refit_scale": ["boolean"],
         "whiten": ["boolean"],
+        "oracle_tolerance": [Interval(Real, 0, None, closed="left"), None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -169,7 +175,8 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
                  max_iter=50, step="linesearch", theta_max=0.4, n_halvings=5, theta0=0.1,
                  theta_decay=0.9, tol=0.0, truncate_x=None, validation_fraction=0.2,
                  include_linear=True, include_gd=True, gd_params=None, refit_scale=True,
-                 whiten=False, n_jobs=None, random_state=None, verbose=0):
+                 whiten=False, oracle_tolerance=None, n_jobs=None, random_state=None,
+                 verbose=0):
         self.bias_grid = bias_grid
         self.min_tail_samples = min_tail_samples
         self.threshold_rule = threshold_rule
@@ -191,6 +198,7 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
         self.gd_params = gd_params
         self.refit_scale = refit_scale
         self.whiten = whiten
+        self.oracle_tolerance = oracle_tolerance
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -289,6 +297,8 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
             if not is_dask:
                 X = np.ascontiguousarray(X)
         oracle = make_oracle(X, None if fold.size == 0 else fold)
+        if self.oracle_tolerance is not None:  # the SQ model: answers off by <= tau
+            oracle = NoisyOracle(oracle, self.oracle_tolerance, random_state=rng.randint(2**31))
         if grid is not None:
             warn_grid_beyond_cap(grid, oracle.fold_weights()[0], self.min_tail_samples)
         with warnings.catch_warnings():
