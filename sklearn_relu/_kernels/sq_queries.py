@@ -31,6 +31,14 @@ def _block_size(n, capped):
 
 # ------------------------------------------------------------------ relu sums
 
+@njit(cache=True, nogil=True, inline="always")
+def _add_relu_sums(acc_k, K, c, z, wi, yi):
+    """Candidate c with pre-activation z adds w y s and w s^2, s = relu(z)."""
+    if z > 0.0:
+        acc_k[c] += wi * yi * z
+        acc_k[K + c] += wi * z * z
+
+
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
 def _scale_rows(X, y, sw, fold, W, B, start, stop, acc):
     """acc[k] = [sum w y s_c (K), sum w s_c^2 (K), sum w y^2, sum w] per fold k,
@@ -46,9 +54,7 @@ def _scale_rows(X, y, sw, fold, W, B, start, stop, acc):
             z = B[c]
             for j in range(d):
                 z += X[i, j] * W[c, j]
-            if z > 0.0:
-                acc[k, c] += wi * yi * z
-                acc[k, K + c] += wi * z * z
+            _add_relu_sums(acc[k], K, c, z, wi, yi)
         acc[k, 2 * K] += wi * yi * yi
         acc[k, 2 * K + 1] += wi
 
@@ -103,10 +109,7 @@ def _geodesic_rows(X, y, sw, fold, w, u, cos_t, sin_t, bhat, start, stop, acc):
         wi = sw[i]
         yi = y[i]
         for t in range(K):
-            z = cos_t[t] * a + sin_t[t] * c + bhat
-            if z > 0.0:
-                acc[k, t] += wi * yi * z
-                acc[k, K + t] += wi * z * z
+            _add_relu_sums(acc[k], K, t, cos_t[t] * a + sin_t[t] * c + bhat, wi, yi)
         acc[k, 2 * K] += wi * yi * yi
         acc[k, 2 * K + 1] += wi
 
