@@ -270,3 +270,21 @@ def test_oracle_tolerance_is_the_sq_model():
     coarse = BiasedReLURegressorSQ(random_state=0, oracle_tolerance=1e-2).fit(X, y)
     assert loss_ratio(fine, Xt, yt, info) < 2.0
     assert loss_ratio(coarse, Xt, yt, info) > 4.0
+
+
+def test_composes_with_scikit_learn(tail_data):
+    import pickle
+
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, _, _ = tail_data
+    search = GridSearchCV(BiasedReLURegressorSQ(random_state=0),
+                          {"rho": [0.5, 0.58], "threshold_rule": ["paper", "quantile"]}, cv=3)
+    search.fit(X, y)
+    assert search.best_score_ > 0.2  # R^2 of a neuron under heavy half-space noise
+    pipe = make_pipeline(StandardScaler(), BiasedReLURegressorSQ(random_state=0)).fit(X, y)
+    again = pickle.loads(pickle.dumps(pipe))
+    np.testing.assert_array_equal(again.predict(X), pipe.predict(X))
+    assert cross_val_score(BiasedReLURegressorSQ(random_state=0), X, y, cv=3).shape == (3,)
