@@ -145,6 +145,7 @@ class ArrayOracle(_Oracle):
 
     @property
     def n_features(self):
+        """Number of columns of ``X``."""
         return self.X.shape[1]
 
     def fold_weights(self):
@@ -238,6 +239,7 @@ class DaskOracle(_Oracle):
 
     @property
     def n_features(self):
+        """Number of columns of ``X``."""
         return self.X.shape[1]
 
     def _blocks(self, use_fold):
@@ -273,6 +275,7 @@ class DaskOracle(_Oracle):
         return self._compute(parts)
 
     def fold_weights(self):
+        """Total sample weight per fold (computed once)."""
         if self._weights is None:
             sw = self.sw.compute()
             fold = None if self.fold is None else self.fold.compute()
@@ -337,27 +340,34 @@ class NoisyOracle:
         return out
 
     def loss_grad(self, w, b, gate_mode, deriv_at_zero):
+        """The wrapped answer, each mean moved by at most ``tolerance``."""
         out = self.oracle.loss_grad(w, b, gate_mode, deriv_at_zero)
         wt = out[:, -1:]  # sums: a mean perturbed by tau is a sum perturbed by tau * weight
         return out + np.hstack([self._noise(out[:, :-1].shape) * wt, np.zeros_like(wt)])
 
     def scale_stats(self, W, B, all_rows=False):
+        """The wrapped answer, each mean moved by at most ``tolerance``."""
         return self._perturb_stats(self.oracle.scale_stats(W, B, all_rows))
 
     def geodesic_stats(self, w, u, thetas, bhat):
+        """The wrapped answer, each mean moved by at most ``tolerance``."""
         return self._perturb_stats(self.oracle.geodesic_stats(w, u, thetas, bhat))
 
     def thresholded_moments(self, taus):
+        """The wrapped answer, each mean moved by at most ``tolerance`` (the
+        second moments symmetrically)."""
         M, S, c = self.oracle.thresholded_moments(taus)
         E = self._noise(M.shape)
         M = M + 0.5 * (E + np.swapaxes(E, 1, 2))  # a symmetric answer, still within tau
         return M, S + self._noise(S.shape), c + self._noise(c.shape)
 
     def reweighted_first_moment(self, w, rho_b, btilde, truncate_x=None):
+        """The wrapped answer, each mean moved by at most ``tolerance``."""
         out = self.oracle.reweighted_first_moment(w, rho_b, btilde, truncate_x)
         return out + self._noise(out.shape)
 
     def moments(self):
+        """The wrapped answer, each mean moved by at most ``tolerance``."""
         m = self.oracle.moments()
         noisy = {k: v + self._noise(np.shape(v)) for k, v in m.items()}
         E = self._noise(m["second_x"].shape)
