@@ -3,7 +3,7 @@
 One "iteration" is one full evaluation of the half squared loss of
 ``relu(X @ w + b)`` against ``y`` and its gradient in ``(w, b)``. For each
 shape ``(n, d)`` this script times, as the median over ``--repeats`` rounds
-(after one warm-up call each), the contenders
+(warm-up and cache-warming calls untimed), the contenders
 
 * ``numba``  -- the fused kernel ``sklearn_relu._kernels.single_relu.loss_grad``
   on all numba threads (one read of X);
@@ -24,7 +24,8 @@ Each shape is checked once: numba and numpy must agree on (grad_w, grad_b,
 loss) to relative 1e-10 (max |diff| / max |numpy|, per quantity).
 
 Run: ``python benchmarks/bench_single_neuron.py [--quick] [--repeats R]``.
-Not a test module (pytest collects ``tests/`` only). Peak memory ~2.5 GB.
+Not a test module (pytest collects ``tests/`` only). Peak memory ~2.7 GB
+(the data of the largest shape plus two 800 MB copy buffers).
 """
 
 import argparse
@@ -77,8 +78,8 @@ def copy_time(pool, src, dst):
     """Seconds of one threaded ``np.copyto(dst, src)`` (it releases the GIL).
 
     Convention: BW = 2 * bytes / time (each byte read once and written once).
-    Large memcpy's use non-temporal stores (no read-for-ownership of dst), so
-    2 * bytes is the DRAM traffic actually moved. The limit of one pass over X
+    glibc's memcpy uses non-temporal stores at this size (no read-for-ownership
+    of dst), so 2 * bytes is the DRAM traffic actually moved. The limit of one pass over X
     is taken as bytes_X / BW, i.e. we assume a pure read stream could move
     bytes at the full read+write rate. On a machine with few cores a read-only
     stream usually cannot (per-core outstanding misses bound it), which makes
@@ -90,17 +91,20 @@ def copy_time(pool, src, dst):
 
 
 def interleaved(fns, repeats, min_time=0.02):
-    """Median seconds per call of each ``fns[name]()``, measured in ``repeats``
-    round-robin rounds after one warm-up call each; fast calls are looped so
-    that each timing lasts at least ``min_time``.
+    """Median seconds per call of each ``fns[name]()`` over ``repeats``
+    round-robin rounds; fast calls are looped so that a timing lasts at least
+    ``min_time``. Every timing is preceded by a 0.1 s sleep and one untimed
+    call:
 
-    We sleep before every timing: OpenBLAS (pthreads) and numba's OpenMP
-    workers busy-wait after their last task, and on a 2-core machine the still
-    spinning pool of the previous contender was measured to slow the next one
-    2-3x (gone after ~50 ms)."""
+    * OpenBLAS (pthreads) and numba's OpenMP workers busy-wait after their last
+      task; on a 2-core machine the still spinning pool of the previous
+      contender was measured to slow the next one 2-3x (gone after ~50 ms);
+    * the untimed call re-warms the caches after the 800 MB copy, so that a
+      small X (n=1e5, d=20 fits in L3) is timed warm, as in an iterative solver.
+    """
     loops = {}
     for name, f in fns.items():
-        time.sleep(0.1)
+        f()
         t0 = time.perf_counter()
         f()
         loops[name] = max(1, int(np.ceil(min_time / max(time.perf_counter() - t0, 1e-9))))
@@ -108,6 +112,7 @@ def interleaved(fns, repeats, min_time=0.02):
     for _ in range(repeats):
         for name, f in fns.items():
             time.sleep(0.1)
+            f()
             t0 = time.perf_counter()
             for _ in range(loops[name]):
                 f()
@@ -132,17 +137,16 @@ def bench_shape(n, d, repeats, n_threads, pool, src, dst, rng):
     w = rng.standard_normal(d) / np.sqrt(d)  # an iterate with ~half the gates open
     args = (X, y, sw, NO_FOLD, 1, w, 0.1, GATE_RELU, 0.0)
 
+    # Thread counts are set once in main(): threadpoolctl costs ~3 ms per
+    # threadpool_limits() call, which must not be timed.
     def numba_parallel():
-        with kernel_threads(n_threads):
-            return loss_grad(*args)
+        return loss_grad(*args)
 
-    def numba_serial():
-        with kernel_threads(1):
-            return loss_grad_serial(*args)
+    def numba_serial():  # not a parallel function: runs on the calling thread
+        return loss_grad_serial(*args)
 
     def numpy_ref():
-        with blas_limits(n_threads):
-            return numpy_reference(X, y, sw, w, 0.1)
+        return numpy_reference(X, y, sw, w, 0.1)
 
     out, ref = numba_parallel()[0], numpy_ref()
     rel = max(np.max(np.abs(g - r)) / max(np.max(np.abs(r)), 1e-300)
@@ -161,12 +165,11 @@ def print_header(n_threads, pool, src):
     if threadpool_info is None:
         print("# BLAS: threadpoolctl not installed, BLAS thread count NOT controlled")
     else:
-        with blas_limits(n_threads):
-            for p in threadpool_info():
-                lib = os.path.basename(os.path.dirname(p["filepath"]))
-                print(f"# {p['user_api']}: {p['internal_api']} {p.get('version')} in {lib} "
-                      f"({p.get('architecture')}), threads during the numpy runs: "
-                      f"{p['num_threads']}")
+        for p in threadpool_info():
+            lib = os.path.basename(os.path.dirname(p["filepath"]))
+            print(f"# {p['user_api']}: {p['internal_api']} {p.get('version')} in {lib} "
+                  f"({p.get('architecture')}), threads during the numpy runs: "
+                  f"{p['num_threads']}")
     t_read = []
     for _ in range(4):  # the first call is a warm-up
         t0 = time.perf_counter()
@@ -194,7 +197,8 @@ def main():
             "limit s/it", "frac limit", "BW GB/s", "max rel diff"]
     ok = True
     foreign0, wall0 = foreign_cpu_seconds(), time.perf_counter()
-    with ThreadPoolExecutor(n_threads) as pool:
+    with (ThreadPoolExecutor(n_threads) as pool, kernel_threads(n_threads),
+          blas_limits(n_threads)):
         pool.n_parts = n_threads
         print_header(n_threads, pool, src)
         print("".join(f"{c:>13}" for c in cols))
@@ -207,7 +211,8 @@ def main():
                       f"{r['frac']:>13.2f}{r['bw'] / 1e9:>13.1f}{r['rel']:>13.1e}", flush=True)
     print(f"# numba threading layer: {numba.threading_layer()}")
     if foreign0 is not None:
-        other, wall = foreign_cpu_seconds() - foreign0, time.perf_counter() - wall0
+        other = max(0.0, foreign_cpu_seconds() - foreign0)
+        wall = time.perf_counter() - wall0
         share = other / (wall * os.cpu_count())
         print(f"# other processes used {other:.1f} CPU-s during this {wall:.0f} s run "
               f"({100 * share:.0f}% of the machine)"
