@@ -17,9 +17,6 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._gaussian import relu_second_moment, relu_tail_prob
 
-KINDS = ("zero", "linear", "gd", "pca", "pgd")
-
-
 def half_loss(stats, K, beta):
     """Half squared loss of ``beta * s_c`` from the means ``[E ys (K), E ss (K), E yy]``
     of one fold (the one home of this formula): 0.5 (E yy - 2 beta E ys + beta^2 E ss)."""
@@ -73,7 +70,8 @@ def sq_fit(oracle, *, bias_grid, min_tail_samples, threshold_rule, scale_grid, p
            truncate_x, include_linear, gd_candidate, refit_scale, verbose=0):
     """Run Algorithm 1 on ``oracle``; returns a dict of results (see the estimator).
 
-    ``gd_candidate`` is None or a callable ``(oracle) -> (coef, intercept, n_iter)``.
+    ``gd_candidate`` is None or a callable ``(oracle, mean_y2) -> (coef, intercept,
+    n_iter)``; ``mean_y2`` is the training E[y^2] already answered by the moment query.
     """
     d = oracle.n_features
     weights = oracle.fold_weights()
@@ -98,7 +96,7 @@ def sq_fit(oracle, *, bias_grid, min_tail_samples, threshold_rule, scale_grid, p
         kinds.append("linear")
     gd_iter = 0
     if gd_candidate is not None:
-        coef, intercept, gd_iter = gd_candidate(oracle)
+        coef, intercept, gd_iter = gd_candidate(oracle, mom["mean_y2"])
         W.append(coef)
         B.append(intercept)
         kinds.append("gd")
@@ -214,10 +212,10 @@ def _pgd_run(oracle, w, bhat, loss0, cands, threshold, *, sf, n_train, rho, lam,
                 n_queries=0)
     if step == "linesearch":
         thetas = theta_max * 2.0 ** -np.arange(n_halvings + 1)
+    d = len(w)
     for it in range(max_iter):
         r = oracle.reweighted_first_moment(w, rho * B, btilde, truncate_x)
         hist["n_queries"] += 1
-        d = len(w)
         g = r[:d]
         e1, e2 = r[d + 1], r[d + 2]
         ess = n_train * e1 * e1 / e2 if e2 > 0 else 0.0

@@ -219,9 +219,9 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
         gd = GDReLURegressor(**(_GD_DEFAULTS if self.gd_params is None else self.gd_params))
         gd._validate_params()
 
-        def candidate(oracle):
-            # label scale from one oracle answer; GD then runs on y / s_y exactly
-            s = float(np.sqrt(oracle.moments()["mean_y2"])) or 1.0
+        def candidate(oracle, mean_y2):
+            # label scale from the moment query's answer; GD then runs on y / s_y exactly
+            s = float(np.sqrt(mean_y2)) or 1.0
             d = oracle.n_features
             best = gd._run(scaled_query(oracle.loss_grad, s), d, rng, oracle.n_folds)
             return best.theta[:d] * s, best.theta[d] * s, best.n_iter

@@ -1,7 +1,6 @@
 """Validation helpers shared by the estimators (one home for each check)."""
 
 import numpy as np
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight
 
 
@@ -10,11 +9,6 @@ def as_weights(sample_weight, X):
     scikit-learn's own checks raise the errors."""
     sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
     return np.ascontiguousarray(sw)
-
-
-def seed_from(random_state):
-    """An integer seed drawn from ``random_state`` (int, RandomState or None)."""
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 def split_folds(n_samples, validation_fraction, rng):
