@@ -1,11 +1,13 @@
 """sklearn-relu: scikit-learn estimators from the learning theory of ReLU neurons."""
 
+from . import two_layer
 from .neuron import (
     BiasedReLURegressorSQ,
     ConvexSurrogateReLURegressor,
     GDReLURegressor,
     GLMtronRegressor,
 )
+from .two_layer import *  # noqa: F401,F403
 
 __version__ = "0.1.0.dev0"
 
@@ -14,5 +16,6 @@ __all__ = [
     "ConvexSurrogateReLURegressor",
     "GDReLURegressor",
     "GLMtronRegressor",
+    *two_layer.__all__,
     "__version__",
 ]

@@ -11,11 +11,14 @@ def main(argv=None):
     )
     sub = parser.add_subparsers(dest="command", metavar="command")
     demo = sub.add_parser(
-        "demo", help="fit the single-neuron estimators over a range of biases; "
-                     "print a table and write a PNG figure")
+        "demo", help="fit every estimator family on built-in synthetic data; "
+                     "print a table per family and write PNG figures")
     demo.add_argument("--out", default="sklearn_relu_demo.png",
-                      help="path of the PNG figure (default: %(default)s)")
+                      help="path of the first PNG figure; the other families write "
+                           "<stem>_<family>.png beside it (default: %(default)s)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    demo.add_argument("--only", nargs="+", metavar="SECTION",
+                      help="run only these sections (default: all)")
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
@@ -23,7 +26,7 @@ def main(argv=None):
     if args.command == "demo":
         from ._demo import run_demo
 
-        run_demo(out=args.out, seed=args.seed)
+        run_demo(out=args.out, seed=args.seed, only=args.only)
     return 0
 
 

@@ -13,9 +13,9 @@ import time
 import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from .._gaussian import relu_second_moment, relu_tail_prob
+
 
 def half_loss(stats, K, beta):
     """Half squared loss of ``beta * s_c`` from the means ``[E ys (K), E ss (K), E yy]``

@@ -14,15 +14,18 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .datasets import make_biased_relu_halfspace_noise
-from .diagnostics import cosine, planted_neuron_loss
-from .metrics import half_squared_loss
-from .neuron import (
+from ..datasets import make_biased_relu_halfspace_noise
+from ..diagnostics import cosine, planted_neuron_loss
+from ..metrics import half_squared_loss
+from ..neuron import (
     BiasedReLURegressorSQ,
     ConvexSurrogateReLURegressor,
     GDReLURegressor,
     GLMtronRegressor,
 )
+
+ORDER = 0
+TITLE = "One biased ReLU: SQ learner vs gradient descent (Guo & Vijayaraghavan)"
 
 BIASES = (0.0, -1.0, -2.0, -2.5, -3.0)
 N_TRAIN, N_TEST, N_FEATURES = 100_000, 100_000, 10  # b = -3 needs n >= 7e4 (tail rows)
@@ -39,7 +42,7 @@ def demo_estimators(seed):
     }
 
 
-def run_demo(out="sklearn_relu_demo.png", seed=0, biases=BIASES, n_train=N_TRAIN,
+def run(out="sklearn_relu_demo.png", seed=0, biases=BIASES, n_train=N_TRAIN,
              n_test=N_TEST, n_features=N_FEATURES):
     """Fit, print the table, write the figure; returns the rows as a list of dicts."""
     rows = []

@@ -3,7 +3,9 @@ planted directions and ratios to the planted loss."""
 
 import numpy as np
 
-from .metrics import half_squared_loss
+from ..metrics import half_squared_loss
+
+__all__ = ["cosine", "loss_ratio", "planted_neuron_loss"]
 
 
 def cosine(a, b):

@@ -1,0 +1,3 @@
+"""Generators (filled in by its issue)."""
+
+__all__ = []

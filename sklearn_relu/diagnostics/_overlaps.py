@@ -1,0 +1,3 @@
+"""Diagnostics (filled in by its issue)."""
+
+__all__ = []
