@@ -30,6 +30,8 @@ def figure_path(out, name, first):
 def run_demo(out="sklearn_relu_demo.png", seed=0, only=None):
     """Run every section (or those named in ``only``); returns ``{section: rows}``."""
     results = {}
+    if os.path.dirname(out):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
     chosen = [(n, m) for n, m in sections() if only is None or n in only]
     for i, (name, mod) in enumerate(chosen):
         print(f"\n=== {mod.TITLE} ===\n")
