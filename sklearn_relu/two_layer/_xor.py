@@ -1,3 +1,543 @@
-"""Estimator module (filled in by its issue)."""
+"""Two-layer ReLU network trained by online minibatch SGD on both layers (Glasgow, ICLR 2024)."""
 
-__all__ = []
+import math
+import numbers
+import warnings
+
+import numpy as np
+from scipy.special import expit, log_expit, log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._solvers.online_sgd import append_history, forward, sgd_steps
+from ..diagnostics._xor import xor_feature_alignment, xor_phase_steps
+
+__all__ = ["TwoLayerXORClassifier"]
+
+_PHASE1_OUTPUT = 0.1  # mean |output| below this: still in the signal-finding phase
+
+
+class TwoLayerXORClassifier(ClassifierMixin, BaseEstimator):
+    """Two-layer ReLU network, both layers trained by online minibatch SGD.
+
+    The algorithm of :cite:t:`glasgow2024sgd`: the network
+    rho(x) = sum_k a_k relu(<w_k, x>) (no biases), a small balanced initialisation
+    (abs(a_k) = ||w_k|| = theta / sqrt(p)), and plain minibatch SGD with a constant step
+    on the logistic loss, every sample used once. On XOR of two coordinates of the
+    Boolean hypercube it reaches small test error after about d polylog d samples,
+    where kernel methods need about d^2. Training runs in two phases, recorded in
+    ``history_``: signal-finding (the output stays about 0 while the neurons' components
+    in the XOR plane grow) and signal-heavy (the output becomes order 1 and the error
+    drops).
+
+    The whole SGD run is one compiled call. Binary problems use exactly the paper's
+    single-output model; K >= 3 classes use a softmax output layer of K units on one
+    shared hidden layer, initialised with balanced columns.
+
+    Read more in the :ref:`User Guide <xor_sgd>`.
+
+    Parameters
+    ----------
+    n_hidden : int, default=64
+        Width p of the hidden layer (a UserWarning below 8: the paper needs
+        polylog(d) neurons, and p = 8 sometimes fails).
+    init : {"paper", "symmetric", "standard"}, default="paper"
+        "paper": w_k = r0 u_k (u_k uniform on the sphere), a_k = r0 * random sign, with
+        r0 = theta / sqrt(p). "symmetric": the paper's law with the neurons in pairs
+        (w, a), (w, -a), so the output is exactly 0 at init (p must be even).
+        "standard": w ~ N(0, I/d), a ~ N(0, 1/p), an ablation (not small, not balanced).
+    init_scale : "auto" or float > 0, default="auto"
+        theta; "auto" is 1 / max(ln d, 1).
+    learning_rate : float > 0 or "theory", default=1.0
+        Constant step eta; "theory" uses eta = theta (about 3-9x more samples).
+    batch_size : int >= 1, "auto" or "theory", default="auto"
+        Minibatch size m: "auto" is max(8, ceil(0.25 d max(ln d, 1))), "theory" is
+        ceil(d max(ln d, 1)); clipped to the number of rows.
+    n_epochs : int >= 1, default=1
+        Passes over X. 1 is online SGD (each sample used once, the paper's regime);
+        more passes reuse samples, a different regime with a different sample count.
+    max_steps : int >= 1 or None, default=None
+        Cap on the SGD steps of one ``fit``.
+    bias : bool, default=False
+        Add a trained bias per hidden unit, initialised at 0 (an ablation; the paper has
+        none).
+    feature_coords : pair of int, array-like of shape (2, n_features) or None, default=None
+        The XOR coordinates (i, j), or the rows e_i, e_j of the feature plane (rotated
+        data), used only for the diagnostics: with it, ``history_`` also records the
+        feature columns (binary problems only).
+    log_every : int >= 1, default=1
+        Write a ``history_`` row every this many steps (and at the last step).
+    warm_start : bool, default=False
+        Let ``fit`` continue from the fitted weights (same features and classes).
+    n_jobs : int or None, default=None
+        BLAS threads during the run (None: leave the BLAS setting alone).
+    verbose : int, default=0
+        > 0 prints one line per logged step.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation and the row permutations.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X has string feature names.
+    hidden_weights_ : ndarray of shape (n_hidden, n_features)
+        First layer, rows w_k.
+    hidden_bias_ : ndarray of shape (n_hidden,)
+        Hidden biases (only when ``bias=True``).
+    output_weights_ : ndarray of shape (n_hidden,) or (n_classes, n_hidden)
+        Second layer a (binary) or the softmax layer A (K >= 3 classes).
+    init_scale_, learning_rate_ : float
+        Resolved theta and eta.
+    batch_size_ : int
+        Resolved minibatch size.
+    n_iter_ : int
+        SGD steps done (cumulative over ``partial_fit`` and warm starts).
+    t_ : int
+        Same as ``n_iter_``.
+    n_samples_seen_ : int
+        Samples consumed by the steps (steps x batch, plus short batches).
+    history_ : dict of ndarray
+        One row per logged step: ``step``, ``n_seen``, ``batch_loss`` and
+        ``batch_error`` (the minibatch before its update: fresh data in one-pass SGD),
+        ``val_loss``, ``val_error`` (NaN without a validation set),
+        ``mean_abs_output`` (on the validation set, else the minibatch),
+        ``max_abs_a``, ``effective_mass``, ``balance_drift`` and, with
+        ``feature_coords`` on a binary problem, ``sig_frac_q10/q50/q90``,
+        ``aligned_frac`` and the four ``cluster_mass_*`` columns (NaN otherwise); see
+        :func:`~sklearn_relu.diagnostics.xor_feature_alignment`.
+    phase_steps_ : dict
+        The steps where the phases end, from
+        :func:`~sklearn_relu.diagnostics.xor_phase_steps`.
+
+    See Also
+    --------
+    sklearn_relu.datasets.make_xor_hypercube : The paper's data.
+    sklearn.neural_network.MLPClassifier : Multi-epoch training with Adam.
+
+    Notes
+    -----
+    relu'(0) is taken as 0. A run that ends with mean abs(output) < 0.1 is still in
+    the signal-finding phase and raises a ConvergenceWarning. An output or weight that
+    becomes NaN or infinite raises FloatingPointError (learning rate too large).
+
+    Examples
+    --------
+    >>> from sklearn_relu import TwoLayerXORClassifier
+    >>> from sklearn_relu.datasets import make_xor_hypercube
+    >>> X, y, info = make_xor_hypercube(6000, 32, random_state=0)
+    >>> Xt, yt, _ = make_xor_hypercube(2000, 32, random_state=1)
+    >>> clf = TwoLayerXORClassifier(random_state=0).fit(X, y)
+    >>> clf.score(Xt, yt) > 0.99
+    True
+    """
+
+    _parameter_constraints = {
+        "n_hidden": [Interval(numbers.Integral, 1, None, closed="left")],
+        "init": [StrOptions({"paper", "symmetric", "standard"})],
+        "init_scale": [StrOptions({"auto"}), Interval(numbers.Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions({"theory"}),
+                          Interval(numbers.Real, 0, None, closed="neither")],
+        "batch_size": [StrOptions({"auto", "theory"}),
+                       Interval(numbers.Integral, 1, None, closed="left")],
+        "n_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_steps": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "bias": ["boolean"],
+        "feature_coords": ["array-like", None],
+        "log_every": [Interval(numbers.Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "n_jobs": [numbers.Integral, None],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, n_hidden=64, *, init="paper", init_scale="auto", learning_rate=1.0,
+                 batch_size="auto", n_epochs=1, max_steps=None, bias=False,
+                 feature_coords=None, log_every=1, warm_start=False, n_jobs=None,
+                 verbose=0, random_state=None):
+        self.n_hidden = n_hidden
+        self.init = init
+        self.init_scale = init_scale
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_epochs = n_epochs
+        self.max_steps = max_steps
+        self.bias = bias
+        self.feature_coords = feature_coords
+        self.log_every = log_every
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ set-up
+
+    def _resolve(self, d, n_classes):
+        """Resolved theta, eta, m and the network shape for d features."""
+        log_d = max(math.log(d), 1.0)
+        theta = 1.0 / log_d if self.init_scale == "auto" else float(self.init_scale)
+        eta = theta if self.learning_rate == "theory" else float(self.learning_rate)
+        if self.batch_size == "auto":
+            m = max(8, math.ceil(0.25 * d * log_d))
+        elif self.batch_size == "theory":
+            m = math.ceil(d * log_d)
+        else:
+            m = int(self.batch_size)
+        if self.n_hidden < 8:
+            warnings.warn(f"n_hidden={self.n_hidden} < 8: SGD may not find the XOR features "
+                          "within the sample budget (the paper needs polylog(d) neurons).",
+                          UserWarning, stacklevel=3)
+        if self.init == "symmetric" and self.n_hidden % 2:
+            raise ValueError(f"init='symmetric' pairs the neurons and needs an even "
+                             f"n_hidden, got {self.n_hidden}.")
+        return theta, eta, m
+
+    def _init_weights(self, rng, d, n_outputs):
+        p = self.n_hidden
+        r0 = self.init_scale_ / math.sqrt(p)
+        if self.init == "standard":
+            W = rng.standard_normal((p, d)) / math.sqrt(d)
+            A = rng.standard_normal((n_outputs, p)) / math.sqrt(p)
+        else:
+            half = p // 2 if self.init == "symmetric" else p
+            U = rng.standard_normal((half, d))
+            U /= np.linalg.norm(U, axis=1, keepdims=True)
+            signs = np.where(rng.random_sample((n_outputs, half)) < 0.5, -1.0, 1.0)
+            W = r0 * U
+            A = (r0 / math.sqrt(n_outputs)) * signs
+            if self.init == "symmetric":
+                W = np.vstack([W, W])
+                A = np.hstack([A, -A])
+        return np.ascontiguousarray(W), np.ascontiguousarray(A)
+
+    def _feature_basis(self, d):
+        if self.feature_coords is None or len(self.classes_) != 2:
+            return None
+        fc = np.asarray(self.feature_coords)
+        if fc.shape == (2,) and np.issubdtype(fc.dtype, np.integer):
+            i, j = int(fc[0]), int(fc[1])
+            if i == j or not (0 <= i < d and 0 <= j < d):
+                raise ValueError(f"feature_coords must be two distinct indices in [0, {d}), "
+                                 f"got {self.feature_coords!r}.")
+            basis = np.zeros((2, d))
+            basis[0, i] = basis[1, j] = 1.0
+        else:
+            try:
+                basis = np.asarray(fc, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise TypeError("feature_coords must be a pair of indices or a (2, n_features)"
+                                f" array, got {self.feature_coords!r}.") from exc
+            if basis.shape != (2, d) or not np.all(np.isfinite(basis)):
+                raise ValueError("feature_coords must be a pair of indices or a finite "
+                                 f"(2, {d}) array, got shape {basis.shape}.")
+        if self.bias:
+            basis = np.hstack([basis, np.zeros((2, 1))])
+        return np.ascontiguousarray(basis)
+
+    def _encode(self, y):
+        """Labels as the kernel wants them: +-1 (binary) or class indices (K >= 3)."""
+        idx = np.searchsorted(self.classes_, y)
+        if len(self.classes_) == 2:
+            return np.where(idx == 1, 1.0, -1.0)
+        return idx.astype(np.float64)
+
+    def _augment(self, X):
+        if self.bias:
+            return np.hstack([X, np.ones((X.shape[0], 1))])
+        return X
+
+    def _packed(self):
+        """Kernel-side weights: (W | b) and A of shape (K_out, p)."""
+        W = self.hidden_weights_
+        if self.bias:
+            W = np.hstack([W, self.hidden_bias_[:, None]])
+        A = self.output_weights_.reshape(-1, self.n_hidden)
+        return np.array(W, order="C"), np.array(A, order="C")
+
+    def _unpack(self, W, A):
+        d = self.n_features_in_
+        self.hidden_weights_ = np.ascontiguousarray(W[:, :d])
+        if self.bias:
+            self.hidden_bias_ = W[:, d].copy()
+        elif hasattr(self, "hidden_bias_"):
+            del self.hidden_bias_
+        self.output_weights_ = A[0].copy() if len(self.classes_) == 2 else A.copy()
+
+    def _start(self, X, classes, rng):
+        """Fresh network for the data X and the label set ``classes``."""
+        self.classes_ = classes
+        d = X.shape[1]
+        n_out = 1 if len(classes) == 2 else len(classes)
+        self.init_scale_, self.learning_rate_, m = self._resolve(d, len(classes))
+        self.batch_size_ = m
+        W, A = self._init_weights(rng, d + int(self.bias), n_out)
+        if self.bias:
+            W[:, d] = 0.0
+        self._unpack(W, A)
+        self.n_iter_ = 0
+        self.n_samples_seen_ = 0
+        self.history_ = None
+
+    # ------------------------------------------------------------------ training
+
+    def _run(self, X, y_enc, order, n_steps, batch, X_mon=None, y_mon=None):
+        """Run the SGD steps on the packed weights; append history; update counters."""
+        W, A = self._packed()
+        loss = "logistic" if len(self.classes_) == 2 else "softmax"
+        basis = self._feature_basis(self.n_features_in_)
+        Xa = self._augment(X)
+        Xm = None if X_mon is None else np.ascontiguousarray(self._augment(X_mon))
+        ym = None if y_mon is None else self._encode(y_mon)
+        # verbose: run in chunks of log_every steps, printing after each chunk
+        chunk = self.log_every if self.verbose else n_steps
+        done = 0
+        while done < n_steps:
+            steps = min(chunk, n_steps - done)
+            hist, _ = sgd_steps(
+                Xa, y_enc, order[done * batch:], W, A, loss=loss, eta=self.learning_rate_,
+                batch_size=batch, n_steps=steps, step0=self.n_iter_,
+                seen0=self.n_samples_seen_, log_every=self.log_every, X_mon=Xm, y_mon=ym,
+                basis=basis, n_jobs=self.n_jobs)
+            self.n_iter_ += steps
+            self.n_samples_seen_ = int(hist["n_seen"][-1]) if hist["n_seen"].size else (
+                self.n_samples_seen_ + min(steps * batch, len(order) - done * batch))
+            self.history_ = append_history(self.history_, hist)
+            done += steps
+            if self.verbose:
+                self._print_rows(hist)
+        self._unpack(W, A)
+        self.t_ = self.n_iter_
+        self.phase_steps_ = xor_phase_steps(self.history_)
+
+    def _print_rows(self, hist):
+        for i in range(hist["step"].size):
+            val = hist["val_error"][i]
+            print(f"step {int(hist['step'][i])}, n_seen {int(hist['n_seen'][i])}: "
+                  f"batch loss {hist['batch_loss'][i]:.4f}, batch error "
+                  f"{hist['batch_error'][i]:.3f}, val error {val:.3f}, mean |output| "
+                  f"{hist['mean_abs_output'][i]:.3g}")
+
+    def _warn_phase1(self):
+        out = self.history_["mean_abs_output"]
+        if out.size and out[-1] < _PHASE1_OUTPUT:
+            d = self.n_features_in_
+            warnings.warn(
+                f"The network output is still about 0 (mean |output| {out[-1]:.3g} < "
+                f"{_PHASE1_OUTPUT}) after {self.n_samples_seen_} samples: SGD is still in "
+                f"the signal-finding phase. Give more samples (about "
+                f"{int(10 * d * max(math.log(d), 1))} = 10 d ln d for hypercube XOR) or a "
+                "larger learning_rate.", ConvergenceWarning, stacklevel=3)
+
+    def _check_classes(self, y):
+        check_classification_targets(y)
+        classes = unique_labels(y)
+        if len(classes) < 2:
+            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes "
+                             f"in the data, got one class: {classes[0]!r}.")
+        return classes
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, X_val=None, y_val=None):
+        """Train the network by minibatch SGD, ``n_epochs`` passes over the rows.
+
+        Each pass permutes the rows and cuts them into floor(n / m) minibatches (the
+        remainder is left out of that pass; n < m gives one step on all rows).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        X_val, y_val : array-like, default=None
+            Monitor set for ``history_`` (``val_loss``, ``val_error``,
+            ``mean_abs_output``); never used for training.
+
+        Returns
+        -------
+        self : TwoLayerXORClassifier
+            The fitted estimator.
+        """
+        warm = self.warm_start and hasattr(self, "classes_")
+        X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=not warm)
+        classes = self._check_classes(y)
+        X_mon, y_mon = self._validate_monitor(X_val, y_val, classes)
+        rng = check_random_state(self.random_state)
+        if warm and not np.array_equal(classes, self.classes_):
+            raise ValueError(f"warm_start=True: the classes {classes!r} differ from the "
+                             f"fitted classes {self.classes_!r}.")
+        if not warm:
+            self._start(X, classes, rng)
+        n = X.shape[0]
+        m = min(self.batch_size_, n)
+        per_epoch = n // m
+        n_steps = per_epoch * self.n_epochs
+        if self.max_steps is not None:
+            n_steps = min(n_steps, self.max_steps)
+        epochs = -(-n_steps // per_epoch)
+        order = np.concatenate([rng.permutation(n)[: per_epoch * m] for _ in range(epochs)])
+        self._run(X, self._encode(y), order, n_steps, m, X_mon, y_mon)
+        self._warn_phase1()
+        return self
+
+    def _validate_monitor(self, X_val, y_val, classes):
+        if X_val is None and y_val is None:
+            return None, None
+        if X_val is None or y_val is None:
+            raise ValueError("Pass both X_val and y_val, or neither.")
+        X_val, y_val = validate_data(self, X_val, y_val, dtype=np.float64, order="C",
+                                     reset=False)
+        if not np.all(np.isin(y_val, classes)):
+            raise ValueError("y_val contains labels that are not in y.")
+        return X_val, y_val
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None):
+        """SGD steps on the rows of X in the given order (an i.i.d. stream).
+
+        The rows are cut into consecutive minibatches of ``batch_size_``; a remainder
+        forms one last smaller minibatch. Feeding ``batch_size_`` rows per call is
+        one online SGD step per call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs.
+        y : array-like of shape (n_samples,)
+            Class labels, all in ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the stream; required at the first call, and then must
+            match (or be None).
+
+        Returns
+        -------
+        self : TwoLayerXORClassifier
+            The updated estimator.
+        """
+        first = not hasattr(self, "classes_")
+        X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=first)
+        check_classification_targets(y)
+        if first:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            classes = self._check_classes(np.asarray(classes))
+            self._start(X, classes, check_random_state(self.random_state))
+        elif classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
+            raise ValueError(f"classes={classes!r} differ from the classes of the first "
+                             f"partial_fit call, {self.classes_!r}.")
+        unknown = np.setdiff1d(unique_labels(y), self.classes_)
+        if unknown.size:
+            raise ValueError(f"y contains labels {unknown!r} not in classes {self.classes_!r}.")
+        m = self.batch_size_
+        n = X.shape[0]
+        self._run(X, self._encode(y), np.arange(n), -(-n // m), m)
+        return self
+
+    # ------------------------------------------------------------------ prediction
+
+    def decision_function(self, X):
+        """Network output: rho(x) for binary problems, the K logits otherwise.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Positive rho means ``classes_[1]``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        W, A = self._packed()
+        F = forward(np.ascontiguousarray(self._augment(X)), W, A, 0.0, self.n_jobs)
+        return F[:, 0] if len(self.classes_) == 2 else F
+
+    def predict(self, X):
+        """Class of each row: sign of rho (binary) or the arg-max logit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels from ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def predict_proba(self, X):
+        """Class probabilities: [s(-rho), s(rho)] (binary), softmax otherwise.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return np.column_stack([expit(-scores), expit(scores)])
+        return softmax(scores, axis=1)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed without underflow.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities in the order of ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return np.column_stack([log_expit(-scores), log_expit(scores)])
+        return log_softmax(scores, axis=1)
+
+    def feature_alignment(self, basis=None):
+        """The feature quantities of the current weights (binary problems).
+
+        Parameters
+        ----------
+        basis : array-like of shape (2, n_features), default=None
+            Rows e_i, e_j of the XOR plane; None uses ``feature_coords``.
+
+        Returns
+        -------
+        alignment : dict
+            See :func:`~sklearn_relu.diagnostics.xor_feature_alignment`.
+        """
+        check_is_fitted(self)
+        if len(self.classes_) != 2:
+            raise ValueError("feature_alignment is defined for binary problems only.")
+        if basis is None:
+            if self.feature_coords is None:
+                raise ValueError("Pass basis, or set feature_coords before fitting.")
+            basis = self._feature_basis(self.n_features_in_)[:, : self.n_features_in_]
+        return xor_feature_alignment(self.hidden_weights_, self.output_weights_, basis)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
