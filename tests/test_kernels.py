@@ -223,3 +223,171 @@ def test_sq_kernels_parallel_equals_serial_bitwise():
         a, b = par(*args), ser(*args)
         for x1, x2 in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
             np.testing.assert_array_equal(x1, x2)
+
+
+# --------------------------------------------------------------------------- two-layer SGD
+
+from sklearn_relu._kernels import two_layer as tl  # noqa: E402
+from sklearn_relu._solvers.online_sgd import HIST_COLUMNS, forward, sgd_steps  # noqa: E402
+
+TWO_LAYER_LOSSES = ["logistic", "hinge", "softmax", "multi_hinge"]
+
+
+def _sigma(Z, alpha):
+    return np.where(Z > 0, Z, alpha * Z)
+
+
+def _output_grad_reference(F, y, loss):
+    """Per-row loss, dloss/dF and 0-1 error of the four output losses (plain NumPy)."""
+    m = F.shape[0]
+    if loss in ("logistic", "hinge"):
+        f = F[:, 0]
+        z = y * f
+        if loss == "logistic":
+            per = np.logaddexp(0.0, -z)
+            G = (-y / (1.0 + np.exp(np.clip(z, -50, 50))))[:, None]
+        else:
+            per = np.maximum(0.0, 1.0 - z)
+            G = np.where(z < 1, -y, 0.0)[:, None]
+        err = ((f > 0) != (y > 0)).astype(float)
+        return per, G, err
+    c = y.astype(int)
+    err = (np.argmax(F, axis=1) != c).astype(float)
+    if loss == "softmax":
+        P = np.exp(F - F.max(axis=1, keepdims=True))
+        P /= P.sum(axis=1, keepdims=True)
+        per = -np.log(P[np.arange(m), c])
+        P[np.arange(m), c] -= 1.0
+        return per, P, err
+    Fr = F.copy()
+    Fr[np.arange(m), c] = -np.inf
+    rival = np.argmax(Fr, axis=1)
+    slack = 1.0 + F[np.arange(m), rival] - F[np.arange(m), c]
+    G = np.zeros_like(F)
+    viol = slack > 0
+    G[np.arange(m)[viol], rival[viol]] = 1.0
+    G[np.arange(m)[viol], c[viol]] = -1.0
+    return np.maximum(slack, 0.0), G, err
+
+
+def sgd_reference(X, y, order, W, A, mask, train_A, alpha, loss, eta, m, n_steps):
+    """The plain minibatch loop of spec xor_sgd.md §6, with the leaky slope and the
+    other losses; returns the weights and the per-step (batch loss, batch error)."""
+    W, A = W.copy(), A.copy()
+    stats = []
+    for t in range(n_steps):
+        idx = order[t * m:(t + 1) * m]
+        Xb, yb, mb = X[idx], y[idx], len(idx)
+        Z = Xb @ W.T
+        H = _sigma(Z, alpha)
+        F = H @ A.T
+        per, G, err = _output_grad_reference(F, yb, loss)
+        stats.append((per.mean(), err.mean()))
+        gA = G.T @ H / mb
+        gW = ((G @ A) * np.where(Z > 0, 1.0, alpha)).T @ Xb / mb
+        if train_A:
+            A -= eta * gA * mask
+        W -= eta * gW
+    return W, A, np.array(stats)
+
+
+def _two_layer_problem(loss, n=60, d=16, p=8, K=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    if loss in ("logistic", "hinge"):
+        K = 1
+        y = rng.choice([-1.0, 1.0], n)
+    else:
+        y = rng.integers(0, K, n).astype(float)
+    W = 0.3 * rng.standard_normal((p, d))
+    A = 0.3 * rng.standard_normal((K, p))
+    mask = (rng.random((K, p)) < 0.7).astype(float)
+    return X, y, rng.permutation(n), W, A, mask
+
+
+@pytest.mark.parametrize("loss", TWO_LAYER_LOSSES)
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+@pytest.mark.parametrize("train_A", [True, False])
+@pytest.mark.parametrize("m", [1, 10, 60])  # loops, loops, BLAS (60 * 8 * 40 >= 2^14)
+def test_sgd_run_matches_numpy(loss, alpha, train_A, m):
+    d = 40 if m == 60 else 16
+    X, y, order, W, A, mask = _two_layer_problem(loss, n=120, d=d)
+    steps = 2 if m == 60 else 5
+    W_ref, A_ref, stats = sgd_reference(X, y, order, W, A, mask, train_A, alpha, loss,
+                                        0.5, m, steps)
+    W1, A1 = W.copy(), A.copy()
+    hist, totals = sgd_steps(X, y, order, W1, A1, loss=loss, eta=0.5, batch_size=m,
+                             n_steps=steps, alpha=alpha, train_A=train_A, A_mask=mask,
+                             log_every=1)
+    _assert_rel_close(W1, W_ref)
+    _assert_rel_close(A1, A_ref)
+    _assert_rel_close(hist["batch_loss"], stats[:, 0])
+    np.testing.assert_allclose(hist["batch_error"], stats[:, 1], rtol=1e-14)  # arcp
+    np.testing.assert_array_equal(hist["n_seen"], m * np.arange(1, steps + 1))
+    _assert_rel_close(totals[tl.TOT_LOSS], stats[:, 0].sum() * m)
+    assert totals[tl.TOT_ROWS] == steps * m
+
+
+def test_sgd_run_short_last_batch_is_averaged_over_its_size():
+    X, y, order, W, A, mask = _two_layer_problem("logistic", n=23)
+    W_ref, A_ref, _ = sgd_reference(X, y, order, W, A, mask, True, 0.0, "logistic",
+                                    1.0, 10, 3)  # batches of 10, 10, 3
+    W1, A1 = W.copy(), A.copy()
+    sgd_steps(X, y, order, W1, A1, loss="logistic", eta=1.0, batch_size=10, n_steps=3,
+              A_mask=mask)
+    _assert_rel_close(W1, W_ref)
+    _assert_rel_close(A1, A_ref)
+
+
+def test_sgd_history_weight_and_monitor_columns_match_numpy():
+    rng = np.random.default_rng(3)
+    X, y, order, W, A, _ = _two_layer_problem("logistic", n=40, d=6, p=5)
+    Xm, ym = rng.standard_normal((25, 6)), rng.choice([-1.0, 1.0], 25)
+    basis = np.eye(6)[[1, 4]]
+    W1, A1 = W.copy(), A.copy()
+    hist, _ = sgd_steps(X, y, order, W1, A1, loss="logistic", eta=0.5, batch_size=8,
+                        n_steps=5, log_every=2, X_mon=Xm, y_mon=ym, basis=basis)
+    np.testing.assert_array_equal(hist["step"], [2, 4, 5])  # the last step is always logged
+    F = (_sigma(Xm @ W1.T, 0.0) @ A1.T)[:, 0]
+    per, _, err = _output_grad_reference(F[:, None], ym, "logistic")
+    _assert_rel_close(hist["val_loss"][-1], per.mean())
+    _assert_rel_close(hist["val_error"][-1], err.mean())
+    _assert_rel_close(hist["mean_abs_output"][-1], np.abs(F).mean())
+    a, wn = A1[0], np.linalg.norm(W1, axis=1)
+    _assert_rel_close(hist["max_abs_a"][-1], np.abs(a).max())
+    _assert_rel_close(hist["effective_mass"][-1], np.sum(np.abs(a) * wn))
+    _assert_rel_close(hist["balance_drift"][-1], np.max(np.abs(a * a - wn * wn)))
+    s = np.linalg.norm(W1 @ basis.T, axis=1) / wn
+    for q, col in [(0.1, "sig_frac_q10"), (0.5, "sig_frac_q50"), (0.9, "sig_frac_q90")]:
+        _assert_rel_close(hist[col][-1], np.quantile(s, q))
+    um = (basis[0] - basis[1]) / np.sqrt(2)
+    up = (basis[0] + basis[1]) / np.sqrt(2)
+    proj = np.where(a > 0, W1 @ um, W1 @ up)
+    _assert_rel_close(hist["aligned_frac"][-1], np.mean(np.abs(proj) > 0.9 * wn))
+    pos, neg = a > 0, a < 0
+    expected = [np.sum(a[pos] * np.maximum(W1[pos] @ um, 0)),
+                np.sum(a[pos] * np.maximum(-(W1[pos] @ um), 0)),
+                np.sum(-a[neg] * np.maximum(W1[neg] @ up, 0)),
+                np.sum(-a[neg] * np.maximum(-(W1[neg] @ up), 0))]
+    got = [hist[c][-1] for c in HIST_COLUMNS[-4:]]
+    _assert_rel_close(np.array(got), np.array(expected))
+
+
+@pytest.mark.parametrize("n", [3, 1500])  # loops, BLAS blocks
+@pytest.mark.parametrize("alpha", [0.0, 0.2])
+def test_two_layer_forward_matches_numpy(n, alpha):
+    rng = np.random.default_rng(1)
+    X, W, A = rng.standard_normal((n, 30)), rng.standard_normal((9, 30)), rng.standard_normal((2, 9))
+    _assert_rel_close(forward(X, W, A, alpha), _sigma(X @ W.T, alpha) @ A.T)
+
+
+def test_sgd_run_reads_only_and_reports_divergence():
+    X, y, order, W, A, _ = _two_layer_problem("logistic", n=50)
+    X.setflags(write=False)
+    Xc = X.copy()
+    sgd_steps(X, y, order, W.copy(), A.copy(), loss="logistic", eta=0.1, batch_size=5,
+              n_steps=3)
+    np.testing.assert_array_equal(X, Xc)
+    with pytest.raises(FloatingPointError, match="learning rate"):
+        sgd_steps(X, y, order, W.copy(), A.copy(), loss="hinge", eta=1e200, batch_size=5,
+                  n_steps=10)
