@@ -55,7 +55,7 @@ def make_xor_hypercube(n_samples=1000, n_features=32, *, coords=(0, 1), label_no
                        rotate=False, random_state=None):
     """XOR of two coordinates on the Boolean hypercube, y = -x_i x_j.
 
-    The setting of :cite:t:`glasgow2024sgd`: x uniform on {-1, +1}^d and the label
+    The setting of :cite:t:`Gla24`: x uniform on {-1, +1}^d and the label
     -x_i x_j of two unknown coordinates; y = +1 exactly when x_i != x_j. Four ReLU
     neurons realise the target exactly (``info.planted``), along +-u_minus with positive
     and +-u_plus with negative output weight, u_+- = (e_i +- e_j) / sqrt(2).

@@ -24,7 +24,7 @@ _PHASE1_OUTPUT = 0.1  # mean |output| below this: still in the signal-finding ph
 class TwoLayerXORClassifier(ClassifierMixin, BaseEstimator):
     """Two-layer ReLU network, both layers trained by online minibatch SGD.
 
-    The algorithm of :cite:t:`glasgow2024sgd`: the network
+    The algorithm of :cite:t:`Gla24`: the network
     rho(x) = sum_k a_k relu(<w_k, x>) (no biases), a small balanced initialisation
     (abs(a_k) = ||w_k|| = theta / sqrt(p)), and plain minibatch SGD with a constant step
     on the logistic loss, every sample used once. On XOR of two coordinates of the
