@@ -8,6 +8,7 @@ from .neuron import (
     GLMtronRegressor,
 )
 from .two_layer import *  # noqa: F401,F403
+from .utils import show_versions
 
 __version__ = "0.1.0.dev0"
 
@@ -17,5 +18,6 @@ __all__ = [
     "GDReLURegressor",
     "GLMtronRegressor",
     *two_layer.__all__,
+    "show_versions",
     "__version__",
 ]
