@@ -1,0 +1,548 @@
+"""Candidate scoring for proper depth-2 ReLU search (``ProperReLUNetworkRegressor``).
+
+A *candidate* is a network ``g(z) = sum_j c_j relu(<u_j, z>)`` on the projected data
+``Z`` (m x d'). Three kernels score candidates:
+
+``network_stats(Z, y, U)``
+    For a block of candidates ``U`` (n_cand, k, d') and every candidate ``s``, the
+    sufficient statistics of its output-weight problem in ONE pass over ``Z``::
+
+        K_s[j, l] = sum_i h_ij h_il,   b_s[j] = sum_i h_ij y_i,   h_ij = relu(<u_sj, z_i>)
+
+    so that ``||y - H_s c||^2 = ||y||^2 - 2 c.b_s + c.K_s c`` for every ``c``.
+``network_sse(Z, y, U, C)``
+    The forward pass: ``sum_i (sum_j C[s, j] relu(<U[s, j], z_i>) - y_i)^2`` per
+    candidate, in one pass over ``Z``. Selection always uses this value.
+``score_multisets(K, b, yy, k, bound, n_top, lo, hi)``
+    Net search with a shared Gram matrix ``K = H H^T`` of G net directions: every
+    multiset ``i_1 <= ... <= i_k`` (first index in ``[lo, hi)``) gets its exactly
+    solved output weights and objective without touching the data again.
+
+The output weights of one candidate solve ``min_c ||y - H c||^2`` subject to
+``|c_j| <= bound`` (box-constrained least squares in k variables; ``bound = inf``
+is plain least squares) by enumerating the 3^k faces of the box -- each c_j free,
+at -bound or at +bound -- solving the reduced system by Cholesky (with a
+``1e-12 * trace`` jitter when it is singular: repeated directions, dead units) and
+keeping the feasible face of smallest objective. For a convex quadratic that is
+the global minimum over the box. :func:`_box_lstsq` is the single home of this
+formula.
+
+Parallel kernels use ``prange`` over a fixed partition of tiles (row block x
+candidate chunk) with a fixed-order combine over row blocks, so results are
+bitwise identical for every thread count; each has a serial twin.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from ._config import BLOCK_ROWS, REDUCTION_FASTMATH
+
+# Candidates per tile of the parallel scoring passes (the tile grid is row blocks x
+# candidate chunks; it depends on the shapes only, never on the thread count).
+CAND_CHUNK = 64
+
+
+# ---------------------------------------------------------------------------
+# box-constrained least squares in k variables (one home)
+# ---------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def _chol_solve(A, rhs, free, nf, x, L):
+    """Solve ``A[free, free] x_F = rhs[free]`` by Cholesky (in-place ``L``); a
+    ``1e-12 * trace`` jitter is added when a pivot is not positive. Writes the
+    solution into ``x[free]``; returns False when even the jittered system fails
+    (then ``x[free] = 0``)."""
+    tr = 0.0
+    for a in range(nf):
+        tr += A[free[a], free[a]]
+    if not tr > 0.0:
+        for a in range(nf):
+            x[free[a]] = 0.0
+        return tr == 0.0
+    if nf == 1:  # fast path: one variable
+        x[free[0]] = rhs[free[0]] / A[free[0], free[0]]
+        return True
+    if nf == 2:  # fast path: closed form 2 x 2 (same jitter rule)
+        i0, i1 = free[0], free[1]
+        a00, a01, a11 = A[i0, i0], A[i0, i1], A[i1, i1]
+        det = a00 * a11 - a01 * a01
+        if not det > 1e-14 * tr * tr:
+            a00 += 1e-12 * tr
+            a11 += 1e-12 * tr
+            det = a00 * a11 - a01 * a01
+            if not det > 0.0:
+                x[i0] = 0.0
+                x[i1] = 0.0
+                return False
+        r0, r1 = rhs[i0], rhs[i1]
+        x[i0] = (a11 * r0 - a01 * r1) / det
+        x[i1] = (a00 * r1 - a01 * r0) / det
+        return True
+    for attempt in range(2):
+        jitter = 0.0 if attempt == 0 else 1e-12 * tr
+        ok = True
+        for a in range(nf):
+            for bb in range(a + 1):
+                s = A[free[a], free[bb]]
+                if a == bb:
+                    s += jitter
+                for c in range(bb):
+                    s -= L[a, c] * L[bb, c]
+                if a == bb:
+                    if not s > 1e-14 * tr:
+                        ok = False
+                        break
+                    L[a, a] = np.sqrt(s)
+                else:
+                    L[a, bb] = s / L[bb, bb]
+            if not ok:
+                break
+        if ok:
+            # forward then backward substitution
+            for a in range(nf):
+                s = rhs[free[a]]
+                for c in range(a):
+                    s -= L[a, c] * x[free[c]]
+                x[free[a]] = s / L[a, a]
+            for a in range(nf - 1, -1, -1):
+                s = x[free[a]]
+                for c in range(a + 1, nf):
+                    s -= L[c, a] * x[free[c]]
+                x[free[a]] = s / L[a, a]
+            return True
+    for a in range(nf):
+        x[free[a]] = 0.0
+    return False
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _box1(a, b, bound):
+    """k = 1: the box minimiser of a convex parabola is the clipped free minimiser."""
+    if not a > 0.0:
+        return 0.0, 0.0
+    c = b / a
+    if c > bound:
+        c = bound
+    elif c < -bound:
+        c = -bound
+    return c * (c * a - 2.0 * b), c
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _box2(a00, a01, a11, b0, b1, bound):
+    """k = 2 in scalars: the free 2 x 2 solve (closed form, same jitter rule as
+    :func:`_chol_solve`), and with a finite bound the 8 other faces of the box."""
+    tr = a00 + a11
+    best, c0, c1 = 0.0, 0.0, 0.0  # c = 0 is always feasible
+    if tr > 0.0:
+        det = a00 * a11 - a01 * a01
+        d00, d11 = a00, a11
+        if not det > 1e-14 * tr * tr:
+            d00 += 1e-12 * tr
+            d11 += 1e-12 * tr
+            det = d00 * d11 - a01 * a01
+        if det > 0.0:
+            x0 = (d11 * b0 - a01 * b1) / det
+            x1 = (d00 * b1 - a01 * b0) / det
+            lim = bound * (1.0 + 1e-12)
+            if abs(x0) <= lim and abs(x1) <= lim:
+                q = x0 * (x0 * a00 - 2.0 * b0) + x1 * (x1 * a11 - 2.0 * b1) + 2.0 * x0 * x1 * a01
+                if q < best:
+                    best, c0, c1 = q, x0, x1
+    if np.isfinite(bound):
+        for side in range(2):
+            v = bound if side == 0 else -bound
+            # c1 fixed at v, c0 free (clipped); then c0 fixed at v, c1 free
+            q0, x0 = _box1(a00, b0 - a01 * v, bound)
+            q = q0 + v * (v * a11 - 2.0 * b1)
+            if q < best:
+                best, c0, c1 = q, x0, v
+            q1, x1 = _box1(a11, b1 - a01 * v, bound)
+            q = q1 + v * (v * a00 - 2.0 * b0)
+            if q < best:
+                best, c0, c1 = q, v, x1
+    return best, c0, c1
+
+
+@njit(cache=True, nogil=True)
+def _box_lstsq(Ks, bs, k, bound, c_out, work_c, rhs, free, L):
+    """Minimise ``q(c) = -2 c.bs + c.Ks c`` over ``|c_j| <= bound``; the minimiser
+    goes to ``c_out`` and ``q`` is returned (``||y||^2 + q`` is the SSE).
+
+    ``bound = inf``: one face (all free). Otherwise all 3^k faces (k = 1, 2 in
+    closed form)."""
+    if k == 1:
+        q, c = _box1(Ks[0, 0], bs[0], bound)
+        c_out[0] = c
+        return q
+    if k == 2:
+        q, c0, c1 = _box2(Ks[0, 0], Ks[0, 1], Ks[1, 1], bs[0], bs[1], bound)
+        c_out[0] = c0
+        c_out[1] = c1
+        return q
+    best = np.inf
+    n_faces = 1
+    if np.isfinite(bound):
+        for _ in range(k):
+            n_faces *= 3
+    for face in range(n_faces):
+        code = face
+        nf = 0
+        for j in range(k):
+            st = code % 3
+            code //= 3
+            if st == 0:
+                free[nf] = j
+                nf += 1
+                work_c[j] = 0.0
+            elif st == 1:
+                work_c[j] = -bound
+            else:
+                work_c[j] = bound
+        # rhs_F = b_F - K_FB c_B
+        for a in range(nf):
+            j = free[a]
+            s = bs[j]
+            for l in range(k):
+                if work_c[l] != 0.0:
+                    s -= Ks[j, l] * work_c[l]
+            rhs[j] = s
+        # a free coordinate holds 0 in work_c, so the products above skip it
+        if nf > 0:
+            _chol_solve(Ks, rhs, free, nf, work_c, L)
+            feasible = True
+            if np.isfinite(bound):
+                lim = bound * (1.0 + 1e-12)
+                for a in range(nf):
+                    if abs(work_c[free[a]]) > lim:
+                        feasible = False
+                        break
+            if not feasible:
+                continue
+        q = 0.0
+        for j in range(k):
+            cj = work_c[j]
+            q -= 2.0 * cj * bs[j]
+            for l in range(k):
+                q += cj * Ks[j, l] * work_c[l]
+        if q < best:
+            best = q
+            for j in range(k):
+                c_out[j] = work_c[j]
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _box_lstsq_range(Ks, bs, bound, s0, s1, C, q):
+    k = bs.shape[1]
+    work_c = np.empty(k)
+    rhs = np.empty(k)
+    free = np.empty(k, dtype=np.int64)
+    L = np.empty((k, k))
+    c = np.empty(k)
+    for s in range(s0, s1):
+        q[s] = _box_lstsq(Ks[s], bs[s], k, bound, c, work_c, rhs, free, L)
+        for j in range(k):
+            C[s, j] = c[j]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def box_lstsq_batch(Ks, bs, bound):
+    """Exact output weights of many candidates: ``Ks`` (n, k, k), ``bs`` (n, k) →
+    ``C`` (n, k) and the objectives ``q`` (n,) (SSE = ||y||^2 + q). Each candidate is
+    independent, so the result does not depend on the thread count."""
+    n, k = bs.shape
+    C = np.empty((n, k))
+    q = np.empty(n)
+    n_cc = (n + CAND_CHUNK - 1) // CAND_CHUNK
+    for t in prange(n_cc):
+        _box_lstsq_range(Ks, bs, bound, t * CAND_CHUNK, min((t + 1) * CAND_CHUNK, n), C, q)
+    return C, q
+
+
+@njit(cache=True, nogil=True)
+def box_lstsq_batch_serial(Ks, bs, bound):
+    """Serial twin of :func:`box_lstsq_batch`."""
+    n, k = bs.shape
+    C = np.empty((n, k))
+    q = np.empty(n)
+    _box_lstsq_range(Ks, bs, bound, 0, n, C, q)
+    return C, q
+
+
+# ---------------------------------------------------------------------------
+# one pass over the data for a block of candidate networks
+# ---------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
+def _stats_tile(ZT, y, U, r0, r1, s0, s1, out):
+    """Statistics of candidates ``s0:s1`` on rows ``r0:r1`` into ``out`` (per
+    candidate: k*k Gram entries, then k correlations). ``ZT`` is Z transposed, so the
+    innermost loops run over contiguous rows (SIMD)."""
+    d = ZT.shape[0]
+    k = U.shape[1]
+    nr = r1 - r0
+    h = np.empty((k, nr))
+    for s in range(s0, s1):
+        for j in range(k):
+            hj = h[j]
+            u0 = U[s, j, 0]
+            for i in range(nr):
+                hj[i] = u0 * ZT[0, r0 + i]
+            for q in range(1, d):
+                uq = U[s, j, q]
+                for i in range(nr):
+                    hj[i] += uq * ZT[q, r0 + i]
+            for i in range(nr):
+                if hj[i] < 0.0:  # NaN propagates
+                    hj[i] = 0.0
+        for j in range(k):
+            for l in range(j, k):
+                acc = 0.0
+                for i in range(nr):
+                    acc += h[j, i] * h[l, i]
+                out[s - s0, j * k + l] = acc
+                out[s - s0, l * k + j] = acc
+            acc = 0.0
+            for i in range(nr):
+                acc += h[j, i] * y[r0 + i]
+            out[s - s0, k * k + j] = acc
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def network_stats(Z, y, U):
+    """Per candidate ``K`` (n_cand, k, k) and ``b`` (n_cand, k) in one pass over
+    ``Z``; parallel over (row block x candidate chunk) tiles, fixed-order combine."""
+    m = Z.shape[0]
+    ZT = np.ascontiguousarray(Z.T)
+    n_cand, k = U.shape[0], U.shape[1]
+    n_rb = (m + BLOCK_ROWS - 1) // BLOCK_ROWS
+    n_cc = (n_cand + CAND_CHUNK - 1) // CAND_CHUNK
+    partial = np.zeros((n_rb, n_cand, k * k + k))
+    for t in prange(n_rb * n_cc):
+        rb = t // n_cc
+        cc = t % n_cc
+        r0 = rb * BLOCK_ROWS
+        s0 = cc * CAND_CHUNK
+        s1 = min(s0 + CAND_CHUNK, n_cand)
+        _stats_tile(ZT, y, U, r0, min(r0 + BLOCK_ROWS, m), s0, s1, partial[rb, s0:s1])
+    tot = np.zeros((n_cand, k * k + k))
+    for rb in range(n_rb):  # fixed-order combine
+        tot += partial[rb]
+    K = tot[:, : k * k].copy().reshape((n_cand, k, k))
+    b = tot[:, k * k:].copy()
+    return K, b
+
+
+@njit(cache=True, nogil=True)
+def network_stats_serial(Z, y, U):
+    """Serial twin of :func:`network_stats` (same tiles, same combine order)."""
+    m = Z.shape[0]
+    ZT = np.ascontiguousarray(Z.T)
+    n_cand, k = U.shape[0], U.shape[1]
+    n_rb = (m + BLOCK_ROWS - 1) // BLOCK_ROWS
+    tot = np.zeros((n_cand, k * k + k))
+    part = np.zeros((n_cand, k * k + k))
+    for rb in range(n_rb):
+        r0 = rb * BLOCK_ROWS
+        _stats_tile(ZT, y, U, r0, min(r0 + BLOCK_ROWS, m), 0, n_cand, part)
+        tot += part
+    K = tot[:, : k * k].copy().reshape((n_cand, k, k))
+    b = tot[:, k * k:].copy()
+    return K, b
+
+
+@njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
+def _sse_tile(ZT, y, U, C, r0, r1, s0, s1, out):
+    """Forward-pass SSE of candidates ``s0:s1`` on rows ``r0:r1`` (rows innermost)."""
+    d = ZT.shape[0]
+    k = U.shape[1]
+    nr = r1 - r0
+    t = np.empty(nr)
+    f = np.empty(nr)
+    for s in range(s0, s1):
+        for i in range(nr):
+            f[i] = -y[r0 + i]
+        for j in range(k):
+            u0 = U[s, j, 0]
+            for i in range(nr):
+                t[i] = u0 * ZT[0, r0 + i]
+            for q in range(1, d):
+                uq = U[s, j, q]
+                for i in range(nr):
+                    t[i] += uq * ZT[q, r0 + i]
+            cj = C[s, j]
+            for i in range(nr):
+                ti = t[i]
+                f[i] += cj * (ti if ti > 0.0 else 0.0 * ti)  # 0 * NaN keeps NaN
+        acc = 0.0
+        for i in range(nr):
+            acc += f[i] * f[i]
+        out[s - s0] = acc
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def network_sse(Z, y, U, C):
+    """Forward-pass sum of squared errors of each candidate network (n_cand,) in one
+    pass over ``Z``; parallel over (row block x candidate chunk) tiles."""
+    m = Z.shape[0]
+    ZT = np.ascontiguousarray(Z.T)
+    n_cand = U.shape[0]
+    n_rb = (m + BLOCK_ROWS - 1) // BLOCK_ROWS
+    n_cc = (n_cand + CAND_CHUNK - 1) // CAND_CHUNK
+    partial = np.zeros((n_rb, n_cand))
+    for t in prange(n_rb * n_cc):
+        rb = t // n_cc
+        cc = t % n_cc
+        r0 = rb * BLOCK_ROWS
+        s0 = cc * CAND_CHUNK
+        s1 = min(s0 + CAND_CHUNK, n_cand)
+        _sse_tile(ZT, y, U, C, r0, min(r0 + BLOCK_ROWS, m), s0, s1, partial[rb, s0:s1])
+    out = np.zeros(n_cand)
+    for rb in range(n_rb):  # fixed-order combine
+        out += partial[rb]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def network_sse_serial(Z, y, U, C):
+    """Serial twin of :func:`network_sse`."""
+    m = Z.shape[0]
+    ZT = np.ascontiguousarray(Z.T)
+    n_cand = U.shape[0]
+    n_rb = (m + BLOCK_ROWS - 1) // BLOCK_ROWS
+    out = np.zeros(n_cand)
+    part = np.zeros(n_cand)
+    for rb in range(n_rb):
+        r0 = rb * BLOCK_ROWS
+        _sse_tile(ZT, y, U, C, r0, min(r0 + BLOCK_ROWS, m), 0, n_cand, part)
+        out += part
+    return out
+
+
+# ---------------------------------------------------------------------------
+# net search over multisets with a shared Gram matrix
+# ---------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def _insert_top(loss, idx, c, top_loss, top_idx, top_c, k):
+    """Insert (loss, idx, c) into a sorted top list if strictly better than its last
+    entry (ties keep the earlier, i.e. lexicographically smaller, candidate)."""
+    n_top = top_loss.shape[0]
+    if not loss < top_loss[n_top - 1]:
+        return
+    p = n_top - 1
+    while p > 0 and loss < top_loss[p - 1]:
+        top_loss[p] = top_loss[p - 1]
+        for j in range(k):
+            top_idx[p, j] = top_idx[p - 1, j]
+            top_c[p, j] = top_c[p - 1, j]
+        p -= 1
+    top_loss[p] = loss
+    for j in range(k):
+        top_idx[p, j] = idx[j]
+        top_c[p, j] = c[j]
+
+
+@njit(cache=True, nogil=True)
+def _multisets_from(K, b, k, bound, i1, top_loss, top_idx, top_c):
+    """All multisets with first index ``i1``, in lexicographic order; returns the
+    count."""
+    G = K.shape[0]
+    idx = np.empty(k, dtype=np.int64)
+    for j in range(k):
+        idx[j] = i1
+    Ks = np.empty((k, k))
+    bs = np.empty(k)
+    c = np.empty(k)
+    work_c = np.empty(k)
+    rhs = np.empty(k)
+    free = np.empty(k, dtype=np.int64)
+    L = np.empty((k, k))
+    count = 0
+    if k == 2:
+        a00 = K[i1, i1]
+        b0 = b[i1]
+        for i2 in range(i1, G):
+            q, c0, c1 = _box2(a00, K[i1, i2], K[i2, i2], b0, b[i2], bound)
+            if q < top_loss[top_loss.shape[0] - 1]:
+                idx[1] = i2
+                c[0] = c0
+                c[1] = c1
+                _insert_top(q, idx, c, top_loss, top_idx, top_c, k)
+        return G - i1
+    while True:
+        for j in range(k):
+            bs[j] = b[idx[j]]
+            for l in range(k):
+                Ks[j, l] = K[idx[j], idx[l]]
+        q = _box_lstsq(Ks, bs, k, bound, c, work_c, rhs, free, L)
+        _insert_top(q, idx, c, top_loss, top_idx, top_c, k)
+        count += 1
+        # odometer on idx[1:] with idx non-decreasing
+        p = k - 1
+        while p >= 1 and idx[p] == G - 1:
+            p -= 1
+        if p < 1:
+            break
+        idx[p] += 1
+        for j in range(p + 1, k):
+            idx[j] = idx[p]
+    return count
+
+
+@njit(cache=True, nogil=True)
+def _merge_tops(loc_loss, loc_idx, loc_c, lo, hi, n_top, k):
+    top_loss = np.full(n_top, np.inf)
+    top_idx = np.full((n_top, k), -1, dtype=np.int64)
+    top_c = np.zeros((n_top, k))
+    for i1 in range(hi - lo):  # fixed-order combine
+        for p in range(n_top):
+            if not np.isfinite(loc_loss[i1, p]):
+                break
+            _insert_top(loc_loss[i1, p], loc_idx[i1, p], loc_c[i1, p],
+                        top_loss, top_idx, top_c, k)
+    return top_loss, top_idx, top_c
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def score_multisets(K, b, k, bound, n_top, lo, hi):
+    """Score every multiset of ``k`` of the ``G`` net directions whose first index
+    lies in ``[lo, hi)``.
+
+    Parameters: ``K`` (G, G) Gram matrix of the activations, ``b`` (G,) their
+    correlations with y, ``bound`` the output-weight bound (``inf``: none),
+    ``n_top`` how many best candidates to return.
+
+    Returns ``(q, idx, c, count)``: the ``n_top`` smallest objectives
+    ``q = -2 c.b_S + c.K_S c`` in increasing order (ties: smallest index tuple),
+    their index tuples (n_top, k), output weights (n_top, k), and the number of
+    multisets scored. Parallel over the first index; each first index keeps its own
+    top list and the lists are merged in index order, so the result does not depend
+    on the thread count.
+    """
+    n = hi - lo
+    loc_loss = np.full((n, n_top), np.inf)
+    loc_idx = np.full((n, n_top, k), -1, dtype=np.int64)
+    loc_c = np.zeros((n, n_top, k))
+    counts = np.zeros(n, dtype=np.int64)
+    for t in prange(n):
+        counts[t] = _multisets_from(K, b, k, bound, lo + t, loc_loss[t], loc_idx[t],
+                                    loc_c[t])
+    q, idx, c = _merge_tops(loc_loss, loc_idx, loc_c, lo, hi, n_top, k)
+    return q, idx, c, counts.sum()
+
+
+@njit(cache=True, nogil=True)
+def score_multisets_serial(K, b, k, bound, n_top, lo, hi):
+    """Serial twin of :func:`score_multisets`."""
+    n = hi - lo
+    loc_loss = np.full((n, n_top), np.inf)
+    loc_idx = np.full((n, n_top, k), -1, dtype=np.int64)
+    loc_c = np.zeros((n, n_top, k))
+    total = 0
+    for t in range(n):
+        total += _multisets_from(K, b, k, bound, lo + t, loc_loss[t], loc_idx[t],
+                                 loc_c[t])
+    q, idx, c = _merge_tops(loc_loss, loc_idx, loc_c, lo, hi, n_top, k)
+    return q, idx, c, total

@@ -1,0 +1,421 @@
+"""Driver of the proper depth-2 search: theory resources, projection, budgeted search
+(net / activation patterns / restarts), refinement, selection, lifting.
+
+This is a **reconstruction of the upper-bound route** of Goel, Klivans, Manurangsi &
+Reichman (ITCS 2021) and Manurangsi & Reichman (2018): random Johnson-Lindenstrauss
+projection to a small dimension d', search over networks
+``g(z) = sum_j c_j relu(<u_j, z>)`` with unit ``u_j`` in R^{d'}, and the lift
+``w_j = P^T u_j``, which reproduces the projected network's predictions exactly.
+Constants are ours (see ``doc/user_guide/proper.rst``).
+
+All data passes go through :mod:`sklearn_relu._kernels.proper`; the dense Gram matrix
+of the net activations (k >= 2) goes to BLAS.
+"""
+
+import math
+import time
+import warnings
+from itertools import combinations
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from .._kernels.proper import (
+    box_lstsq_batch, box_lstsq_batch_serial, network_sse, network_sse_serial,
+    network_stats, network_stats_serial, score_multisets, score_multisets_serial,
+)
+
+__all__ = [
+    "GRAM_LIMIT", "lift", "n_multisets", "net_covering_radius", "net_size",
+    "pattern_count_bound", "search_projection", "sphere_net", "theory_resources",
+]
+
+GRAM_LIMIT = 4096          # largest G whose G x G Gram matrix is held (128 MiB)
+MULTISET_CHUNK = 8_000_000  # multisets per kernel call (one progress line each)
+STATS_BLOCK = 8192          # candidate networks per pass of network_stats
+GRID_LIMIT = 50_000_000     # largest (q+1)^d' grid enumerated to build a net
+PARALLEL_WORK = 1 << 18    # rows x candidates below which the data passes run serially
+PARALLEL_MULTISETS = 1 << 22  # multisets per chunk below which the net scoring runs serially
+REFINE_STEPS = 40           # accepted-or-rejected steps per refined candidate
+SPLIT_KEY = 1_000_003       # SeedSequence spawn keys beyond any projection index
+SUBSAMPLE_KEY = 1_000_004
+
+
+# ---------------------------------------------------------------------------
+# counts and theory
+# ---------------------------------------------------------------------------
+
+def n_multisets(G, k):
+    """Number of multisets of size ``k`` from ``G`` items: C(G + k - 1, k)."""
+    return math.comb(G + k - 1, k)
+
+
+def net_size(d, q):
+    """Points of the cube-surface grid of spacing ``h = 2/q`` in R^d:
+    (q + 1)^d - (q - 1)^d."""
+    return (q + 1) ** d - (q - 1) ** d
+
+
+def net_covering_radius(d, q):
+    """Covering radius of the normalised cube-surface grid on S^{d-1}:
+    ``h sqrt(d - 1) / 2`` with ``h = 2/q``."""
+    return (2.0 / q) * math.sqrt(d - 1) / 2.0
+
+
+def sphere_net(d, q):
+    """The net: grid points ``-1 + 2i/q`` of the cube surface (some coordinate is
+    +-1), normalised to the sphere, in lexicographic order. Halving the spacing
+    (doubling ``q``) gives a superset."""
+    if (q + 1) ** d > GRID_LIMIT:
+        raise ValueError(f"the grid of the net ((q+1)^d' = {(q + 1) ** d}) is too large "
+                         "to enumerate; lower the resolution or the projected dimension.")
+    idx = np.indices((q + 1,) * d, dtype=np.int64).reshape(d, -1).T
+    on_surface = np.any((idx == 0) | (idx == q), axis=1)
+    pts = -1.0 + 2.0 * idx[on_surface] / q
+    return np.ascontiguousarray(pts / np.linalg.norm(pts, axis=1, keepdims=True))
+
+
+def theory_resources(k, epsilon, setting, A, B, Y, delta=0.05):
+    """Resources of the reconstructed proof route (spec §4) for this k, ε, bounds.
+
+    Returns a Bunch with ``gamma``, ``proj_dim`` (d'), ``net_resolution`` (δ_w, the
+    covering radius the net must reach), ``log2_candidates`` and ``n_samples``.
+    """
+    A_tot = k * A * B
+    if setting == "agnostic":
+        gamma = epsilon / (4.0 * A_tot * (A_tot + Y))
+    else:
+        gamma = math.sqrt(epsilon / 2.0) / A_tot
+    eta = epsilon / (2.0 * (2.0 * A_tot + Y) ** 2)
+    denom = gamma ** 2 - gamma ** 3
+    if denom <= 0:  # gamma >= 1: every inner product of unit vectors is within gamma
+        d_th = 1
+    else:
+        d_th = int(math.ceil(4.0 * math.log(4.0 * k / eta) / denom))
+    delta_w = gamma / (2.0 * A_tot)
+    delta_a = gamma / 2.0
+    log2_cand = (k * d_th * math.log2(1.0 + 2.0 * (1.0 + gamma) * B / delta_w)
+                 + k * math.log2(1.0 + 2.0 * A / delta_a))
+    n_samples = int(math.ceil((A * B) ** 2 * k ** 2 * math.log(2.0 / delta) / epsilon ** 2))
+    return Bunch(gamma=gamma, proj_dim=d_th, net_resolution=delta_w,
+                 log2_candidates=log2_cand, n_samples=n_samples)
+
+
+def choose_net_q(d, k, max_candidates, q_theory):
+    """Finest ``q`` (spacing 2/q) whose multiset count fits the budget (and the Gram
+    limit for k >= 2), never finer than ``q_theory``; None if even q = 1 does not fit."""
+    best = None
+    q = 1
+    while True:
+        G = net_size(d, q)
+        if (n_multisets(G, k) > max_candidates or (k >= 2 and G > GRAM_LIMIT)
+                or (q + 1) ** d > GRID_LIMIT):
+            break
+        best = q
+        if q >= q_theory:
+            break
+        q += 1
+    return best
+
+
+def random_net_size(k, max_candidates):
+    """Largest G with C(G + k - 1, k) <= budget (and G <= GRAM_LIMIT for k >= 2)."""
+    if k == 1:
+        return max_candidates
+    lo, hi = k, GRAM_LIMIT
+    if n_multisets(lo, k) > max_candidates:
+        return 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if n_multisets(mid, k) <= max_candidates:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def pattern_count_bound(m, d):
+    """Upper bound on the activation patterns of one unit: 2 C(m, d-1) 2^(d-1) + 2."""
+    return 2 * math.comb(m, d - 1) * 2 ** (d - 1) + 2
+
+
+# ---------------------------------------------------------------------------
+# lifting
+# ---------------------------------------------------------------------------
+
+def lift(U, P):
+    """Lifted hidden weights ``W = U P`` (row j is ``P^T u_j``): ``<w_j, x> =
+    <u_j, P x>`` exactly."""
+    return np.ascontiguousarray(U @ P)
+
+
+# ---------------------------------------------------------------------------
+# scoring helpers
+# ---------------------------------------------------------------------------
+
+# Small calls run on the serial twins: waking a thread pool costs more than the work,
+# and on a busy machine an oversubscribed pool can cost milliseconds. Results are
+# bitwise identical either way (same tiles, same combine order).
+
+def _sse(Z, y, U, C):
+    kern = network_sse if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_sse_serial
+    return kern(Z, y, np.ascontiguousarray(U), np.ascontiguousarray(C))
+
+
+def _stats(Z, y, U):
+    kern = network_stats if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_stats_serial
+    return kern(Z, y, np.ascontiguousarray(U))
+
+
+def _box(K, b, bound):
+    kern = box_lstsq_batch if len(b) * 64 >= PARALLEL_WORK else box_lstsq_batch_serial
+    return kern(K, b, bound)
+
+
+def _top(q, n_top):
+    """Indices of the ``n_top`` smallest values, ties to the smaller index."""
+    order = np.argsort(q, kind="stable")
+    return order[:n_top]
+
+
+def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag):
+    """Every multiset of k net directions; returns (U (n_top,k,d), C, count)."""
+    G, d = U_net.shape
+    if k == 1:
+        qs, Cs = [], []
+        for s0 in range(0, G, STATS_BLOCK):
+            blk = U_net[s0:s0 + STATS_BLOCK, None, :]
+            K, b = _stats(Z, y, blk)
+            C, q = _box(K, b, bound)
+            qs.append(q)
+            Cs.append(C)
+        q = np.concatenate(qs)
+        C = np.concatenate(Cs)
+        sel = _top(q, n_top)
+        return U_net[sel][:, None, :], C[sel], G
+    H = np.maximum(U_net @ Z.T, 0.0)          # BLAS: activations (G, m)
+    K = np.ascontiguousarray(H @ H.T)
+    b = np.ascontiguousarray(H @ y)
+    del H
+    total = n_multisets(G, k)
+    tops_q, tops_idx, tops_c = [], [], []
+    count = 0
+    lo = 0
+    t0 = time.perf_counter()
+    while lo < G:
+        # grow the chunk of first indices until ~MULTISET_CHUNK multisets
+        hi, n_chunk = lo, 0
+        while hi < G and (n_chunk == 0 or n_chunk < MULTISET_CHUNK):
+            n_chunk += n_multisets(G - hi, k - 1)
+            hi += 1
+        kern = score_multisets if n_chunk >= PARALLEL_MULTISETS else score_multisets_serial
+        q, idx, c, cnt = kern(K, b, k, bound, n_top, lo, hi)
+        count += int(cnt)
+        tops_q.append(q)
+        tops_idx.append(idx)
+        tops_c.append(c)
+        if verbose and total > MULTISET_CHUNK:
+            print(f"[ProperReLUNetworkRegressor] {tag} scored {count:,}/{total:,} "
+                  f"multisets ({time.perf_counter() - t0:.1f} s)")
+        lo = hi
+    q = np.concatenate(tops_q)
+    idx = np.concatenate(tops_idx)
+    c = np.concatenate(tops_c)
+    keep = np.isfinite(q)
+    q, idx, c = q[keep], idx[keep], c[keep]
+    sel = _top(q, n_top)              # chunks are in index order: ties stay lexicographic
+    return U_net[idx[sel]], c[sel], count
+
+
+def _search_restarts(Z, y, k, bound, n_cand, n_top, rng):
+    """``n_cand`` random direction sets, exact output weights; returns the best."""
+    d = Z.shape[1]
+    best_q = np.empty(0)
+    best_U = np.empty((0, k, d))
+    best_C = np.empty((0, k))
+    for s0 in range(0, n_cand, STATS_BLOCK):
+        nb = min(STATS_BLOCK, n_cand - s0)
+        U = rng.standard_normal((nb, k, d))
+        U /= np.linalg.norm(U, axis=2, keepdims=True)
+        K, b = _stats(Z, y, U)
+        C, q = _box(K, b, bound)
+        allq = np.concatenate([best_q, q])
+        sel = _top(allq, n_top)
+        best_U = np.concatenate([best_U, U])[sel]
+        best_C = np.concatenate([best_C, C])[sel]
+        best_q = allq[sel]
+    return best_U, best_C, n_cand
+
+
+def activation_patterns(Z):
+    """Activation patterns (boolean rows, one per cell of the central arrangement
+    {z_i^perp}, plus all-active and all-inactive) reachable by one unit."""
+    m, d = Z.shape
+    pats = [np.zeros(m, bool), np.ones(m, bool)]
+    scale = np.linalg.norm(Z, axis=1).max() if m else 1.0
+    tol = 1e-10 * max(scale, 1e-300)
+    for S in combinations(range(m), d - 1):
+        S = list(S)
+        if d == 1:
+            r = np.ones(1)
+        else:
+            _, sv, Vt = np.linalg.svd(Z[S], full_matrices=True)
+            if sv.min() <= 1e-12 * max(sv.max(), 1e-300):
+                continue  # degenerate subset (not in general position)
+            r = Vt[-1]
+        proj = Z @ r
+        for sgn in (1.0, -1.0):
+            base = sgn * proj > tol
+            for bits in range(2 ** (d - 1)):
+                p = base.copy()
+                for a, i in enumerate(S):
+                    p[i] = bool((bits >> a) & 1)
+                pats.append(p)
+    P = np.unique(np.array(pats), axis=0)
+    return P
+
+
+def _search_patterns(Z, y, k, bound, max_candidates, n_top):
+    m, d = Z.shape
+    bound_1 = pattern_count_bound(m, d)
+    if bound_1 > max_candidates:
+        raise ValueError(
+            f"search='activation_patterns' would enumerate up to {bound_1:,} activation "
+            f"patterns per unit (m'={m} rows, d'={d}), above max_candidates="
+            f"{max_candidates:,}; refusing to start. Use search='net', fewer rows "
+            "(subsample) or a smaller proj_dim, or raise max_candidates.")
+    pats = activation_patterns(Z).astype(np.float64)
+    n_pat = pats.shape[0]
+    count = n_multisets(n_pat, k)
+    if count > max_candidates:
+        raise ValueError(
+            f"search='activation_patterns' needs {count:,} pattern multisets "
+            f"({n_pat:,} patterns per unit, k={k}), above max_candidates="
+            f"{max_candidates:,}; refusing to start. Use search='net', fewer rows "
+            "(subsample) or a smaller proj_dim, or raise max_candidates.")
+    signs = np.array([[1.0 if (s >> j) & 1 == 0 else -1.0 for j in range(k)]
+                      for s in range(2 ** k)])
+    tuples = np.array(list(combinations(range(n_pat + k - 1), k)), dtype=np.int64)
+    tuples -= np.arange(k)  # combinations with repetition, lexicographic
+    best_U = np.empty((0, k, d))
+    best_C = np.empty((0, k))
+    best_q = np.empty(0)
+    yy = float(y @ y)
+    block = 2048
+    for s0 in range(0, len(tuples), block):
+        tup = tuples[s0:s0 + block]
+        nb = len(tup)
+        # design (nb, m, k d): unit j's block is pattern_j * Z
+        D = (pats[tup][:, :, :, None] * Z[None, None, :, :])  # (nb, k, m, d)
+        D = D.transpose(0, 2, 1, 3).reshape(nb, m, k * d)
+        V = np.einsum("nij,j->ni", np.linalg.pinv(D), y).reshape(nb, k, d)
+        norms = np.linalg.norm(V, axis=2)
+        Udir = np.where(norms[:, :, None] > 0, V / np.where(norms > 0, norms, 1.0)[:, :, None],
+                        0.0)
+        Udir[norms == 0, 0] = 1.0
+        # every sign vector: unit j is s_j relu(s_j <v_j, z>)
+        U = (signs[None, :, :, None] * Udir[:, None, :, :]).reshape(-1, k, d)
+        C = (signs[None, :, :] * norms[:, None, :]).reshape(-1, k)
+        if np.isfinite(bound):
+            C = np.clip(C, -bound, bound)
+        q = _sse(Z, y, U, C) - yy
+        allq = np.concatenate([best_q, q])
+        sel = _top(allq, n_top)
+        best_U = np.concatenate([best_U, U])[sel]
+        best_C = np.concatenate([best_C, C])[sel]
+        best_q = allq[sel]
+    return best_U, best_C, count
+
+
+# ---------------------------------------------------------------------------
+# refinement (heuristic, never worse)
+# ---------------------------------------------------------------------------
+
+def exact_output_weights(Z, y, U, bound):
+    """Exact box-constrained output weights for the direction sets ``U`` (n, k, d)."""
+    K, b = _stats(Z, y, U)
+    C, _ = _box(K, b, bound)
+    return C
+
+
+def refine(Z, y, U, C, bound, steps=REFINE_STEPS):
+    """Polish one candidate (heuristic): a normalised gradient step on the unit
+    directions (kept on the sphere) followed by the exact output-weight solve,
+    accepted only if the forward-pass SSE decreases (so never worse). Returns
+    ``(U, C, sse)``."""
+    m = Z.shape[0]
+    U = U.copy()
+    C = C.copy()
+    sse = float(_sse(Z, y, U[None], C[None])[0])
+    lr = 0.1
+    for _ in range(steps):
+        A = Z @ U.T
+        r = np.maximum(A, 0.0) @ C - y
+        grad = ((r[:, None] * (A > 0)) * C[None, :]).T @ Z * (2.0 / m)
+        grad -= np.sum(grad * U, axis=1, keepdims=True) * U  # tangent to the sphere
+        gn = np.linalg.norm(grad)
+        if not gn > 0:
+            break
+        while lr > 1e-8:
+            U_new = U - lr * grad / gn
+            U_new /= np.linalg.norm(U_new, axis=1, keepdims=True)
+            C_new = exact_output_weights(Z, y, U_new[None], bound)[0]
+            sse_new = float(_sse(Z, y, U_new[None], C_new[None])[0])
+            if sse_new < sse:
+                U, C, sse = U_new, C_new, sse_new
+                lr = min(1.0, lr * 1.5)
+                break
+            lr *= 0.5
+        else:
+            break
+    return U, C, sse
+
+
+# ---------------------------------------------------------------------------
+# one projection
+# ---------------------------------------------------------------------------
+
+def search_projection(Z, y, *, k, search, bound, max_candidates, net_q, do_refine,
+                      n_refine, rng, verbose=0, tag=""):
+    """Search one projected problem; returns a Bunch with ``U`` (k, d'), ``C`` (k,),
+    ``sse`` (forward pass on ``Z``), ``n_candidates``, ``evaluated_sse`` (forward SSE
+    of every candidate recomputed before selection) and ``net_size``."""
+    Z = np.ascontiguousarray(Z, dtype=np.float64)
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    d = Z.shape[1]
+    n_top = max(n_refine, 8)
+    G = 0
+    if search == "net":
+        if net_q is not None:
+            U_net = sphere_net(d, net_q)
+        else:
+            G = random_net_size(k, max_candidates)
+            U_net = rng.standard_normal((G, d))
+            U_net /= np.linalg.norm(U_net, axis=1, keepdims=True)
+        G = U_net.shape[0]
+        U, C, count = _search_net(Z, y, k, bound, U_net, n_top, verbose, tag)
+    elif search == "restarts":
+        U, C, count = _search_restarts(Z, y, k, bound, max_candidates, n_top, rng)
+    else:
+        U, C, count = _search_patterns(Z, y, k, bound, max_candidates, n_top)
+    # selection uses the forward pass, never an inner solver's objective value
+    sse = _sse(Z, y, U, C)
+    cands = [(float(sse[i]), U[i], C[i]) for i in range(len(sse))]
+    if do_refine:
+        for i in np.argsort(sse, kind="stable")[:n_refine]:
+            Ur, Cr, sr = refine(Z, y, U[i], C[i], bound)
+            cands.append((sr, Ur, Cr))
+    losses = np.array([c[0] for c in cands])
+    best = int(np.argmin(losses))  # first minimum
+    return Bunch(U=cands[best][1], C=cands[best][2], sse=cands[best][0],
+                 n_candidates=int(count), evaluated_sse=losses, net_size=G)
+
+
+def warn_theory_budget(theory_q, d, k, max_candidates):
+    warnings.warn(
+        f"proj_dim='theory': the net at the theory resolution in d'={d} needs "
+        f"C(G+k-1, k) candidates with log2(G) ~ {d * math.log2(theory_q + 1):.3g} "
+        f"(spacing 2/{theory_q}), far above max_candidates={max_candidates:,}; searching a "
+        "coarser net (or random directions) within the budget instead. "
+        "search_exhaustive_ will be False.",
+        UserWarning, stacklevel=3)
