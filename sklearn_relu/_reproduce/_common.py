@@ -1,0 +1,97 @@
+"""Shared plumbing of the reproductions: progress display, tables, JSON, figures."""
+
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+
+class Progress:
+    """One line per finished task (or an updating line on a terminal) with elapsed time."""
+
+    def __init__(self, total, label, stream=None):
+        self.total, self.label, self.done = total, label, 0
+        self.stream = stream or sys.stdout
+        self.t0 = time.perf_counter()
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def step(self, what=""):
+        self.done += 1
+        elapsed = time.perf_counter() - self.t0
+        eta = elapsed / self.done * (self.total - self.done)
+        msg = (f"[{self.label}] {self.done}/{self.total} {what} "
+               f"({elapsed:.1f} s elapsed, ~{eta:.0f} s left)")
+        if self.tty:
+            end = "\n" if self.done == self.total else ""
+            self.stream.write("\r" + msg.ljust(100) + end)
+        else:
+            self.stream.write(msg + "\n")
+        self.stream.flush()
+
+
+def table(rows, columns, formats=None):
+    """Print ``rows`` (list of dicts) as an aligned table; returns the text."""
+    formats = formats or {}
+    cells = [[_fmt(r.get(c), formats.get(c)) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = [" ".join(c.rjust(w) for c, w in zip(columns, widths)),
+             " ".join("-" * w for w in widths)]
+    lines += [" ".join(v.rjust(w) for v, w in zip(row, widths)) for row in cells]
+    text = "\n".join(lines)
+    print(text)
+    return text
+
+
+def _fmt(v, spec):
+    if v is None:
+        return "-"
+    if spec:
+        return format(v, spec)
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else f"{v:.4g}"
+    return str(v)
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, (np.floating, float)):
+        v = float(obj)
+        return None if not math.isfinite(v) else v
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def write_json(result, out_dir, name):
+    path = os.path.join(out_dir, f"{name}.json")
+    with open(path, "w") as f:
+        json.dump(_jsonable(result), f, indent=2)
+    return path
+
+
+def figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save(fig, out_dir, name):
+    plt = figure()
+    path = os.path.join(out_dir, f"{name}.png")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
