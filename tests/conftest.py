@@ -23,4 +23,12 @@ def _warm_kernels():
     loss_grad(X, y, sw, fold, 1, w, 0.0, GATE_RELU, 1.0)
     loss_grad_serial(X, y, sw, fold, 1, w, 0.0, GATE_RELU, 1.0)
     relu_predict(X, w, 0.0)
+
+    from sklearn_relu._solvers.online_sgd import forward, sgd_steps
+
+    W, A = rng.standard_normal((2, 3)), rng.standard_normal((1, 2))
+    ypm = np.array([1.0, -1.0, 1.0, -1.0])
+    sgd_steps(X, ypm, np.arange(4), W, A, loss="logistic", eta=0.1, batch_size=2,
+              n_steps=2, log_every=1)
+    forward(X, W, A)
     yield
