@@ -56,39 +56,115 @@ def _add(a, b):
 
 
 class _Oracle:
-    """The queries, written once; subclasses implement ``_sums`` (run a kernel over
-    all rows and return its summed output), ``_moments``, ``fold_weights`` and
-    ``abs_y_quantile``."""
+    """The queries, written once for every oracle.
+
+    Subclasses implement ``_sums`` (run a kernel over all rows and return its summed
+    output), ``_moments``, ``fold_weights`` and ``abs_y_quantile``.
+    """
 
     n_queries = 0
 
     # -- queries ----------------------------------------------------------
     def loss_grad(self, w, b, gate_mode, deriv_at_zero):
-        """Sums of :func:`sklearn_relu._kernels.single_relu.loss_grad` per fold
-        (the query of one gradient-descent step); last column the fold weight."""
+        """Return the fused loss-and-gradient sums of one neuron per fold.
+
+        The query of one gradient-descent step: the sums of
+        :func:`sklearn_relu._kernels.single_relu.loss_grad`.
+
+        Parameters
+        ----------
+        w : array-like of shape (n_features,)
+            Weight of the neuron.
+        b : float
+            Bias of the neuron.
+        gate_mode : int
+            ``GATE_RELU`` (0) for the gradient of the half squared loss, ``GATE_ONE``
+            (1) for the gradient of the convex surrogate (the GLMtron direction).
+        deriv_at_zero : float
+            Value of relu'(0) under ``GATE_RELU``.
+
+        Returns
+        -------
+        sums : ndarray of shape (n_folds, n_features + 4)
+            Per fold: weighted sums of the gradient in ``w`` (``d`` columns) and in
+            ``b``, of the half squared loss, of the convex surrogate, and the fold
+            weight (last column). Sums, not means: divide by the last column.
+        """
         return self._sums("loss_grad", True, self.n_folds, np.ascontiguousarray(w, float),
                           float(b), int(gate_mode), float(deriv_at_zero))
 
     def scale_stats(self, W, B, all_rows=False):
-        """Means per fold for candidates ``relu(X @ W[c] + B[c])``: array of shape
-        ``(n_folds, 2K + 2)`` = [E y s_c (K), E s_c^2 (K), E y^2, fold weight].
-        ``all_rows`` pools the folds into one row."""
+        """Return the per-fold means that fit and score the scale of K candidates.
+
+        Candidate ``c`` is the neuron ``s_c = relu(X @ W[c] + B[c])``.
+
+        Parameters
+        ----------
+        W : array-like of shape (K, n_features) or (n_features,)
+            Weights of the candidates (one row each).
+        B : array-like of shape (K,) or float
+            Biases of the candidates.
+        all_rows : bool, default=False
+            Pool the folds into one row (every row of the data counts).
+
+        Returns
+        -------
+        stats : ndarray of shape (n_folds, 2K + 2)
+            Per fold (one row when ``all_rows``): ``E[y s_c]`` (K columns),
+            ``E[s_c^2]`` (K columns), ``E[y^2]`` and the fold weight.
+        """
         W = np.ascontiguousarray(np.atleast_2d(W), dtype=np.float64)
         B = np.ascontiguousarray(np.atleast_1d(B), dtype=np.float64)
         nf = 1 if all_rows else self.n_folds
         return _sums_to_means(self._sums("scale", not all_rows, nf, W, B))
 
     def geodesic_stats(self, w, u, thetas, bhat):
-        """:meth:`scale_stats` for ``relu(<x, cos t w + sin t u> + bhat)`` per angle."""
+        """Return :meth:`scale_stats` along a geodesic of the unit sphere.
+
+        The candidates are ``relu(<x, cos t w + sin t u> + bhat)``, one per angle
+        ``t`` of ``thetas``.
+
+        Parameters
+        ----------
+        w : array-like of shape (n_features,)
+            Unit direction at angle zero.
+        u : array-like of shape (n_features,)
+            Unit tangent direction, orthogonal to ``w``.
+        thetas : array-like of shape (K,)
+            Angles (radians) of the candidates.
+        bhat : float
+            Bias shared by the candidates.
+
+        Returns
+        -------
+        stats : ndarray of shape (n_folds, 2K + 2)
+            Per fold: ``E[y s_t]`` (K columns), ``E[s_t^2]`` (K columns),
+            ``E[y^2]`` and the fold weight.
+        """
         thetas = np.asarray(thetas, dtype=np.float64)
         return _sums_to_means(self._sums(
             "geodesic", True, self.n_folds, np.ascontiguousarray(w, float),
             np.ascontiguousarray(u, float), np.cos(thetas), np.sin(thetas), float(bhat)))
 
     def thresholded_moments(self, taus):
-        """For each threshold: ``(E[x x^T 1{|y| >= tau}], E[x 1{...}], P(|y| >= tau))``
-        over the training fold, shapes ``(J, d, d)``, ``(J, d)``, ``(J,)``, in the
-        order of ``taus``."""
+        """Return the moments of ``x`` on the rows with ``|y| >= tau``, per threshold.
+
+        Means over the training fold, in the order of ``taus``.
+
+        Parameters
+        ----------
+        taus : array-like of shape (J,)
+            Label thresholds.
+
+        Returns
+        -------
+        second : ndarray of shape (J, n_features, n_features)
+            ``E[x x^T 1{|y| >= tau}]``.
+        first : ndarray of shape (J, n_features)
+            ``E[x 1{|y| >= tau}]``.
+        prob : ndarray of shape (J,)
+            ``P(|y| >= tau)``.
+        """
         taus = np.asarray(taus, dtype=np.float64)
         order = np.argsort(-taus, kind="stable")
         M, S, c = self._sums("threshold", True, 0, np.ascontiguousarray(taus[order]))
@@ -98,17 +174,42 @@ class _Oracle:
         return M[inv] / wt, S[inv] / wt, c[inv] / wt
 
     def reweighted_first_moment(self, w, rho_b, btilde, truncate_x=None):
-        """Means over the training fold of ``e y x 1{<x, w> >= btilde}`` with
-        ``e = exp(rho_b (<x, w> - btilde))``, then ``E[e y 1{..}]``, ``E[e 1{..}]``,
-        ``E[e^2 1{..}]`` and ``P(<x, w> >= btilde)``: a vector of length ``d + 4``."""
+        """Return the exponentially reweighted first moment of the PGD direction query.
+
+        With ``e = exp(rho_b (<x, w> - btilde))`` and the cut ``1{<x, w> >= btilde}``,
+        means over the training fold.
+
+        Parameters
+        ----------
+        w : array-like of shape (n_features,)
+            Current unit direction.
+        rho_b : float
+            Rate of the exponential weight.
+        btilde : float
+            Conditioning cut on ``<x, w>``.
+        truncate_x : float or None, default=None
+            Ignore rows with ``||x|| > truncate_x``; None keeps every row.
+
+        Returns
+        -------
+        moments : ndarray of shape (n_features + 4,)
+            ``E[e y x 1{..}]`` (``d`` entries), then ``E[e y 1{..}]``,
+            ``E[e 1{..}]``, ``E[e^2 1{..}]`` and ``P(<x, w> >= btilde)``.
+        """
         trunc2 = 0.0 if truncate_x is None else float(truncate_x) ** 2
         out = self._sums("reweighted", True, 0, np.ascontiguousarray(w, float),
                          float(rho_b), float(btilde), trunc2)
         return out / self.fold_weights()[0]
 
     def moments(self):
-        """Weighted means over the training fold: ``mean_x``, ``second_x``,
-        ``mean_y``, ``cross_xy``, ``mean_y2``."""
+        """Return the weighted first and second moments over the training fold.
+
+        Returns
+        -------
+        moments : dict
+            ``mean_x`` (``E[x]``), ``second_x`` (``E[x x^T]``), ``mean_y``
+            (``E[y]``), ``cross_xy`` (``E[x y]``) and ``mean_y2`` (``E[y^2]``).
+        """
         wt, x1, xx, y1, xy, y2 = self._moments()
         wt = wt[0]
         return dict(mean_x=x1 / wt, second_x=xx / wt, mean_y=y1[0] / wt, cross_xy=xy / wt,
@@ -121,11 +222,14 @@ class ArrayOracle(_Oracle):
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
+        Inputs (copied to C-contiguous float64 if needed).
     y : ndarray of shape (n_samples,)
-    sample_weight : ndarray of shape (n_samples,) or None
-    fold : int64 ndarray of shape (n_samples,) or None
+        Labels.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Row weights of every mean; None gives every row weight one.
+    fold : int64 ndarray of shape (n_samples,) or None, default=None
         0 = train, 1 = validation; None puts every row in the training fold.
-    n_jobs : int or None
+    n_jobs : int or None, default=None
         Numba threads for the kernels.
     """
 
@@ -149,7 +253,13 @@ class ArrayOracle(_Oracle):
         return self.X.shape[1]
 
     def fold_weights(self):
-        """Total sample weight per fold."""
+        """Return the total sample weight per fold.
+
+        Returns
+        -------
+        weights : ndarray of shape (n_folds,)
+            Sum of ``sample_weight`` over the rows of each fold.
+        """
         if self.n_folds == 1:
             return np.array([self.sw.sum()])
         return np.bincount(self.fold, weights=self.sw, minlength=self.n_folds)
@@ -173,8 +283,20 @@ class ArrayOracle(_Oracle):
         return total
 
     def abs_y_quantile(self, q):
-        """Weighted ``q``-quantile of ``|y|`` over the training fold (inverted
-        empirical cdf). Not a mean: computed once from the 1-D labels."""
+        """Return the weighted ``q``-quantile of ``|y|`` over the training fold.
+
+        The inverted empirical cdf. Not a mean: computed from the 1-D labels.
+
+        Parameters
+        ----------
+        q : float in [0, 1]
+            Quantile level.
+
+        Returns
+        -------
+        quantile : float
+            Smallest ``|y|`` whose weighted cdf reaches ``q``.
+        """
         keep = slice(None) if self.n_folds == 1 else self.fold == 0
         return _weighted_quantile(np.abs(self.y[keep]), self.sw[keep], q)
 
@@ -209,9 +331,12 @@ class DaskOracle(_Oracle):
     X : dask array of shape (n_samples, n_features)
         Chunked along rows (columns are merged into one chunk).
     y : dask array or ndarray of shape (n_samples,)
-    sample_weight : ndarray or None
-    fold : ndarray of int64 or None
-    scheduler : str or None
+        Labels, rechunked to the row chunks of ``X``.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Row weights of every mean; None gives every row weight one.
+    fold : ndarray of int64 of shape (n_samples,) or None, default=None
+        0 = train, 1 = validation; None puts every row in the training fold.
+    scheduler : str or None, default=None
         Passed to ``dask.compute`` (None: the current default, e.g. a
         ``distributed.Client`` when one is active).
     """
@@ -275,7 +400,13 @@ class DaskOracle(_Oracle):
         return self._compute(parts)
 
     def fold_weights(self):
-        """Total sample weight per fold (computed once)."""
+        """Return the total sample weight per fold (computed once).
+
+        Returns
+        -------
+        weights : ndarray of shape (n_folds,)
+            Sum of ``sample_weight`` over the rows of each fold.
+        """
         if self._weights is None:
             sw = self.sw.compute()
             fold = None if self.fold is None else self.fold.compute()
@@ -284,8 +415,20 @@ class DaskOracle(_Oracle):
         return self._weights
 
     def abs_y_quantile(self, q):
-        """Weighted quantile of ``|y|`` on the training fold (the 1-D labels are
-        brought into memory once)."""
+        """Return the weighted ``q``-quantile of ``|y|`` on the training fold.
+
+        The 1-D labels are brought into memory once.
+
+        Parameters
+        ----------
+        q : float in [0, 1]
+            Quantile level.
+
+        Returns
+        -------
+        quantile : float
+            Smallest ``|y|`` whose weighted cdf reaches ``q``.
+        """
         if self._train_abs_y is None:
             y, sw = np.abs(self.y.compute()), self.sw.compute()
             if self.fold is not None:
@@ -309,16 +452,21 @@ def _tree_sum(parts):
 
 
 class NoisyOracle:
-    """An SQ oracle with tolerance ``tau``: every mean the wrapped oracle returns is
-    perturbed by independent uniform noise in ``[-tau, tau]`` (seeded), the model
-    in which SQ lower and upper bounds are stated. Fold weights, the pass count and
-    the label quantile pass through unchanged.
+    """An SQ oracle with tolerance ``tau``, wrapping an exact oracle.
+
+    Every mean the wrapped oracle returns is perturbed by independent uniform noise
+    in ``[-tau, tau]`` (seeded), the model in which SQ lower and upper bounds are
+    stated. Fold weights, the pass count and the label quantile pass through
+    unchanged.
 
     Parameters
     ----------
     oracle : ArrayOracle or DaskOracle
+        The exact oracle whose answers are perturbed.
     tolerance : float >= 0
-    random_state : int, RandomState instance or None
+        The tolerance ``tau``: the largest perturbation of any mean.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the noise.
     """
 
     def __init__(self, oracle, tolerance, random_state=None):
@@ -340,34 +488,124 @@ class NoisyOracle:
         return out
 
     def loss_grad(self, w, b, gate_mode, deriv_at_zero):
-        """The wrapped answer, each mean moved by at most ``tolerance``."""
+        """Return the wrapped answer, each mean moved by at most ``tolerance``.
+
+        Parameters
+        ----------
+        w : array-like of shape (n_features,)
+            Weight of the neuron.
+        b : float
+            Bias of the neuron.
+        gate_mode : int
+            ``GATE_RELU`` (0) or ``GATE_ONE`` (1), see :meth:`ArrayOracle.loss_grad`.
+        deriv_at_zero : float
+            Value of relu'(0) under ``GATE_RELU``.
+
+        Returns
+        -------
+        sums : ndarray of shape (n_folds, n_features + 4)
+            Per-fold sums as :meth:`ArrayOracle.loss_grad`; each sum is moved by at
+            most ``tolerance`` times the fold weight (the last column is exact).
+        """
         out = self.oracle.loss_grad(w, b, gate_mode, deriv_at_zero)
         wt = out[:, -1:]  # sums: a mean perturbed by tau is a sum perturbed by tau * weight
         return out + np.hstack([self._noise(out[:, :-1].shape) * wt, np.zeros_like(wt)])
 
     def scale_stats(self, W, B, all_rows=False):
-        """The wrapped answer, each mean moved by at most ``tolerance``."""
+        """Return the wrapped answer, each mean moved by at most ``tolerance``.
+
+        Parameters
+        ----------
+        W : array-like of shape (K, n_features) or (n_features,)
+            Weights of the candidates (one row each).
+        B : array-like of shape (K,) or float
+            Biases of the candidates.
+        all_rows : bool, default=False
+            Pool the folds into one row.
+
+        Returns
+        -------
+        stats : ndarray of shape (n_folds, 2K + 2)
+            As :meth:`ArrayOracle.scale_stats`, the fold weight (last column) exact.
+        """
         return self._perturb_stats(self.oracle.scale_stats(W, B, all_rows))
 
     def geodesic_stats(self, w, u, thetas, bhat):
-        """The wrapped answer, each mean moved by at most ``tolerance``."""
+        """Return the wrapped answer, each mean moved by at most ``tolerance``.
+
+        Parameters
+        ----------
+        w : array-like of shape (n_features,)
+            Unit direction at angle zero.
+        u : array-like of shape (n_features,)
+            Unit tangent direction, orthogonal to ``w``.
+        thetas : array-like of shape (K,)
+            Angles (radians) of the candidates.
+        bhat : float
+            Bias shared by the candidates.
+
+        Returns
+        -------
+        stats : ndarray of shape (n_folds, 2K + 2)
+            As :meth:`ArrayOracle.geodesic_stats`, the fold weight (last column) exact.
+        """
         return self._perturb_stats(self.oracle.geodesic_stats(w, u, thetas, bhat))
 
     def thresholded_moments(self, taus):
-        """The wrapped answer, each mean moved by at most ``tolerance`` (the
-        second moments symmetrically)."""
+        """Return the wrapped answer, each mean moved by at most ``tolerance``.
+
+        The second moments are perturbed symmetrically.
+
+        Parameters
+        ----------
+        taus : array-like of shape (J,)
+            Label thresholds.
+
+        Returns
+        -------
+        second : ndarray of shape (J, n_features, n_features)
+            ``E[x x^T 1{|y| >= tau}]``, perturbed.
+        first : ndarray of shape (J, n_features)
+            ``E[x 1{|y| >= tau}]``, perturbed.
+        prob : ndarray of shape (J,)
+            ``P(|y| >= tau)``, perturbed.
+        """
         M, S, c = self.oracle.thresholded_moments(taus)
         E = self._noise(M.shape)
         M = M + 0.5 * (E + np.swapaxes(E, 1, 2))  # a symmetric answer, still within tau
         return M, S + self._noise(S.shape), c + self._noise(c.shape)
 
     def reweighted_first_moment(self, w, rho_b, btilde, truncate_x=None):
-        """The wrapped answer, each mean moved by at most ``tolerance``."""
+        """Return the wrapped answer, each mean moved by at most ``tolerance``.
+
+        Parameters
+        ----------
+        w : array-like of shape (n_features,)
+            Current unit direction.
+        rho_b : float
+            Rate of the exponential weight.
+        btilde : float
+            Conditioning cut on ``<x, w>``.
+        truncate_x : float or None, default=None
+            Ignore rows with ``||x|| > truncate_x``; None keeps every row.
+
+        Returns
+        -------
+        moments : ndarray of shape (n_features + 4,)
+            As :meth:`ArrayOracle.reweighted_first_moment`, perturbed.
+        """
         out = self.oracle.reweighted_first_moment(w, rho_b, btilde, truncate_x)
         return out + self._noise(out.shape)
 
     def moments(self):
-        """The wrapped answer, each mean moved by at most ``tolerance``."""
+        """Return the wrapped answer, each mean moved by at most ``tolerance``.
+
+        Returns
+        -------
+        moments : dict
+            ``mean_x``, ``second_x`` (perturbed symmetrically), ``mean_y``,
+            ``cross_xy`` and ``mean_y2``, as :meth:`ArrayOracle.moments`.
+        """
         m = self.oracle.moments()
         noisy = {k: v + self._noise(np.shape(v)) for k, v in m.items()}
         E = self._noise(m["second_x"].shape)

@@ -44,14 +44,18 @@ def _sample_inputs(rng, n, d, input_dist):
 def make_relu_network_teacher(n_samples=200, n_features=10, n_units=2, *,
                               input_dist="sphere", subspace_dim=None, output_weight=1.0,
                               noise=0.0, corrupt_fraction=0.0, random_state=None):
-    """A planted depth-2 ReLU network ``sum_j a_j relu(<w_j, x>)`` on unit-ball inputs.
+    """Generate data from a planted depth-2 ReLU network on unit-ball inputs.
+
+    The teacher is ``sum_j a_j relu(<w_j, x>)`` with unit hidden rows ``w_j``.
 
     Parameters
     ----------
     n_samples : int >= 1, default=200
+        Number of rows.
     n_features : int >= 1, default=10
+        Input dimension d.
     n_units : int >= 1, default=2
-        k, the number of hidden ReLUs of the teacher.
+        The number k of hidden ReLUs of the teacher.
     input_dist : {'sphere', 'ball', 'gaussian'}, default='sphere'
         Uniform on the unit sphere, uniform in the unit ball, or N(0, I/d) divided by
         the largest row norm when that exceeds 1.
@@ -67,11 +71,14 @@ def make_relu_network_teacher(n_samples=200, n_features=10, n_units=2, *,
         Fraction of labels replaced by uniform values in ``[-Y, Y]``, ``Y`` the
         largest clean label magnitude (agnostic setting).
     random_state : int, RandomState instance or None, default=None
+        Seeds the subspace, the inputs, the teacher, the noise and the corruption.
 
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
+        Inputs of norm at most 1.
     y : ndarray of shape (n_samples,)
+        Teacher outputs, plus noise and corrupted labels when requested.
     info : Bunch
         ``coef_hidden`` (k, d) unit rows, ``coef_output`` (k,), ``clean_target``,
         ``planted_loss`` (the teacher's MSE on the returned labels) and ``subspace``
@@ -135,8 +142,10 @@ def _random_edges(rng, N, n_edges, ok, func, what):
 def make_coloring_relu_instance(n_vertices=30, n_edges=80, n_colors=3, *, colorable=True,
                                 hypergraph=False, hyperedge_size=3, bounded=True,
                                 random_state=None):
-    """Graph k-colouring as a realizable k-ReLU training set (in the spirit of the
-    paper's colouring reduction, not the paper's own construction).
+    """Generate graph k-colouring as a realizable k-ReLU training set.
+
+    Built in the spirit of the paper's colouring reduction, not as the paper's own
+    construction.
 
     Coordinates ``0`` (constant) and ``1..N``. Samples: ``e0`` with label k;
     ``e0 + t e_i`` for every vertex i and t in {1, 2} with label k - 1; ``e0 + e_u +
@@ -151,24 +160,33 @@ def make_coloring_relu_instance(n_vertices=30, n_edges=80, n_colors=3, *, colora
     Parameters
     ----------
     n_vertices : int >= 2, default=30
+        The number N of vertices.
     n_edges : int >= 1, default=80
         Edges (or hyperedges). Not colourable instances contain a (k+1)-clique (or the
         complete hypergraph on 2r - 1 vertices) among them.
     n_colors : int >= 2, default=3
+        The number k of colours, which is also the number of hidden units of the
+        planted network.
     colorable : bool, default=True
         True: a random colouring is planted and only bichromatic edges are drawn.
     hypergraph : bool, default=False
+        Build the set-splitting instance on hyperedges instead of edges; needs
+        ``n_colors=2``.
     hyperedge_size : int >= 2, default=3
+        The size r of every hyperedge (used when ``hypergraph=True``).
     bounded : bool, default=True
         Divide every x and y by the largest ``||x||``; the planted loss stays 0 with
         unit hidden rows and output weights ``||w_c||`` (reported as
         ``output_weight_needed``, growing like sqrt(N/k)).
     random_state : int, RandomState instance or None, default=None
+        Seeds the planted colouring and the choice of edges.
 
     Returns
     -------
     X : ndarray of shape (n_samples, n_vertices + 1)
+        One row per sample, ``n_samples = 1 + 2 n_vertices + n_edges``.
     y : ndarray of shape (n_samples,)
+        Labels k, k - 1 or k - 2 (divided by ``scale`` when ``bounded``).
     info : Bunch
         ``edges`` (list of tuples), ``coloring`` (array or None), ``coef_hidden``
         (k, N+1) unit rows and ``coef_output`` (k,) of the planted network (None when
@@ -267,8 +285,10 @@ def make_coloring_relu_instance(n_vertices=30, n_edges=80, n_colors=3, *, colora
 
 def make_dense_subgraph_relu_instance(n_vertices=30, subgraph_size=8, background_density=0.3,
                                       *, tau_factor=1.5, random_state=None):
-    """A planted dense subgraph as a bounded single-ReLU training set (in the spirit of
-    the paper's Densest kappa-Subgraph reduction, not the paper's own construction).
+    """Generate a planted dense subgraph as a bounded single-ReLU training set.
+
+    Built in the spirit of the paper's Densest kappa-Subgraph reduction, not as the
+    paper's own construction.
 
     Draw G(N, p) and plant a kappa-clique S*. Every vertex pair {u, v} is a sample
     ``x = (e0 + e_u + e_v) / sqrt(3)`` (unit norm) with label +1 for an edge and -1 for a
@@ -281,17 +301,23 @@ def make_dense_subgraph_relu_instance(n_vertices=30, subgraph_size=8, background
     Parameters
     ----------
     n_vertices : int >= 2, default=30
+        The number N of vertices.
     subgraph_size : int >= 2, default=8
-        kappa, the size of the planted clique.
+        The size kappa of the planted clique.
     background_density : float in [0, 0.5], default=0.3
         Edge probability p of the background graph.
     tau_factor : float in [1, 2), default=1.5
+        Threshold of the planted ReLU in units of ``beta / sqrt(kappa)``: at least 1
+        silences pairs with one vertex in S*, below 2 keeps pairs inside S* active.
     random_state : int, RandomState instance or None, default=None
+        Seeds the background graph and the planted set.
 
     Returns
     -------
     X : ndarray of shape (C(N, 2), N + 1)
+        One unit-norm row per vertex pair.
     y : ndarray of shape (C(N, 2),)
+        Label +1 for an edge, -1 for a non-edge.
     info : Bunch
         ``planted_set``, ``planted_coef`` (unit-norm w_S), ``planted_loss`` (closed
         form), ``planted_gain`` (1 - planted_loss, the gap an ε must resolve), ``graph``

@@ -277,10 +277,10 @@ def make_biased_relu_tilted_noise(n_samples=1000, n_features=10, bias=-3.0, *,
     ----------
     {shared}
     noise_height : float > 0 or None, default=None
-        h; None sets h = 1.02 / abs(b) (just above the threshold; 0.34 at b = -3), which
-        needs b < 0.
+        The height h of the bump; None sets h = 1.02 / abs(b) (just above the
+        threshold; 0.34 at b = -3), which needs b < 0.
     noise_offset : float, default=3.3
-        s, the offset of the half-space {{<x, u> >= s}}.
+        The offset s of the half-space {{<x, u> >= s}}.
 
     Returns
     -------
@@ -358,7 +358,7 @@ def make_csq_hard_relu(n_samples=1000, n_features=10, bias=-3.0, *, direction=No
     ----------
     {shared}
     degree : int, default=3
-        t, the highest Hermite degree removed, 0 <= t <= 170.
+        The highest Hermite degree t removed, 0 <= t <= 170.
 
     Returns
     -------

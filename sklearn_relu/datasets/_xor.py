@@ -53,7 +53,7 @@ def _xor_info(i, j, d, rotation, bayes_error, paper):
 
 def make_xor_hypercube(n_samples=1000, n_features=32, *, coords=(0, 1), label_noise=0.0,
                        rotate=False, random_state=None):
-    """XOR of two coordinates on the Boolean hypercube, y = -x_i x_j.
+    """Generate XOR of two coordinates on the Boolean hypercube, y = -x_i x_j.
 
     The setting of :cite:t:`Gla24`: x uniform on {-1, +1}^d and the label
     -x_i x_j of two unknown coordinates; y = +1 exactly when x_i != x_j. Four ReLU
@@ -115,7 +115,7 @@ def make_xor_hypercube(n_samples=1000, n_features=32, *, coords=(0, 1), label_no
 
 
 def make_gaussian_xor(n_samples=1000, n_features=32, *, coords=(0, 1), random_state=None):
-    """Gaussian XOR: x ~ N(0, I_d), y = -sign(x_i x_j) (sign(0) := 1).
+    """Generate Gaussian XOR: x ~ N(0, I_d), y = -sign(x_i x_j) (sign(0) := 1).
 
     A harder variant with zero margin (points lie arbitrarily close to the boundary),
     studied by Braun & Imaizumi (AISTATS 2026); Glasgow's d polylog d guarantee is for

@@ -10,7 +10,7 @@ _FEATURE_KEYS = HIST_COLUMNS[7:]
 
 
 def xor_feature_alignment(hidden_weights, output_weights, feature_basis):
-    """Feature quantities of a two-layer network on XOR (the ``history_`` columns).
+    """Compute the XOR feature quantities of a two-layer network (the ``history_`` columns).
 
     Parameters
     ----------
@@ -57,7 +57,7 @@ def xor_feature_alignment(hidden_weights, output_weights, feature_basis):
 
 
 def xor_phase_steps(history, output_threshold=0.1, signal_threshold=0.5):
-    """Where the two phases of SGD on XOR end, read off a ``history_``.
+    """Find where the two phases of SGD on XOR end, read off a ``history_``.
 
     Parameters
     ----------

@@ -165,13 +165,16 @@ class GDReLURegressor(_ReLURegressorBase):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training inputs.
         y : array-like of shape (n_samples,)
+            Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Exact weights: the loss is the weighted mean.
 
         Returns
         -------
         self : object
+            Fitted estimator.
         """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         rng = check_random_state(self.random_state)

@@ -72,10 +72,13 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
     step : {'linesearch', 'geometric'}, default='linesearch'
         Geodesic line search on held-out loss, or angles ``theta0 * theta_decay^t``.
     theta_max : float > 0, default=0.4
+        Largest geodesic angle (radians) tried by the line search.
     n_halvings : int >= 0, default=5
         Line-search angles ``theta_max * 2^-k``, ``k = 0..n_halvings``.
     theta0 : float > 0, default=0.1
+        First angle (radians) of the geometric schedule (``step='geometric'``).
     theta_decay : float in (0, 1], default=0.9
+        Ratio of the geometric schedule: step ``t`` moves by ``theta0 * theta_decay^t``.
     tol : float >= 0, default=0.0
         Minimal relative decrease of the held-out loss to accept a step.
     truncate_x : float > 0 or None, default=None
@@ -83,7 +86,9 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
     validation_fraction : float in (0, 1) or None, default=0.2
         Held-out share for line search and selection; None uses the training rows.
     include_linear : bool, default=True
+        Add the relu of the least-squares linear fit as a candidate.
     include_gd : bool, default=True
+        Add the gradient-descent neuron (:class:`GDReLURegressor`) as a candidate.
     gd_params : dict or None, default=None
         Parameters of the inner :class:`GDReLURegressor`; None:
         ``{'init': 'random', 'tol': 1e-4, 'max_iter': 1000}``.
@@ -102,6 +107,7 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
     random_state : int, RandomState instance or None, default=None
         Seeds the split, the GD candidate's initialisation and the oracle noise.
     verbose : int, default=0
+        If positive, print one line per warm start (PCA loss and best PGD loss).
 
     Attributes
     ----------
@@ -263,12 +269,14 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
             array is never loaded: every query runs chunk by chunk through a
             :class:`~sklearn_relu.oracles.DaskOracle`.
         y : array-like of shape (n_samples,)
+            Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Exact weights: every query is a weighted mean.
 
         Returns
         -------
         self : object
+            Fitted estimator.
         """
         grid, scales = self._check_grids()
         is_dask = _is_dask_array(X)

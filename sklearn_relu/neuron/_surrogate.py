@@ -73,6 +73,7 @@ class GLMtronRegressor(_SurrogateGDBase):
         Step size on the label-scaled problem (the expected update is a step on a
         1-smooth convex function for standard Gaussian inputs).
     max_iter : int >= 1, default=1000
+        Maximum number of updates.
     tol : float >= 0, default=1e-6
         Stop when the norm of the update direction is at most ``tol``.
     validation_fraction : float in (0, 1) or None, default=0.2
@@ -82,6 +83,7 @@ class GLMtronRegressor(_SurrogateGDBase):
     random_state : int, RandomState instance or None, default=None
         Seeds the train/validation split.
     verbose : int, default=0
+        If positive, print the training loss and update norm about ten times per fit.
 
     Attributes
     ----------
@@ -119,20 +121,24 @@ class GLMtronRegressor(_SurrogateGDBase):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training inputs.
         y : array-like of shape (n_samples,)
+            Target values.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in every mean; None gives every row weight one.
 
         Returns
         -------
         self : object
+            Fitted estimator.
         """
         return self._fit_surrogate(X, y, sample_weight)
 
 
 class ConvexSurrogateReLURegressor(_SurrogateGDBase):
-    """Projected gradient descent on the convex surrogate loss of Diakonikolas,
-    Goel, Karmalkar, Klivans & Soltanolkotabi (COLT 2020).
+    """Projected gradient descent on the convex surrogate loss of DGKKS (COLT 2020).
 
+    The surrogate of Diakonikolas, Goel, Karmalkar, Klivans & Soltanolkotabi,
     ``L_surr(w~) = mean(relu(<w~, x~>)^2 / 2 - y <w~, x~>)`` with ``x~ = (x, 1)``,
     minimised from ``w~ = 0`` with projection onto the ball of radius ``radius``.
     The source guarantees O(OPT) for the unbiased ReLU under isotropic
@@ -142,8 +148,11 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
     Parameters
     ----------
     learning_rate : float > 0, default=0.2
+        Step size on the label-scaled problem.
     max_iter : int >= 1, default=1000
+        Maximum number of gradient steps.
     tol : float >= 0, default=1e-6
+        Stop when the norm of the surrogate gradient is at most ``tol``.
     radius : float > 0 or None, default=None
         Radius W of the projection ball for ``(coef_, intercept_)`` in original
         label units; None: no projection.
@@ -151,9 +160,13 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
         Return the iterate with the smallest surrogate-gradient norm (DGKKS20) or
         the smallest half squared loss, read on the validation split.
     validation_fraction : float in (0, 1) or None, default=0.2
+        Held-out share used to select the iterate; None selects on training rows.
     n_jobs : int or None, default=None
+        Numba threads for the fused pass.
     random_state : int, RandomState instance or None, default=None
+        Seeds the train/validation split.
     verbose : int, default=0
+        If positive, print the training loss and gradient norm about ten times per fit.
 
     Attributes
     ----------
@@ -194,11 +207,15 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training inputs.
         y : array-like of shape (n_samples,)
+            Target values.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in every mean; None gives every row weight one.
 
         Returns
         -------
         self : object
+            Fitted estimator.
         """
         return self._fit_surrogate(X, y, sample_weight, self.radius, self.selection)

@@ -274,11 +274,14 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training inputs (at least two rows).
         y : array-like of shape (n_samples,)
+            Target values.
 
         Returns
         -------
         self : object
+            Fitted estimator.
         """
         X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True,
                              ensure_min_samples=2)
@@ -425,10 +428,12 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Input samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Outputs of the fitted network.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, order="C", reset=False)

@@ -51,7 +51,8 @@ class TwoLayerXORClassifier(ClassifierMixin, BaseEstimator):
         (w, a), (w, -a), so the output is exactly 0 at init (p must be even).
         "standard": w ~ N(0, I/d), a ~ N(0, 1/p), an ablation (not small, not balanced).
     init_scale : "auto" or float > 0, default="auto"
-        theta; "auto" is 1 / max(ln d, 1).
+        Initialisation scale theta (neuron norms theta / sqrt(p)); "auto" is
+        1 / max(ln d, 1).
     learning_rate : float > 0 or "theory", default=1.0
         Constant step eta; "theory" uses eta = theta (about 3-9x more samples).
     batch_size : int >= 1, "auto" or "theory", default="auto"
@@ -400,7 +401,7 @@ class TwoLayerXORClassifier(ClassifierMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None):
-        """SGD steps on the rows of X in the given order (an i.i.d. stream).
+        """Take SGD steps on the rows of X in the given order (an i.i.d. stream).
 
         The rows are cut into consecutive minibatches of ``batch_size_``; a remainder
         forms one last smaller minibatch. Feeding ``batch_size_`` rows per call is
@@ -443,7 +444,7 @@ class TwoLayerXORClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ prediction
 
     def decision_function(self, X):
-        """Network output: rho(x) for binary problems, the K logits otherwise.
+        """Compute the network output: rho(x) for binary problems, the K logits otherwise.
 
         Parameters
         ----------
@@ -462,7 +463,7 @@ class TwoLayerXORClassifier(ClassifierMixin, BaseEstimator):
         return F[:, 0] if len(self.classes_) == 2 else F
 
     def predict(self, X):
-        """Class of each row: sign of rho (binary) or the arg-max logit.
+        """Predict the class of each row: sign of rho (binary) or the arg-max logit.
 
         Parameters
         ----------
@@ -480,7 +481,7 @@ class TwoLayerXORClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(scores, axis=1)]
 
     def predict_proba(self, X):
-        """Class probabilities: [s(-rho), s(rho)] (binary), softmax otherwise.
+        """Estimate class probabilities: [s(-rho), s(rho)] (binary), softmax otherwise.
 
         Parameters
         ----------
@@ -498,7 +499,7 @@ class TwoLayerXORClassifier(ClassifierMixin, BaseEstimator):
         return softmax(scores, axis=1)
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`, computed without underflow.
+        """Return the logarithm of :meth:`predict_proba`, computed without underflow.
 
         Parameters
         ----------
@@ -516,7 +517,7 @@ class TwoLayerXORClassifier(ClassifierMixin, BaseEstimator):
         return log_softmax(scores, axis=1)
 
     def feature_alignment(self, basis=None):
-        """The feature quantities of the current weights (binary problems).
+        """Compute the feature quantities of the current weights (binary problems).
 
         Parameters
         ----------

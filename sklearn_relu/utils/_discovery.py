@@ -6,8 +6,14 @@ from sklearn.base import BaseEstimator
 
 
 def all_estimators():
-    """Return ``[(name, class), ...]`` for every public estimator of sklearn_relu,
-    sorted by name."""
+    """Return every public estimator of sklearn_relu, sorted by name.
+
+    Returns
+    -------
+    estimators : list of tuple of (str, type)
+        ``(name, class)`` pairs for the concrete ``BaseEstimator`` subclasses listed
+        in ``sklearn_relu.__all__``.
+    """
     import sklearn_relu
 
     found = {}

@@ -16,7 +16,7 @@ def worker_thread_env(threads_per_worker=1):
     Parameters
     ----------
     threads_per_worker : int, default=1
-        numba and BLAS threads allowed in each worker.
+        Number of numba and BLAS threads allowed in each worker.
 
     Returns
     -------

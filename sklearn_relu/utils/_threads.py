@@ -7,8 +7,20 @@ from joblib import effective_n_jobs
 
 
 def resolve_n_jobs(n_jobs):
-    """Map an ``n_jobs``-style value to a numba thread count (``None`` → all cores
-    numba was started with; negative values count back from there as in joblib)."""
+    """Map an ``n_jobs``-style value to a numba thread count.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        ``None``: all threads numba was started with; other values are resolved
+        as in joblib (negative values count back from the number of CPUs), then
+        clipped to ``[1, NUMBA_NUM_THREADS]``.
+
+    Returns
+    -------
+    n_threads : int
+        Number of numba threads to use.
+    """
     limit = numba.config.NUMBA_NUM_THREADS
     if n_jobs is None:
         return limit
@@ -18,8 +30,22 @@ def resolve_n_jobs(n_jobs):
 
 @contextmanager
 def kernel_threads(n_jobs=None):
-    """Run the enclosed numba kernels on ``n_jobs`` threads, then restore the
-    previous count (in ``finally``, so an exception does not leak the setting)."""
+    """Run the enclosed numba kernels on ``n_jobs`` threads, then restore the count.
+
+    The previous count is restored in ``finally``, so an exception does not leak
+    the setting.
+
+    Parameters
+    ----------
+    n_jobs : int or None, default=None
+        Thread count, resolved as in joblib and capped at the size of numba's
+        pool; None uses every thread numba was started with.
+
+    Yields
+    ------
+    None
+        Control passes to the body of the ``with`` block.
+    """
     previous = numba.get_num_threads()
     numba.set_num_threads(resolve_n_jobs(n_jobs))
     try:
