@@ -1,3 +1,636 @@
-"""Estimator module (filled in by its issue)."""
+"""SGD on a two-layer leaky-ReLU network with a (mostly) fixed second layer: the model of
+Sarussi, Brutzkus & Globerson (ICML 2021) and Brutzkus et al. (ICLR 2018)."""
 
-__all__ = []
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._solvers import online_sgd
+from .._solvers.leaky_sgd import evaluate, run_epochs
+from ..diagnostics._clustering import weight_clustering as _weight_clustering
+
+__all__ = ["LeakyReLUTwoLayerClassifier"]
+
+HISTORY_COLUMNS = (
+    "epoch", "loss", "train_error", "n_nonzero_updates", "weight_norm",
+    "normalized_margin", "coherence_min", "low_rank_energy", "agreement",
+    "certified_fraction", "nar_weak", "nar_strict", "teacher_cosine",
+)
+
+
+class LeakyReLUTwoLayerClassifier(ClassifierMixin, BaseEstimator):
+    """Two-layer leaky-ReLU network trained by SGD on the first layer (second fixed at +-v).
+
+    The model of :cite:t:`SBG21` and of its predecessor (Brutzkus, Globerson, Malach &
+    Shalev-Shwartz, ICLR 2018): ``2k`` hidden units in a positive group ``w_1..w_k``
+    and a negative group ``u_1..u_k``,
+
+    .. math::
+
+        N_W(x) = v \\sum_i \\sigma(\\langle w_i, x\\rangle) - v \\sum_i \\sigma(\\langle u_i,
+        x\\rangle), \\qquad \\sigma(z) = \\max(\\alpha z, z),
+
+    no biases, the output weights fixed, and constant-step SGD on the logistic loss
+    (the ICML paper) or the hinge loss (ICLR 2018). On linearly separable data SGD
+    reaches zero training error, and from a small initialisation the hidden weights
+    form two clusters, which makes the network a linear classifier
+    (:meth:`weight_clustering` measures and certifies it). ``sigma'(0) := alpha``.
+
+    K >= 3 classes use one group of ``k`` units per class feeding its own logit with
+    weight ``+v`` (softmax cross-entropy or the Crammer-Singer hinge); for two classes
+    this is exactly the binary model above. Every SGD step runs in the shared compiled
+    two-layer kernel (one call per epoch).
+
+    Parameters
+    ----------
+    n_hidden_per_group : int, default=50
+        ``k``: units per group (``2k`` hidden units for two classes, ``K k`` for K).
+    alpha : float in [0, 1], default=0.3
+        Leak of the activation. The theory needs ``0 < alpha < 1``; 0 (plain ReLU)
+        warns, 1 makes the network linear.
+    output_scale : float > 0 or None, default=None
+        ``v``; None means ``1 / sqrt(K k)`` with ``K = max(2, n_classes)``.
+    train_second_layer : bool, default=False
+        Also train the output weights (an extension; they start at ``+-v``).
+    loss : {'log', 'hinge'}, default='log'
+        Logistic loss (softmax for K >= 3), or hinge (Crammer-Singer for K >= 3).
+    learning_rate : float > 0, default=0.5
+        Constant step ``eta`` (for max-norm-scaled inputs).
+    batch_size : int, default=1
+        Rows per SGD step; > 1 averages the per-row updates at the old weights.
+    max_epochs : int, default=200
+        Maximum number of passes over the data.
+    tol : float >= 0 or None, default=1e-4
+        Log loss: stop when the epoch-mean training loss has not improved by more
+        than ``tol`` for ``n_iter_no_change`` epochs; None runs all ``max_epochs``.
+        The hinge loss stops after an epoch with no non-zero update instead.
+    n_iter_no_change : int, default=5
+        Patience of the ``tol`` rule.
+    shuffle : bool, default=True
+        A fresh permutation per epoch (else the given row order).
+    init_scale : float >= 0, default=0.01
+        Standard deviation of the i.i.d. Gaussian initial hidden weights. Small values
+        are the clustering regime; 1.0 is the "large initialisation" of the
+        experiments.
+    input_scaling : {'max_norm'} or None, default='max_norm'
+        Divide inputs by the largest row norm seen at the first fit (after appending
+        the intercept column), so ``||x|| <= 1`` as the theory assumes. The network
+        is positively homogeneous, so this only makes ``learning_rate`` and
+        ``init_scale`` scale-free.
+    fit_intercept : bool, default=False
+        Append a constant-1 feature (the paper has no biases).
+    diagnostics_every : int, default=10
+        Log the clustering diagnostics in ``history_`` every this many epochs (and
+        at initialisation and at the last epoch); 0 turns them off.
+    warm_start : bool, default=False
+        ``fit`` continues from the current weights (same classes and input scale).
+    n_jobs : int or None, default=None
+        BLAS threads of the kernel's large-batch products (None: unchanged).
+    verbose : int, default=0
+        Print one line per epoch when > 0.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation and the epoch permutations.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_hidden_ : ndarray of shape (K, k, n_features)
+        Hidden weights by group, in the scaled input space; ``K = 2`` for binary
+        (group 0 is the negative group of ``classes_[0]``).
+    intercept_hidden_ : ndarray of shape (K, k)
+        Weights of the constant feature (zeros unless ``fit_intercept``).
+    coef_output_ : ndarray of shape (K, k)
+        Output weight of each unit into its group's logit (``v`` unless trained).
+    output_scale_ : float
+        ``v``.
+    input_scale_ : float
+        The divisor of the inputs (1.0 with ``input_scaling=None``).
+    n_iter_ : int
+        Epochs of the last ``fit`` (``partial_fit`` adds one per call).
+    t_ : int
+        SGD steps since the model was initialised.
+    loss_curve_ : ndarray
+        Epoch-mean training loss (pre-update) of every epoch since initialisation.
+    n_nonzero_updates_ : int or None
+        Hinge: rows with a non-zero update since initialisation; log: None.
+    history_ : dict of ndarray
+        One row per logged epoch (epoch 0 is the initialisation, and ``fit`` also logs
+        its last epoch; ``partial_fit`` counts one epoch per call): ``epoch``,
+        ``loss``, ``train_error`` (epoch means; at epoch 0 the loss and error of the
+        initial network), ``n_nonzero_updates`` (in that epoch), ``weight_norm``
+        (``||W||_F``), ``normalized_margin`` (``min_i`` margin / ``||W||_F``, or
+        ``/ ||theta||^2`` with a trained second layer), and from
+        :meth:`weight_clustering` on the training rows: ``coherence_min``,
+        ``low_rank_energy``, ``agreement``, ``certified_fraction``, ``nar_weak``,
+        ``nar_strict``, ``teacher_cosine`` (NaN without a teacher).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> from sklearn_relu import LeakyReLUTwoLayerClassifier
+    >>> from sklearn_relu.datasets import make_linear_teacher
+    >>> X, y, info = make_linear_teacher(300, 5, margin=0.1, random_state=0)
+    >>> clf = LeakyReLUTwoLayerClassifier(n_hidden_per_group=10, random_state=0)
+    >>> clf = clf.fit(X, y, teacher=info.coef)
+    >>> float(clf.score(X, y))
+    1.0
+    >>> res = clf.weight_clustering(X, y, teacher=info.coef)
+    >>> bool(res["coherence_min"] > 0.99), res["violations"], float(res["agreement"])
+    (True, 0, 1.0)
+    """
+
+    _parameter_constraints: dict = {
+        "n_hidden_per_group": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, 1, closed="both")],
+        "output_scale": [Interval(Real, 0, None, closed="neither"), None],
+        "train_second_layer": ["boolean"],
+        "loss": [StrOptions({"log", "hinge"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "init_scale": [Interval(Real, 0, None, closed="left")],
+        "input_scaling": [StrOptions({"max_norm"}), None],
+        "fit_intercept": ["boolean"],
+        "diagnostics_every": [Interval(Integral, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, n_hidden_per_group=50, alpha=0.3, output_scale=None,
+                 train_second_layer=False, loss="log", learning_rate=0.5, batch_size=1,
+                 max_epochs=200, tol=1e-4, n_iter_no_change=5, shuffle=True,
+                 init_scale=1e-2, input_scaling="max_norm", fit_intercept=False,
+                 diagnostics_every=10, warm_start=False, n_jobs=None, verbose=0,
+                 random_state=None):
+        self.n_hidden_per_group = n_hidden_per_group
+        self.alpha = alpha
+        self.output_scale = output_scale
+        self.train_second_layer = train_second_layer
+        self.loss = loss
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.init_scale = init_scale
+        self.input_scaling = input_scaling
+        self.fit_intercept = fit_intercept
+        self.diagnostics_every = diagnostics_every
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ layout
+
+    def _n_groups(self):
+        return max(2, len(self.classes_))
+
+    def _kernel_loss(self):
+        if len(self.classes_) == 2:
+            return "logistic" if self.loss == "log" else "hinge"
+        return "softmax" if self.loss == "log" else "multi_hinge"
+
+    def _augment(self, X):
+        """Append the constant column (``fit_intercept``) and divide by the input scale."""
+        if self.fit_intercept:
+            X = np.hstack([X, np.ones((X.shape[0], 1))])
+        return np.ascontiguousarray(X / self.input_scale_)
+
+    def _set_input_scale(self, X):
+        if self.input_scaling is None:
+            self.input_scale_ = 1.0
+            return
+        # max row norm of [X, 1], pre-scaled by max |x_ij| so that huge inputs do not
+        # overflow the squares
+        m = max(float(np.abs(X).max(initial=0.0)), 1.0 if self.fit_intercept else 0.0)
+        if m == 0.0:
+            self.input_scale_ = 1.0
+            return
+        Xm = X / m
+        sq = np.einsum("ij,ij->i", Xm, Xm) + (1.0 / m**2 if self.fit_intercept else 0.0)
+        self.input_scale_ = float(m * np.sqrt(sq.max()))
+
+    def _encode(self, y):
+        """Kernel labels: +-1 for two classes, the class index (float) for K >= 3."""
+        idx = np.searchsorted(self.classes_, y)
+        bad = (idx >= len(self.classes_)) | (self.classes_[np.minimum(idx, len(self.classes_) - 1)] != y)
+        if np.any(bad):
+            raise ValueError(f"y contains labels not in classes_ {self.classes_.tolist()}: "
+                             f"{np.unique(np.asarray(y)[bad]).tolist()}.")
+        if len(self.classes_) == 2:
+            return np.where(idx == 1, 1.0, -1.0), idx
+        return idx.astype(np.float64), idx
+
+    def _init_weights(self, d_aug, rng):
+        K, k = self._n_groups(), self.n_hidden_per_group
+        v = self.output_scale if self.output_scale is not None else 1.0 / np.sqrt(K * k)
+        self.output_scale_ = float(v)
+        W = rng.normal(scale=self.init_scale, size=(K * k, d_aug)) if self.init_scale > 0 \
+            else np.zeros((K * k, d_aug))
+        self._store(W, np.full((K, k), float(v)))
+
+    def _store(self, W, coef_output):
+        K, k = self._n_groups(), self.n_hidden_per_group
+        d = self.n_features_in_
+        self.coef_hidden_ = np.ascontiguousarray(W[:, :d].reshape(K, k, d))
+        self.intercept_hidden_ = (W[:, d].reshape(K, k).copy() if self.fit_intercept
+                                  else np.zeros((K, k)))
+        self.coef_output_ = np.ascontiguousarray(coef_output, dtype=np.float64)
+
+    def _network(self):
+        """``(W, A, A_mask)`` of the shared kernel: binary ``A = [-a_0, +a_1]`` (one
+        output), K >= 3 block-diagonal ``A`` with the same block pattern as mask."""
+        K, k = self._n_groups(), self.n_hidden_per_group
+        d = self.n_features_in_
+        W = self.coef_hidden_.reshape(K * k, d)
+        if self.fit_intercept:
+            W = np.hstack([W, self.intercept_hidden_.reshape(K * k, 1)])
+        W = np.array(W, dtype=np.float64, order="C")
+        if len(self.classes_) == 2:
+            A = np.concatenate([-self.coef_output_[0], self.coef_output_[1]])[None, :]
+            return W, np.ascontiguousarray(A), np.ones_like(A)
+        A = np.zeros((K, K * k))
+        mask = np.zeros((K, K * k))
+        for c in range(K):
+            A[c, c * k:(c + 1) * k] = self.coef_output_[c]
+            mask[c, c * k:(c + 1) * k] = 1.0
+        return W, A, mask
+
+    def _unpack_output(self, A):
+        K, k = self._n_groups(), self.n_hidden_per_group
+        if len(self.classes_) == 2:
+            return np.vstack([-A[0, :k], A[0, k:]])
+        return np.vstack([A[c, c * k:(c + 1) * k] for c in range(K)])
+
+    def _effective_groups(self, W, A):
+        """Effective weights ``|a_i| w_i`` grouped by logit (binary: by the sign of
+        ``a_i``, exact by ``a sigma(z) = sign(a) sigma(|a| z)``); None when a K >= 3
+        output weight turned negative (no group structure left)."""
+        K, k = self._n_groups(), self.n_hidden_per_group
+        if len(self.classes_) == 2:
+            a = A[0]
+            eff = np.abs(a)[:, None] * W
+            pos = a > 0
+            pos[k:] |= a[k:] == 0
+            neg = ~pos
+            if not pos.any() or not neg.any():
+                return None
+            return [eff[neg], eff[pos]]
+        out = self._unpack_output(A)
+        if np.any(out < 0):
+            return None
+        return [out[c][:, None] * W[c * k:(c + 1) * k] for c in range(K)]
+
+    # ------------------------------------------------------------------ fitting
+
+    def _check_teacher(self, teacher):
+        if teacher is None:
+            return None
+        if len(self.classes_) != 2:
+            raise ValueError("teacher is defined for binary problems only.")
+        t = np.asarray(teacher, dtype=np.float64).ravel()
+        if t.shape != (self.n_features_in_,):
+            raise ValueError(f"teacher must have shape ({self.n_features_in_},), got "
+                             f"{np.shape(teacher)}.")
+        return np.append(t, 0.0) if self.fit_intercept else t
+
+    def _diag_threads(self):
+        """BLAS threads of the diagnostics passes: ``n_jobs``, or one when None (their
+        products are small; a BLAS pool on them is slower, see diagnostics)."""
+        return online_sgd.blas_threads(self.n_jobs if self.n_jobs is not None else 1)
+
+    def _history_row(self, epoch, loss, error, nonzero, Xs, y_idx, W, A, teacher):
+        with self._diag_threads():
+            return self._history_row_impl(epoch, loss, error, nonzero, Xs, y_idx, W, A,
+                                          teacher)
+
+    def _history_row_impl(self, epoch, loss, error, nonzero, Xs, y_idx, W, A, teacher):
+        row = dict(epoch=float(epoch), loss=loss, train_error=error,
+                   n_nonzero_updates=float(nonzero))
+        wn = float(np.linalg.norm(W))
+        row["weight_norm"] = wn
+        F = online_sgd.forward(Xs, W, A, self.alpha)
+        if len(self.classes_) == 2:
+            margins = np.where(y_idx == 1, 1.0, -1.0) * F[:, 0]
+        else:
+            rows = np.arange(len(y_idx))
+            own = F[rows, y_idx]
+            F2 = F.copy()
+            F2[rows, y_idx] = -np.inf
+            margins = own - F2.max(axis=1)
+        norm = wn**2 + float(np.sum(A**2)) if self.train_second_layer else wn
+        row["normalized_margin"] = float(margins.min()) / norm if norm > 0 else np.nan
+        groups = self._effective_groups(W, A)
+        keys = ("coherence_min", "low_rank_energy", "agreement", "certified_fraction",
+                "nar_weak", "nar_strict", "teacher_cosine")
+        if groups is None:
+            row.update({key: np.nan for key in keys})
+        else:
+            res = _weight_clustering(groups, self.alpha, Xs, y_idx, teacher=teacher,
+                                     n_probes=0, svm=False)
+            row.update({key: float(res[key]) for key in keys})
+        return row
+
+    def _append_history(self, rows):
+        new = {c: np.array([r[c] for r in rows], dtype=np.float64) for c in HISTORY_COLUMNS}
+        old = getattr(self, "history_", None)
+        if old is None or not rows:
+            self.history_ = new if old is None else old
+            return
+        self.history_ = {c: np.concatenate([old[c], new[c]]) for c in HISTORY_COLUMNS}
+
+    def _run(self, Xs, yk, y_idx, *, max_epochs, shuffle, rng, teacher, epoch0, log_first,
+             stopping, log_last=True):
+        """Epochs of SGD from the stored weights; updates every fitted attribute."""
+        W, A, mask = self._network()
+        every = self.diagnostics_every
+        rows = []
+        if every and log_first:
+            with self._diag_threads():
+                loss0, err0 = evaluate(Xs, yk, W, A, loss=self._kernel_loss(),
+                                       alpha=self.alpha)
+            rows.append(self._history_row(0, loss0, err0, np.nan, Xs, y_idx, W, A, teacher))
+        last = {}
+
+        def on_epoch(epoch, stats):
+            last.update(stats, epoch=epoch)
+            if every and epoch % every == 0:
+                rows.append(self._history_row(epoch, stats["loss"], stats["error"],
+                                              stats["nonzero"], Xs, y_idx, W, A, teacher))
+
+        if self.alpha == 0:
+            warnings.warn("alpha=0 is the plain ReLU: units can stop receiving updates and "
+                          "the guarantees of the leaky-ReLU analysis (alpha > 0) no longer "
+                          "hold.", UserWarning, stacklevel=3)
+        try:
+            res = run_epochs(
+                Xs, yk, W, A, A_mask=mask, train_A=self.train_second_layer, alpha=self.alpha,
+                loss=self._kernel_loss(), eta=self.learning_rate, batch_size=self.batch_size,
+                max_epochs=max_epochs, shuffle=shuffle, rng=rng,
+                tol=self.tol if stopping else None, n_iter_no_change=self.n_iter_no_change,
+                step0=getattr(self, "t_", 0), epoch0=epoch0, on_epoch=on_epoch,
+                n_jobs=self.n_jobs, verbose=self.verbose, name=type(self).__name__)
+        except FloatingPointError as exc:
+            hint = (" With input_scaling=None the step also scales with ||x||^2: use "
+                    "input_scaling='max_norm'." if self.input_scaling is None else "")
+            raise FloatingPointError(str(exc) + hint) from None
+        if every and log_last and (not rows or rows[-1]["epoch"] != last["epoch"]):
+            rows.append(self._history_row(last["epoch"], last["loss"], last["error"],
+                                          last["nonzero"], Xs, y_idx, W, A, teacher))
+        self._store(W, self._unpack_output(A))
+        self.t_ = getattr(self, "t_", 0) + int(res.n_steps)
+        curve = getattr(self, "loss_curve_", np.empty(0))
+        self.loss_curve_ = np.concatenate([curve, res.loss_curve])
+        if self.loss == "hinge":
+            self.n_nonzero_updates_ = int((getattr(self, "n_nonzero_updates_", None) or 0)
+                                          + res.nonzero_curve.sum())
+        else:
+            self.n_nonzero_updates_ = None
+        self._n_epochs_total = epoch0 + res.n_epochs
+        self._append_history(rows)
+        return res
+
+    def _reset(self):
+        for name in ("t_", "loss_curve_", "n_nonzero_updates_", "history_",
+                     "_n_epochs_total"):
+            if hasattr(self, name):
+                delattr(self, name)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, teacher=None):
+        """Fit the network by SGD.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        teacher : array-like of shape (n_features,), default=None
+            A linear teacher ``w*`` (binary only), for the ``teacher_cosine`` column of
+            ``history_``. Does not influence the fit.
+
+        Returns
+        -------
+        self : LeakyReLUTwoLayerClassifier
+            The fitted estimator.
+        """
+        warm = self.warm_start and hasattr(self, "coef_hidden_")
+        if warm:
+            n_prev = self.n_features_in_
+        X, y = validate_data(self, X, y, dtype=np.float64, order="C")
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if warm:
+            if X.shape[1] != n_prev:
+                raise ValueError(f"warm_start: X has {X.shape[1]} features, but the fitted "
+                                 f"network expects {n_prev}.")
+            if not np.array_equal(classes, self.classes_):
+                raise ValueError(f"warm_start: the classes of y {classes.tolist()} differ "
+                                 f"from classes_ {self.classes_.tolist()}.")
+        elif len(classes) < 2:
+            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in "
+                             f"the data; got 1 class ({classes[0]!r}).")
+        rng = check_random_state(self.random_state)
+        if not warm:
+            self._reset()
+            self.classes_ = classes
+            self._set_input_scale(X)
+            self._init_weights(X.shape[1] + int(self.fit_intercept), rng)
+        teacher = self._check_teacher(teacher)
+        Xs = self._augment(X)
+        yk, y_idx = self._encode(y)
+        res = self._run(Xs, yk, y_idx, max_epochs=self.max_epochs, shuffle=self.shuffle,
+                        rng=rng, teacher=teacher, epoch0=getattr(self, "_n_epochs_total", 0),
+                        log_first=not warm, stopping=True)
+        self.n_iter_ = int(res.n_epochs)
+        if not res.converged and (self.loss == "hinge" or self.tol is not None):
+            rule = ("an epoch without a non-zero hinge update" if self.loss == "hinge"
+                    else f"tol={self.tol:g} on the training loss")
+            warnings.warn(f"{type(self).__name__} did not reach {rule} in "
+                          f"max_epochs={self.max_epochs}; increase max_epochs.",
+                          ConvergenceWarning, stacklevel=2)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None):
+        """One SGD pass over the given rows, in the given order.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs, used in the given order.
+        y : array-like of shape (n_samples,)
+            Class labels, all in ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes; required at the first call, checked afterwards.
+
+        Returns
+        -------
+        self : LeakyReLUTwoLayerClassifier
+            The fitted estimator.
+        """
+        first = not hasattr(self, "coef_hidden_")
+        X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=first)
+        check_classification_targets(y)
+        if first:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            classes = np.unique(classes)
+            if len(classes) < 2:
+                raise ValueError(f"{type(self).__name__} needs at least 2 classes; got "
+                                 f"classes={classes.tolist()}.")
+            self._reset()
+            self.classes_ = classes
+            self._set_input_scale(X)
+            self._init_weights(X.shape[1] + int(self.fit_intercept),
+                               check_random_state(self.random_state))
+            self.n_iter_ = 0
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(f"classes={np.unique(classes).tolist()} differ from classes_ "
+                             f"{self.classes_.tolist()} of the previous calls.")
+        Xs = self._augment(X)
+        yk, y_idx = self._encode(y)
+        self._run(Xs, yk, y_idx, max_epochs=1, shuffle=False, rng=None, teacher=None,
+                  epoch0=getattr(self, "_n_epochs_total", 0), log_first=False,
+                  stopping=False, log_last=False)
+        self.n_iter_ = getattr(self, "n_iter_", 0) + 1
+        return self
+
+    # ------------------------------------------------------------------ prediction
+
+    def decision_function(self, X):
+        """Network output: ``N_W(x)`` (shape (n,)) for two classes, the K logits else.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            ``N_W(x)``, positive for ``classes_[1]`` (two classes), or the K logits.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        W, A, _ = self._network()
+        F = online_sgd.forward(self._augment(X), W, A, self.alpha, n_jobs=self.n_jobs)
+        return F[:, 0] if len(self.classes_) == 2 else F
+
+    def predict(self, X):
+        """Predicted class: ``N_W(x) > 0`` for two classes, the largest logit else.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels from ``classes_``.
+        """
+        F = self.decision_function(X)
+        idx = (F > 0).astype(np.int64) if F.ndim == 1 else np.argmax(F, axis=1)
+        return self.classes_[idx]
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`, computed stably.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities in the order of ``classes_``.
+        """
+        F = self.decision_function(X)
+        if F.ndim == 1:
+            F = np.column_stack([np.zeros_like(F), F])
+        F = F - F.max(axis=1, keepdims=True)
+        return F - np.log(np.exp(F).sum(axis=1, keepdims=True))
+
+    def predict_proba(self, X):
+        """Class probabilities: sigmoid of ``N_W`` (two classes) or softmax of the logits.
+
+        Calibrated in the sense of the training loss for ``loss='log'``; with
+        ``loss='hinge'`` the same map is only a monotone score.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    # ------------------------------------------------------------------ diagnostics
+
+    def weight_clustering(self, X=None, y=None, *, teacher=None, n_probes=20000,
+                          random_state=0, svm=True):
+        """Clustering of the hidden weights and agreement with the linear surrogate.
+
+        Calls :func:`sklearn_relu.diagnostics.weight_clustering` on the effective
+        weights ``|a_i| w_i`` of each group (``v w_i`` with the fixed layer), in the
+        scaled input space (``X`` is augmented and scaled as in ``predict``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), default=None
+            Points for agreement, certificates and NAR fractions (else ball probes).
+        y : array-like of shape (n_samples,), default=None
+            Labels of ``X`` (NAR fractions and the SVM direction).
+        teacher : array-like of shape (n_features,), default=None
+            Linear teacher (binary only).
+        n_probes : int, default=20000
+            Points uniform in the unit ball for ``agreement_ball``.
+        random_state : int, default=0
+            Seed of the probes.
+        svm : bool, default=True
+            Compute ``svm_cosine`` (a hard-margin SVM fitted on ``(X, y)``).
+
+        Returns
+        -------
+        result : dict
+            See :func:`sklearn_relu.diagnostics.weight_clustering`; group ``c`` is
+            ``classes_[c]`` (binary: 0 negative, 1 positive).
+        """
+        check_is_fitted(self)
+        W, A, _ = self._network()
+        groups = self._effective_groups(W, A)
+        if groups is None:
+            raise ValueError("weight_clustering needs every group to keep positive output "
+                             "weights (K >= 3 with a trained second layer lost them).")
+        Xs = y_idx = None
+        if X is not None:
+            X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+            Xs = self._augment(X)
+            if y is not None:
+                y_idx = self._encode(np.asarray(y))[1]
+        return _weight_clustering(groups, self.alpha, Xs, y_idx,
+                                  teacher=self._check_teacher(teacher), n_probes=n_probes,
+                                  random_state=random_state, svm=svm)
