@@ -14,6 +14,15 @@ from sklearn_relu._reproduce import PAPERS, available, choices, reproduce, resol
 CLAIM_CHECKS = {
     "gv25": lambda r: r["rows"][-1]["SQ"] < 2.5 < 4 < r["rows"][-1]["GD"],
     "gla24": lambda r: all(row["per_dlnd"] <= 12 for row in r["rows"]),
+    # small init clusters (coherence ~1) and is its linear surrogate; large init does not
+    "sbg21": lambda r: (r["rows"][0]["coherence"] > 0.99 > 0.8 > r["rows"][1]["coherence"]
+                        and r["rows"][0]["agreement"] >= 0.99
+                        and all(row["violations"] == 0 for row in r["rows"])),
+    # cost grows geometrically with the resolution; colourable instances fit, triangles do not
+    "gkmr21": lambda r: (all(a["candidates"] < b["candidates"]
+                             for a, b in zip(r["rows"], r["rows"][1:]) if a["k"] == b["k"])
+                         and max(c["colorable_mse"] for c in r["colouring"])
+                         < min(c["triangle_mse"] for c in r["colouring"])),
 }
 
 
