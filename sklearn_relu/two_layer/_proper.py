@@ -124,11 +124,11 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         Hidden biases (zeros unless ``fit_intercept``).
     coef_output_ : ndarray of shape (n_units,)
         Output weights a_j.
-    projection_ : ndarray of shape (proj_dim_, n_features (+1 with intercept))
+    projection_ : ndarray of shape (``proj_dim_``, n_features (+1 with intercept))
         The selected projection P (the identity without projection).
     proj_dim_ : int
         d' used.
-    coef_projected_ : ndarray of shape (n_units, proj_dim_)
+    coef_projected_ : ndarray of shape (n_units, ``proj_dim_``)
         Unit directions u_j in the projected space (paired with ``coef_output_``).
     lifted_weight_norms_ : ndarray of shape (n_units,)
         Norms of ``P^T u_j`` in the scaled input space (may exceed B).
@@ -136,7 +136,7 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         The max-norm scale of X (1 with ``input_scaling='none'``).
     train_mse_ : float
         Training mean squared error of the returned network.
-    projection_losses_ : ndarray of shape (n_projections_,)
+    projection_losses_ : ndarray of shape (``n_projections_``,)
         Selection loss of the best network of each projection (training MSE, or
         held-out MSE with ``selection='holdout'``).
     n_projections_ : int

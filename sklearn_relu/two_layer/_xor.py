@@ -87,7 +87,7 @@ class TwoLayerXORClassifier(ClassifierMixin, BaseEstimator):
         Class labels.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features, when X has string feature names.
     hidden_weights_ : ndarray of shape (n_hidden, n_features)
         First layer, rows w_k.
