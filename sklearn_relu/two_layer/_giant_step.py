@@ -1,3 +1,328 @@
-"""Estimator module (filled in by its issue)."""
+"""A few giant gradient steps on the first layer of a two-layer ReLU network, then ridge."""
 
-__all__ = []
+import warnings
+from contextlib import ExitStack
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._solvers.giant_step import (
+    network_output, resolve_chunk_rows, ridge_readout, run_giant_steps, split_rows,
+)
+from ..diagnostics._overlaps import orthonormal_directions
+from ..utils._threads import kernel_threads, resolve_n_jobs
+
+__all__ = ["GiantStepRegressor"]
+
+
+def _threads(n_jobs):
+    """numba threads and (when ``n_jobs`` is set) BLAS threads, restored on exit."""
+    stack = ExitStack()
+    stack.enter_context(kernel_threads(n_jobs))
+    if n_jobs is not None:
+        from threadpoolctl import threadpool_limits
+
+        stack.enter_context(threadpool_limits(limits=resolve_n_jobs(n_jobs), user_api="blas"))
+    return stack
+
+
+class GiantStepRegressor(RegressorMixin, BaseEstimator):
+    """Two-layer ReLU network trained by a few giant gradient steps, then a ridge read-out.
+
+    The model is ``f(x) = (1/sqrt(p)) sum_i a_i relu(<w_i, x>)``. ``fit`` takes
+    ``n_steps`` full-batch gradient steps with a large learning rate on the first layer
+    ``W`` (second layer frozen at its initialisation ``a0``), each on a fresh batch of
+    rows, then fits the second layer by ridge regression on the learned features
+    ``relu(X W^T)/sqrt(p)``. This is the procedure of Dandi, Krzakala, Loureiro, Pesce &
+    Stephan (JMLR 2024): one step with ``n = Theta(d)`` samples aligns every neuron with
+    the single direction ``E[y x]``; several steps learn more directions of a multi-index
+    target with the staircase property; ``n_steps=0`` is the random-features model.
+
+    Parameters
+    ----------
+    n_hidden : int, default=256
+        Width p.
+    n_steps : int, default=1
+        Number of giant steps T; 0 gives random features.
+    batch_size : int or None, default=None
+        Rows per step n. None: ``N // (T + 1)`` with ``readout_data='fresh'``, ``N // T``
+        with ``'all'`` (N = rows passed to ``fit``).
+    readout_data : {'fresh', 'all'}, default='fresh'
+        ``'fresh'``: after a random permutation the rows are cut into T disjoint step
+        batches and a read-out chunk with the remaining rows. ``'all'``: disjoint step
+        batches, ridge on all rows (for T = 1 the authors' single-step protocol).
+    reuse_batches : bool, default=False
+        Every step uses the same batch (repeated full-batch GD; outside the theory).
+        With ``batch_size=None`` the batch is ``N // 2`` rows ('fresh') or all rows.
+    learning_rate : 'auto' or float > 0, default='auto'
+        Step size eta; ``'auto'`` is ``lr_constant * p * s`` with ``s`` from ``lr_scaling``.
+    lr_scaling : {'p', 'p_sqrt_n_over_d'}, default='p'
+        ``s = 1`` (steps with n = Theta(d)) or ``s = sqrt(n/d)`` (one step with n >> d).
+    lr_constant : float > 0 or None, default=None
+        The constant c of ``'auto'``; None: 2 for ``'p'``, 3 for ``'p_sqrt_n_over_d'``.
+    init_first : {'sphere', 'gaussian'}, default='sphere'
+        Rows of ``W`` uniform on the unit sphere, or entries N(0, 1/d).
+    init_second : {'rademacher', 'uniform', 'gaussian'}, default='rademacher'
+        ``a_i = +-1/sqrt(p)``, ``sqrt(p) a_i ~ U[-1, 1]``, or ``a_i ~ N(0, 1/p)``.
+    symmetric_init : bool, default=False
+        Neuron ``i + p/2`` copies ``w_i`` with ``a`` negated, so the output at
+        initialisation is 0 (needs an even ``n_hidden``).
+    remove_linear : bool, default=False
+        First-Hermite preprocessing: estimate ``A = mean(y)`` and ``B = mean(y x)`` on the
+        training rows, train on ``y - A - X B`` and add ``A + X B`` back in ``predict``.
+        Needed for one step at ``n = Theta(d^2)`` to learn several directions. ``B`` is the
+        moment estimator of ``E[y x]``, which assumes isotropic inputs (whiten first).
+    alpha : float >= 0, default=1.0
+        Ridge strength on the unnormalised sum (as ``Ridge(fit_intercept=False)``).
+    ridge_solver : {'auto', 'primal', 'dual'}, default='auto'
+        Primal Cholesky on the p x p system or the dual system; 'auto' picks primal when
+        the read-out has at least p rows.
+    chunk_size : 'auto' or int >= 1, default='auto'
+        Rows per block of the passes; 'auto' keeps one block of pre-activations
+        <= 64 MiB.
+    n_jobs : int or None, default=None
+        Threads of the numba pass and (when set) of BLAS, restored after the call.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the row permutation and the initialisation.
+    verbose : int, default=0
+        > 0 prints one line per step.
+
+    Attributes
+    ----------
+    W_ : ndarray of shape (n_hidden, n_features)
+        First layer after the steps.
+    a0_ : ndarray of shape (n_hidden,)
+        Frozen second layer used in the steps.
+    coef_ : ndarray of shape (n_hidden,)
+        Ridge read-out on ``relu(X W_^T)/sqrt(p)``.
+    intercept_ : float
+        ``A`` with ``remove_linear``, else 0.0.
+    linear_coef_ : ndarray of shape (n_features,)
+        ``B`` with ``remove_linear``, else zeros.
+    learning_rate_ : float
+        Resolved step size.
+    batch_size_ : int
+        Resolved rows per step n.
+    n_readout_ : int
+        Rows of the ridge read-out.
+    readout_solver_ : str
+        'primal' or 'dual'.
+    readout_mse_ : float
+        Training mean squared error on the read-out rows.
+    n_iter_ : int
+        Steps taken (``n_steps``).
+    history_ : dict of ndarray
+        ``train_loss`` (T,): half-MSE of each batch before its step; ``grad_norm`` (T,);
+        ``weight_norm`` (T+1,): mean row norm. With ``directions``: ``cos`` (T+1, p, r),
+        ``subspace_sv`` (T+1, r), ``max_cos`` (T+1, r), ``mass_in_subspace`` (T+1,),
+        ``grad_cos`` and ``grad_perp_cos`` (T, p, r); see
+        :func:`sklearn_relu.diagnostics.subspace_overlaps`.
+    directions_ : ndarray of shape (r, n_features)
+        Orthonormalised target directions, only when passed to ``fit``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string column names.
+
+    Notes
+    -----
+    The learned features are ``np.maximum(X @ W_.T, 0) / sqrt(n_hidden)``; ``predict``
+    is ``intercept_ + X @ linear_coef_ + features @ coef_``. The learning-rate rules
+    assume coordinates of unit variance; use a ``StandardScaler`` otherwise.
+
+    Examples
+    --------
+    >>> from sklearn_relu import GiantStepRegressor
+    >>> from sklearn_relu.datasets import make_giant_step_target
+    >>> X, y, info = make_giant_step_target("stair2", 3 * 256, 64, random_state=0)
+    >>> reg = GiantStepRegressor(n_hidden=128, n_steps=2, random_state=0)
+    >>> reg = reg.fit(X, y, directions=info.directions)
+    >>> reg.batch_size_, reg.n_readout_, reg.history_["subspace_sv"].shape
+    (256, 256, (3, 2))
+    """
+
+    _parameter_constraints: dict = {
+        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "n_steps": [Interval(Integral, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "readout_data": [StrOptions({"fresh", "all"})],
+        "reuse_batches": ["boolean"],
+        "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "lr_scaling": [StrOptions({"p", "p_sqrt_n_over_d"})],
+        "lr_constant": [Interval(Real, 0, None, closed="neither"), None],
+        "init_first": [StrOptions({"sphere", "gaussian"})],
+        "init_second": [StrOptions({"rademacher", "uniform", "gaussian"})],
+        "symmetric_init": ["boolean"],
+        "remove_linear": ["boolean"],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "ridge_solver": [StrOptions({"auto", "primal", "dual"})],
+        "chunk_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, *, n_hidden=256, n_steps=1, batch_size=None, readout_data="fresh",
+                 reuse_batches=False, learning_rate="auto", lr_scaling="p", lr_constant=None,
+                 init_first="sphere", init_second="rademacher", symmetric_init=False,
+                 remove_linear=False, alpha=1.0, ridge_solver="auto", chunk_size="auto",
+                 n_jobs=None, random_state=None, verbose=0):
+        self.n_hidden = n_hidden
+        self.n_steps = n_steps
+        self.batch_size = batch_size
+        self.readout_data = readout_data
+        self.reuse_batches = reuse_batches
+        self.learning_rate = learning_rate
+        self.lr_scaling = lr_scaling
+        self.lr_constant = lr_constant
+        self.init_first = init_first
+        self.init_second = init_second
+        self.symmetric_init = symmetric_init
+        self.remove_linear = remove_linear
+        self.alpha = alpha
+        self.ridge_solver = ridge_solver
+        self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ pieces
+
+    def _init_weights(self, d, rng):
+        """``(W0, a0)`` from the init options (W0 drawn first, then a0)."""
+        p = self.n_hidden
+        if self.symmetric_init and p % 2:
+            raise ValueError(f"symmetric_init=True needs an even n_hidden; got n_hidden={p}.")
+        m = p // 2 if self.symmetric_init else p
+        if self.init_first == "sphere":
+            W = rng.standard_normal((m, d))
+            W /= np.linalg.norm(W, axis=1, keepdims=True)
+        else:
+            W = rng.standard_normal((m, d)) / np.sqrt(d)
+        if self.init_second == "rademacher":
+            a = rng.choice([-1.0, 1.0], size=m)
+        elif self.init_second == "uniform":
+            a = rng.uniform(-1.0, 1.0, size=m)
+        else:
+            a = rng.standard_normal(m)
+        a /= np.sqrt(p)
+        if self.symmetric_init:
+            W = np.vstack([W, W])
+            a = np.concatenate([a, -a])
+        return np.ascontiguousarray(W), a
+
+    def _resolve_learning_rate(self, n, d):
+        if self.learning_rate != "auto":
+            return float(self.learning_rate)
+        sqrt_rule = self.lr_scaling == "p_sqrt_n_over_d"
+        c = self.lr_constant if self.lr_constant is not None else (3.0 if sqrt_rule else 2.0)
+        return float(c * self.n_hidden * (np.sqrt(n / d) if sqrt_rule else 1.0))
+
+    # ------------------------------------------------------------------ API
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, directions=None):
+        """Take the giant steps on the first layer, then fit the ridge read-out.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs; the learning-rate rules assume unit-variance coordinates.
+        y : array-like of shape (n_samples,)
+            Training targets.
+        directions : array-like of shape (r, n_features), default=None
+            Target directions, when known (e.g. ``info.directions`` of
+            :func:`~sklearn_relu.datasets.make_giant_step_target`). They only add the
+            overlap entries to ``history_``; training is identical with or without them.
+            Routable as fit metadata (``set_fit_request(directions=True)``).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        N, d = X.shape
+        theta = None
+        if directions is not None:
+            theta = orthonormal_directions(directions, d)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        rng = np.random.default_rng(seed)
+        T, p = int(self.n_steps), int(self.n_hidden)
+
+        step_rows, readout_rows, n = split_rows(
+            N, T, self.batch_size, self.readout_data, self.reuse_batches, rng)
+        n_readout = N if readout_rows is None else len(readout_rows)
+        W0, a0 = self._init_weights(d, rng)
+        lr = self._resolve_learning_rate(n, d)
+        chunk_rows = resolve_chunk_rows(self.chunk_size, p)
+
+        if self.remove_linear:
+            A = float(np.mean(y))
+            B = (X.T @ y) / N
+            y_t = y - A - X @ B
+        else:
+            A, B, y_t = 0.0, np.zeros(d), y
+        if n_readout < p and self.alpha < 1e-3 * n_readout:
+            warnings.warn(
+                f"The ridge read-out has {n_readout} rows < n_hidden={p} and alpha="
+                f"{self.alpha:g} is tiny: it will nearly interpolate and generalise poorly. "
+                "Use alpha of order 1 or 0.1 * n_readout / n_hidden.", UserWarning,
+                stacklevel=2)
+
+        with _threads(self.n_jobs):
+            W, hist = run_giant_steps(
+                X, y_t, W0, a0 / np.sqrt(p), lr, step_rows, theta=theta,
+                chunk_rows=chunk_rows, verbose=self.verbose, name=type(self).__name__)
+            coef, mse, solver = ridge_readout(
+                X, y_t, W, readout_rows, float(self.alpha), self.ridge_solver, chunk_rows)
+        if not np.all(np.isfinite(coef)):
+            raise FloatingPointError(
+                f"{type(self).__name__}: the ridge read-out is non-finite (alpha="
+                f"{self.alpha:g}); increase alpha or standardise X.")
+        if self.verbose:
+            print(f"[{type(self).__name__}] ridge read-out ({solver}) on {n_readout} rows: "
+                  f"train MSE {mse:.5g}")
+
+        self.W_ = W
+        self.a0_ = a0
+        self.coef_ = coef
+        self.intercept_ = A
+        self.linear_coef_ = B
+        self.learning_rate_ = lr
+        self.batch_size_ = int(n)
+        self.n_readout_ = int(n_readout)
+        self.readout_solver_ = solver
+        self.readout_mse_ = mse
+        self.n_iter_ = T
+        self.history_ = hist
+        if theta is not None:
+            self.directions_ = theta
+        return self
+
+    def predict(self, X):
+        """Predict ``intercept_ + X @ linear_coef_ + relu(X @ W_.T) @ coef_ / sqrt(p)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted values.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        p = self.W_.shape[0]
+        with _threads(self.n_jobs):
+            out = network_output(X, self.W_, self.coef_ / np.sqrt(p),
+                                 chunk_rows=resolve_chunk_rows(self.chunk_size, p))
+        if self.remove_linear:
+            out += self.intercept_ + X @ self.linear_coef_
+        return out

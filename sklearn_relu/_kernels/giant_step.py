@@ -1,0 +1,103 @@
+"""The element-wise pass of a giant step on a two-layer ReLU network.
+
+A giant step (Dandi et al., JMLR 2024) is two GEMMs around one element-wise pass.
+The GEMMs (``P = X_t W^T`` and ``Q^T X_t``) go to BLAS through NumPy in the driver
+(:mod:`sklearn_relu._solvers.giant_step`); this module holds the pass between them,
+which reads every pre-activation ``P[i, j] = <w_j, x_i>`` once and, for each row ``i``
+with coefficients ``c_j = a_j / sqrt(p)`` (the output scale is an argument, never a
+private copy)::
+
+    out_i  = sum_j c_j relu(P[i, j])            network output (forward)
+    r_i    = y_i - out_i                        residual
+    Q[i,j] = r_i c_j 1{P[i, j] > 0}             backward, sigma'(0) = 0
+    loss  += r_i^2                              (the caller halves and averages)
+
+``Q`` may be ``P`` itself (each row is read completely before it is written), so the
+driver needs no second n-by-p buffer. The kernels never write into ``P`` unless it is
+passed as ``Q``, and never into ``y`` or ``c``.
+
+NumPy would need four passes and two temporaries of the size of ``P`` for the same
+result (``maximum``, a matrix-vector product, a mask and a broadcast product).
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from ._config import BLOCK_ROWS, REDUCTION_FASTMATH
+
+
+@njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
+def _row_output(P, c, i):
+    """``sum_j c_j relu(P[i, j])`` (NaN in ``P`` propagates)."""
+    s = 0.0
+    for j in range(P.shape[1]):
+        z = P[i, j]
+        if not z <= 0.0:  # z > 0 or NaN
+            s += c[j] * z
+    return s
+
+
+@njit(cache=True, nogil=True)
+def _residual_mask_rows(P, y, c, Q, start, stop):
+    """Rows ``start:stop`` of the fused pass; returns their sum of squared residuals."""
+    p = P.shape[1]
+    acc = 0.0
+    for i in range(start, stop):
+        r = y[i] - _row_output(P, c, i)
+        acc += r * r
+        for j in range(p):
+            Q[i, j] = r * c[j] if P[i, j] > 0.0 else 0.0
+    return acc
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def residual_mask(P, y, c, Q):
+    """Parallel fused pass: fills ``Q`` (may alias ``P``) and returns ``sum r^2``.
+
+    Row blocks of ``BLOCK_ROWS`` are combined in a fixed order, so the result does not
+    depend on the number of threads.
+    """
+    n = P.shape[0]
+    n_blocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
+    partial = np.zeros(n_blocks)
+    for blk in prange(n_blocks):
+        start = blk * BLOCK_ROWS
+        stop = min(start + BLOCK_ROWS, n)
+        partial[blk] = _residual_mask_rows(P, y, c, Q, start, stop)
+    total = 0.0
+    for blk in range(n_blocks):
+        total += partial[blk]
+    return total
+
+
+@njit(cache=True, nogil=True)
+def residual_mask_serial(P, y, c, Q):
+    """Serial twin of :func:`residual_mask` (same blocks, same combine order)."""
+    n = P.shape[0]
+    n_blocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
+    total = 0.0
+    for blk in range(n_blocks):
+        start = blk * BLOCK_ROWS
+        stop = min(start + BLOCK_ROWS, n)
+        total += _residual_mask_rows(P, y, c, Q, start, stop)
+    return total
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def relu_output(P, c):
+    """Forward pass only: ``out_i = sum_j c_j relu(P[i, j])`` (one read of ``P``)."""
+    n = P.shape[0]
+    out = np.empty(n)
+    for i in prange(n):
+        out[i] = _row_output(P, c, i)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def relu_output_serial(P, c):
+    """Serial twin of :func:`relu_output`."""
+    n = P.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = _row_output(P, c, i)
+    return out

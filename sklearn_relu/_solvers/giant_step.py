@@ -1,0 +1,287 @@
+"""Driver of :class:`~sklearn_relu.GiantStepRegressor`: row split, giant steps, ridge read-out.
+
+The network is ``f(x) = sum_i c_i relu(<w_i, x>)`` with ``c = a / sqrt(p)`` (the output
+scale is folded into the coefficients handed to the kernels). One giant step on a batch
+``(X_t, y_t)`` of ``n`` rows, second layer frozen, is::
+
+    P = X_t W^T                         (BLAS GEMM, row chunk by row chunk)
+    r = y_t - relu(P) c                 ┐ one fused numba pass over P
+    Q = (r c^T) * 1{P > 0}              ┘ (sklearn_relu._kernels.giant_step)
+    G = Q^T X_t / n                     (BLAS GEMM; G = -dL/dW for L = mean r^2 / 2)
+    W = W + lr G
+
+Rows are processed in chunks so memory stays O(chunk * p). The ridge read-out builds
+``Phi = relu(X_R W^T) / sqrt(p)`` per chunk and accumulates ``Phi^T Phi`` and
+``Phi^T y`` (primal, n_R >= p) or solves the n_R x n_R dual system (n_R < p).
+"""
+
+import warnings
+
+import numpy as np
+import scipy.linalg
+
+from .._kernels._config import BLOCK_ROWS
+from .._kernels.giant_step import (
+    relu_output, relu_output_serial, residual_mask, residual_mask_serial,
+)
+from ..diagnostics._overlaps import subspace_overlaps, update_cosines
+
+__all__ = ["giant_step_direction", "network_output", "ridge_readout", "run_giant_steps",
+           "resolve_chunk_rows", "split_rows"]
+
+_CHUNK_BYTES = 64 * 2**20  # 'auto': one n-by-p block of pre-activations <= 64 MiB
+
+
+def resolve_chunk_rows(chunk_size, p):
+    """Rows per block: ``chunk_size``, or the 'auto' rule (a P-block <= 64 MiB)."""
+    if chunk_size == "auto":
+        return max(BLOCK_ROWS, _CHUNK_BYTES // (8 * max(p, 1)))
+    return int(chunk_size)
+
+
+def _blocks(n, chunk_rows):
+    for start in range(0, n, chunk_rows):
+        yield start, min(start + chunk_rows, n)
+
+
+def _take(X, y, rows, start, stop):
+    """Rows ``start:stop`` of the batch (a view when ``rows`` is None, else a gather)."""
+    if rows is None:
+        return X[start:stop], (None if y is None else y[start:stop])
+    idx = rows[start:stop]
+    return X[idx], (None if y is None else y[idx])
+
+
+def _pre_activations(Xc, W, buf):
+    P = buf[: Xc.shape[0]]
+    np.matmul(Xc, W.T, out=P)
+    return P
+
+
+def giant_step_direction(X, y, W, c, rows=None, chunk_rows=8192, parallel=False,
+                         workspace=None):
+    """Negative gradient of the half-MSE of the batch with respect to ``W``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, d), float64
+    y : ndarray of shape (N,), float64
+    W : ndarray of shape (p, d)
+    c : ndarray of shape (p,)
+        Output coefficients ``a / sqrt(p)``.
+    rows : int ndarray or None
+        Rows of ``X`` forming the batch (None: all rows).
+    chunk_rows : int
+        Rows per block.
+    parallel : bool, default=False
+        Use the parallel fused kernel. Off by default: measured on 2 cores, BLAS threads
+        still spinning after a GEMM compete with numba's threads, and the serial pass
+        (about 1/10 of one GEMM's time at d = 512) is faster end to end.
+    workspace : ndarray of shape (>= min(chunk_rows, n), p), default=None
+        Reused buffer for the pre-activation blocks (allocated when None).
+
+    Returns
+    -------
+    G : ndarray of shape (p, d)
+        ``Q^T X_t / n`` (the step is ``W + lr * G``).
+    loss : float
+        Half mean squared residual of the batch at ``W`` (before the step).
+    """
+    n = X.shape[0] if rows is None else len(rows)
+    p = W.shape[0]
+    G = np.empty_like(W)
+    tmp = None
+    buf = workspace if workspace is not None else np.empty((min(chunk_rows, n), p))
+    sq = 0.0
+    for start, stop in _blocks(n, chunk_rows):
+        Xc, yc = _take(X, y, rows, start, stop)
+        P = _pre_activations(Xc, W, buf)
+        kernel = residual_mask if parallel and P.shape[0] > BLOCK_ROWS else residual_mask_serial
+        sq += kernel(P, np.ascontiguousarray(yc), c, P)  # Q overwrites P
+        if start == 0:
+            np.matmul(P.T, Xc, out=G)
+        else:
+            if tmp is None:
+                tmp = np.empty_like(W)
+            np.matmul(P.T, Xc, out=tmp)
+            G += tmp
+    G /= n
+    return G, 0.5 * sq / n
+
+
+def network_output(X, W, c, rows=None, chunk_rows=8192):
+    """``relu(X W^T) c`` over the chosen rows, chunk by chunk."""
+    n = X.shape[0] if rows is None else len(rows)
+    out = np.empty(n)
+    if n == 0:
+        return out
+    buf = np.empty((min(chunk_rows, n), W.shape[0]))
+    for start, stop in _blocks(n, chunk_rows):
+        Xc, _ = _take(X, None, rows, start, stop)
+        P = _pre_activations(Xc, W, buf)
+        kernel = relu_output if P.shape[0] > BLOCK_ROWS else relu_output_serial
+        out[start:stop] = kernel(P, c)
+    return out
+
+
+def _features(Xc, W, buf, scale):
+    """``Phi = relu(Xc W^T) * scale`` in the buffer."""
+    P = _pre_activations(Xc, W, buf)
+    np.maximum(P, 0.0, out=P)
+    P *= scale
+    return P
+
+
+def _warn_solve(alpha):
+    warnings.warn(
+        f"Cholesky factorisation of the ridge system failed (alpha={alpha:g} is too small "
+        "for these features); solved with a symmetric LU instead. Increase alpha.",
+        scipy.linalg.LinAlgWarning, stacklevel=4)
+
+
+def _sym_solve(A, b, alpha):
+    try:
+        return scipy.linalg.cho_solve(scipy.linalg.cho_factor(A, lower=True), b)
+    except np.linalg.LinAlgError:
+        _warn_solve(alpha)
+        return scipy.linalg.solve(A, b, assume_a="sym")
+
+
+def ridge_readout(X, y, W, rows=None, alpha=1.0, solver="auto", chunk_rows=8192):
+    """Ridge ``argmin ||y_R - Phi a||^2 + alpha ||a||^2``, ``Phi = relu(X_R W^T)/sqrt(p)``.
+
+    Primal ``(Phi^T Phi + alpha I) a = Phi^T y`` with the Gram matrix accumulated over row
+    chunks, or dual ``a = Phi^T (Phi Phi^T + alpha I)^{-1} y``; ``'auto'`` takes the
+    primal when ``n_R >= p``.
+
+    Returns
+    -------
+    coef : ndarray of shape (p,)
+    mse : float
+        Mean squared residual on the read-out rows.
+    solver : str
+        'primal' or 'dual'.
+    """
+    n = X.shape[0] if rows is None else len(rows)
+    p = W.shape[0]
+    scale = 1.0 / np.sqrt(p)
+    if solver == "auto":
+        solver = "primal" if n >= p else "dual"
+    if solver == "dual":
+        Xr, yr = (X, y) if rows is None else (X[rows], y[rows])
+        Phi = _features(Xr, W, np.empty((n, p)), scale)
+        K = Phi @ Phi.T
+        K[np.diag_indices_from(K)] += alpha
+        dual = _sym_solve(K, yr, alpha)
+        coef = Phi.T @ dual
+        resid = yr - Phi @ coef
+        return coef, float(resid @ resid / n), solver
+    H = np.zeros((p, p))
+    b = np.zeros(p)
+    yy = 0.0
+    buf = np.empty((min(chunk_rows, n), p))
+    for start, stop in _blocks(n, chunk_rows):
+        Xc, yc = _take(X, y, rows, start, stop)
+        Phi = _features(Xc, W, buf, scale)
+        H += Phi.T @ Phi
+        b += Phi.T @ yc
+        yy += float(yc @ yc)
+    H_reg = H.copy()
+    H_reg[np.diag_indices_from(H_reg)] += alpha
+    coef = _sym_solve(H_reg, b, alpha)
+    # ||y - Phi a||^2 from the accumulated moments (no second pass over the rows)
+    sse = yy - 2.0 * coef @ b + coef @ H @ coef
+    return coef, float(max(sse, 0.0) / n), solver
+
+
+def split_rows(n_samples, n_steps, batch_size, readout_data, reuse_batches, rng):
+    """Cut a random permutation of the rows into step batches and read-out rows.
+
+    Returns ``(step_rows, readout_rows, n)``: a list of ``n_steps`` index arrays (the same
+    array repeated when ``reuse_batches``), the read-out rows (None: all rows) and the
+    resolved batch size. Raises ValueError naming ``n_samples=N`` when the data are too
+    few for the requested split.
+    """
+    N, T = n_samples, n_steps
+    perm = rng.permutation(N)
+
+    def too_few(need, why):
+        return ValueError(
+            f"n_samples={N} is too few: {why} needs at least {need} rows. Pass more "
+            "samples, or lower n_steps / batch_size.")
+
+    if T == 0:
+        n = N if batch_size is None else batch_size
+        return [], (None if readout_data == "all" else perm), n
+    n_chunks = 1 if reuse_batches else T
+    if readout_data == "fresh":
+        n = batch_size if batch_size is not None else N // (n_chunks + 1)
+        what = (f"n_steps={T} with readout_data='fresh'"
+                + (" and reuse_batches=True" if reuse_batches else "")
+                + (f" and batch_size={batch_size}" if batch_size is not None else ""))
+        if n < 1 or n_chunks * n >= N:
+            raise too_few(n_chunks * max(n, 1) + 1, what)
+        readout = perm[n_chunks * n:]
+    else:
+        n = batch_size if batch_size is not None else N // n_chunks
+        what = (f"n_steps={T} with readout_data='all'"
+                + (f" and batch_size={batch_size}" if batch_size is not None else ""))
+        if n < 1 or n_chunks * n > N:
+            raise too_few(n_chunks * max(n, 1), what)
+        readout = None
+    chunks = [perm[t * n:(t + 1) * n] for t in range(n_chunks)]
+    step_rows = [chunks[0]] * T if reuse_batches else chunks
+    return step_rows, readout, n
+
+
+def _overlap_entries(W, theta):
+    ov = subspace_overlaps(W, theta)
+    return ov.cos, ov.subspace_sv, ov.max_cos, ov.mass_in_subspace
+
+
+def run_giant_steps(X, y, W0, c, learning_rate, step_rows, theta=None, chunk_rows=8192,
+                    verbose=0, name="GiantStepRegressor"):
+    """Apply the giant steps in turn; returns the final ``W`` and the history dict.
+
+    ``theta`` (r, d) orthonormal target directions, when known, adds the overlap entries
+    (they never change the steps). A non-finite ``W`` raises FloatingPointError naming
+    the learning rate.
+    """
+    W = W0.copy()
+    T = len(step_rows)
+    hist = {"train_loss": np.empty(T), "grad_norm": np.empty(T),
+            "weight_norm": np.empty(T + 1)}
+    hist["weight_norm"][0] = np.linalg.norm(W, axis=1).mean()
+    if theta is not None:
+        p, r = W.shape[0], theta.shape[0]
+        hist.update(cos=np.empty((T + 1, p, r)), subspace_sv=np.empty((T + 1, r)),
+                    max_cos=np.empty((T + 1, r)), mass_in_subspace=np.empty(T + 1),
+                    grad_cos=np.empty((T, p, r)), grad_perp_cos=np.empty((T, p, r)))
+        (hist["cos"][0], hist["subspace_sv"][0], hist["max_cos"][0],
+         hist["mass_in_subspace"][0]) = _overlap_entries(W, theta)
+    workspace = np.empty((min(chunk_rows, max(len(step_rows[0]), 1)), W.shape[0])) if T else None
+    for t, rows in enumerate(step_rows):
+        G, loss = giant_step_direction(X, y, W, c, rows, chunk_rows, workspace=workspace)
+        if theta is not None:
+            hist["grad_cos"][t], hist["grad_perp_cos"][t] = update_cosines(G, W, theta)
+        with np.errstate(over="ignore", invalid="ignore"):
+            W += learning_rate * G
+        if not np.all(np.isfinite(W)):
+            raise FloatingPointError(
+                f"{name}: the first-layer weights became non-finite at step {t + 1} "
+                f"(learning_rate={learning_rate:g}): the learning rate is most likely too "
+                "large for these data; lower it, or standardise X and y.")
+        hist["train_loss"][t] = loss
+        hist["grad_norm"][t] = np.linalg.norm(G)
+        hist["weight_norm"][t + 1] = np.linalg.norm(W, axis=1).mean()
+        if theta is not None:
+            (hist["cos"][t + 1], hist["subspace_sv"][t + 1], hist["max_cos"][t + 1],
+             hist["mass_in_subspace"][t + 1]) = _overlap_entries(W, theta)
+        if verbose:
+            msg = (f"[{name}] step {t + 1}/{T}  batch loss {loss:.5g}  "
+                   f"|dW| {learning_rate * hist['grad_norm'][t]:.4g}")
+            if theta is not None:
+                sv = ", ".join(f"{s:.3f}" for s in hist["subspace_sv"][t + 1])
+                msg += f"  overlap sv [{sv}]"
+            print(msg)
+    return W, hist
