@@ -14,6 +14,7 @@ from sklearn_relu._reproduce import PAPERS, available, choices, reproduce, resol
 CLAIM_CHECKS = {
     "gv25": lambda r: r["rows"][-1]["SQ"] < 2.5 < 4 < r["rows"][-1]["GD"],
     "gla24": lambda r: all(row["per_dlnd"] <= 12 for row in r["rows"]),
+    "dklps24": lambda r: _giant_step_claims(r),
     # small init clusters (coherence ~1) and is its linear surrogate; large init does not
     "sbg21": lambda r: (r["rows"][0]["coherence"] > 0.99 > 0.8 > r["rows"][1]["coherence"]
                         and r["rows"][0]["agreement"] >= 0.99
@@ -24,6 +25,24 @@ CLAIM_CHECKS = {
                          and max(c["colorable_mse"] for c in r["colouring"])
                          < min(c["triangle_mse"] for c in r["colouring"])),
 }
+
+
+def _giant_step_claims(r):
+    rows, top = r["rows"], max(r["settings"]["ratios"])
+    low = min(r["settings"]["ratios"])
+
+    def at(kind, T, kappa):
+        return next(x for x in rows if x["target"] == kind and x["T"] == T
+                    and x["log_n_log_d"] == kappa)
+
+    staircase = (at("stair2", 0, top)["test_mse"] > at("stair2", 1, top)["test_mse"]
+                 > at("stair2", 2, top)["test_mse"]
+                 and at("stair2", 2, top)["sv2"] > at("stair2", 1, top)["sv2"])
+    level = r["settings"]["d"] ** -0.5
+    no_second_direction = all(at("h124", T, low)["sv2"] < 1.5 * level
+                              for T in r["settings"]["steps"])
+    rf_above_line = all(x["test_mse"] >= x["linear_line"] for x in rows if x["T"] == 0)
+    return staircase and no_second_direction and rf_above_line
 
 
 @pytest.mark.parametrize("key", sorted(available()))
@@ -37,6 +56,10 @@ def test_quick_reproduction(key, tmp_path):
             assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     assert key in CLAIM_CHECKS, f"add a claim check for {key}"
     assert CLAIM_CHECKS[key](res), res["rows"]
+
+
+def test_every_paper_has_a_reproduction():
+    assert set(available()) == set(PAPERS)
 
 
 def test_aliases_and_unknown_names():
