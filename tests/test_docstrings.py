@@ -41,7 +41,7 @@ def _public_objects():
                 for meth, member in inspect.getmembers(obj):
                     if meth.startswith("_") or not callable(member):
                         continue
-                    if member.__qualname__.split(".")[0] != obj.__name__:
+                    if not getattr(member, "__module__", "").startswith("sklearn_relu"):
                         continue  # inherited from scikit-learn: not ours to document
                     yield f"{module.__name__}.{name}.{meth}", member
 

@@ -17,6 +17,23 @@ ORDER = 40
 TITLE = "Proper depth-2 search: exponential cost in 1/h and k (Goel, Klivans, Manurangsi, Reichman)"
 
 
+def search_cost(units, spacings, seed, max_candidates=10**7, on_fit=None):
+    """Yield one row per (k, h): exhaustive search of a k-unit teacher (d=10, inputs in a
+    3-dim subspace, m=200) on a net of spacing h, with its cost and training MSE."""
+    for k in units:
+        X, y, _ = make_relu_network_teacher(200, 10, n_units=k, subspace_dim=3,
+                                            random_state=seed)
+        for h in spacings:
+            est = ProperReLUNetworkRegressor(
+                n_units=k, proj_dim=3, n_projections=1, net_resolution=h, refine=False,
+                max_candidates=max_candidates, random_state=seed)
+            t0 = time.perf_counter()
+            est.fit(X, y)
+            yield dict(k=k, h=h, G=int(est.net_size_),
+                       candidates=int(est.n_candidates_evaluated_),
+                       seconds=time.perf_counter() - t0, train_mse=float(est.train_mse_))
+
+
 def run(out="sklearn_relu_demo.png", seed=0, small=False):
     """Fit, print the table, write the figure; returns the rows as a list of dicts."""
     import matplotlib
@@ -32,21 +49,10 @@ def run(out="sklearn_relu_demo.png", seed=0, small=False):
           "proj_dim=3, R=1, no refinement")
     print(header)
     print("-" * len(header))
-    for k in units:
-        X, y, _ = make_relu_network_teacher(200, 10, n_units=k, subspace_dim=3,
-                                            random_state=seed)
-        for h in spacings:
-            est = ProperReLUNetworkRegressor(
-                n_units=k, proj_dim=3, n_projections=1, net_resolution=h, refine=False,
-                max_candidates=10**7, random_state=seed)
-            t0 = time.perf_counter()
-            est.fit(X, y)
-            sec = time.perf_counter() - t0
-            row = dict(k=k, h=h, G=est.net_size_, candidates=est.n_candidates_evaluated_,
-                       seconds=sec, train_mse=est.train_mse_)
-            rows.append(row)
-            print(f"{k:>2} {h:6.3f} {est.net_size_:>6} {est.n_candidates_evaluated_:>11,} "
-                  f"{sec:8.3f} {est.train_mse_:10.3g}")
+    for row in search_cost(units, spacings, seed, max_candidates=10**7):
+        rows.append(row)
+        print(f"{row['k']:>2} {row['h']:6.3f} {row['G']:>6} {row['candidates']:>11,} "
+              f"{row['seconds']:8.3f} {row['train_mse']:10.3g}")
     print("\nColouring instances (N=6, 6 edges, k=2), default estimator, train MSE:")
     for s in range(2 if small else 3):
         Xy, yy, _ = make_coloring_relu_instance(6, 6, 2, random_state=seed + s)

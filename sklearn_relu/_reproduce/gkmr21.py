@@ -2,11 +2,11 @@
 network costs time exponential in 1/eps and in the number of units k."""
 
 import math
-import time
 
 import numpy as np
 
-from ..datasets import make_coloring_relu_instance, make_relu_network_teacher
+from .._demo.proper import search_cost
+from ..datasets import make_coloring_relu_instance
 from ..two_layer import ProperReLUNetworkRegressor
 from ._common import Progress, figure, save, table
 
@@ -23,22 +23,12 @@ def run(out_dir, quick=False, seed=0):
     n_col = 2 if quick else 5
     prog = Progress(len(spacings) * len(units) + n_col, "gkmr21")
     rows = []
-    for k in units:
-        X, y, _ = make_relu_network_teacher(200, 10, n_units=k, subspace_dim=3,
-                                            random_state=seed)
-        for h in spacings:
-            est = ProperReLUNetworkRegressor(
-                n_units=k, proj_dim=3, n_projections=1, net_resolution=h, refine=False,
-                max_candidates=10**8, random_state=seed)
-            t0 = time.perf_counter()
-            est.fit(X, y)
-            sec = time.perf_counter() - t0
-            rows.append(dict(k=k, h=h, net_size=int(est.net_size_),
-                             candidates=int(est.n_candidates_evaluated_),
-                             log2_candidates=math.log2(max(est.n_candidates_evaluated_, 1)),
-                             seconds=sec, per_second=est.n_candidates_evaluated_ / sec,
-                             train_mse=float(est.train_mse_)))
-            prog.step(f"k={k} h={h:g}")
+    for r in search_cost(units, spacings, seed, max_candidates=10**8):
+        rows.append(dict(k=r["k"], h=r["h"], net_size=r["G"], candidates=r["candidates"],
+                         log2_candidates=math.log2(max(r["candidates"], 1)),
+                         seconds=r["seconds"], per_second=r["candidates"] / r["seconds"],
+                         train_mse=r["train_mse"]))
+        prog.step(f"k={r['k']} h={r['h']:g}")
     col = []
     for s in range(seed, seed + n_col):
         Xy, yy, iy = make_coloring_relu_instance(6, 6, 2, random_state=s)

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._solvers import online_sgd
 from .._solvers.leaky_sgd import evaluate, run_epochs
 from ..diagnostics._clustering import weight_clustering as _weight_clustering
+from ._base import _NetworkClassifierMixin
 
 __all__ = ["LeakyReLUTwoLayerClassifier"]
 
@@ -25,7 +26,7 @@ HISTORY_COLUMNS = (
 )
 
 
-class LeakyReLUTwoLayerClassifier(ClassifierMixin, BaseEstimator):
+class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstimator):
     """Two-layer leaky-ReLU network trained by SGD on the first layer (second fixed at +-v).
 
     The model of :cite:t:`SBG21` and of its predecessor (Brutzkus, Globerson, Malach &
@@ -133,6 +134,12 @@ class LeakyReLUTwoLayerClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` has string column names.
+
+    Notes
+    -----
+    ``predict_proba`` is the sigmoid of the output (softmax of the logits for K >= 3):
+    calibrated in the sense of the training loss for ``loss='log'``, only a monotone
+    score for ``loss='hinge'``.
 
     Examples
     --------
@@ -533,60 +540,6 @@ class LeakyReLUTwoLayerClassifier(ClassifierMixin, BaseEstimator):
         W, A, _ = self._network()
         F = online_sgd.forward(self._augment(X), W, A, self.alpha, n_jobs=self.n_jobs)
         return F[:, 0] if len(self.classes_) == 2 else F
-
-    def predict(self, X):
-        """Predicted class: ``N_W(x) > 0`` for two classes, the largest logit else.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels from ``classes_``.
-        """
-        F = self.decision_function(X)
-        idx = (F > 0).astype(np.int64) if F.ndim == 1 else np.argmax(F, axis=1)
-        return self.classes_[idx]
-
-    def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`, computed stably.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities in the order of ``classes_``.
-        """
-        F = self.decision_function(X)
-        if F.ndim == 1:
-            F = np.column_stack([np.zeros_like(F), F])
-        F = F - F.max(axis=1, keepdims=True)
-        return F - np.log(np.exp(F).sum(axis=1, keepdims=True))
-
-    def predict_proba(self, X):
-        """Class probabilities: sigmoid of ``N_W`` (two classes) or softmax of the logits.
-
-        Calibrated in the sense of the training loss for ``loss='log'``; with
-        ``loss='hinge'`` the same map is only a monotone score.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities in the order of ``classes_``.
-        """
-        return np.exp(self.predict_log_proba(X))
 
     # ------------------------------------------------------------------ diagnostics
 

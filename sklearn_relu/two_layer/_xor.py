@@ -5,7 +5,6 @@ import numbers
 import warnings
 
 import numpy as np
-from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -15,13 +14,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._solvers.online_sgd import append_history, forward, sgd_steps
 from ..diagnostics._xor import xor_feature_alignment, xor_phase_steps
+from ._base import _NetworkClassifierMixin
 
 __all__ = ["TwoLayerXORClassifier"]
 
 _PHASE1_OUTPUT = 0.1  # mean |output| below this: still in the signal-finding phase
 
 
-class TwoLayerXORClassifier(ClassifierMixin, BaseEstimator):
+class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstimator):
     """Two-layer ReLU network, both layers trained by online minibatch SGD.
 
     The algorithm of :cite:t:`Gla24`: the network
@@ -461,60 +461,6 @@ class TwoLayerXORClassifier(ClassifierMixin, BaseEstimator):
         W, A = self._packed()
         F = forward(np.ascontiguousarray(self._augment(X)), W, A, 0.0, self.n_jobs)
         return F[:, 0] if len(self.classes_) == 2 else F
-
-    def predict(self, X):
-        """Predict the class of each row: sign of rho (binary) or the arg-max logit.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels from ``classes_``.
-        """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(int)]
-        return self.classes_[np.argmax(scores, axis=1)]
-
-    def predict_proba(self, X):
-        """Estimate class probabilities: [s(-rho), s(rho)] (binary), softmax otherwise.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities in the order of ``classes_``.
-        """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return np.column_stack([expit(-scores), expit(scores)])
-        return softmax(scores, axis=1)
-
-    def predict_log_proba(self, X):
-        """Return the logarithm of :meth:`predict_proba`, computed without underflow.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities in the order of ``classes_``.
-        """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return np.column_stack([log_expit(-scores), log_expit(scores)])
-        return log_softmax(scores, axis=1)
 
     def feature_alignment(self, basis=None):
         """Compute the feature quantities of the current weights (binary problems).
