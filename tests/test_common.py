@@ -31,3 +31,24 @@ def test_sklearn_compatible_estimator(estimator, check):
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
 def test_param_validation(estimator):
     check_param_validation(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize("cls", [cls for _, cls in all_estimators()], ids=lambda c: c.__name__)
+def test_verbose_reports_progress(cls, capsys):
+    """Every estimator takes ``verbose`` and prints progress with it (silent without)."""
+    import warnings
+
+    import numpy as np
+    from sklearn.base import is_classifier
+    from sklearn.exceptions import ConvergenceWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((400, 4))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int) if is_classifier(cls()) else np.maximum(X[:, 0], 0)
+    params = {"random_state": 0} if "random_state" in cls().get_params() else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cls(**params).fit(X, y)
+        assert capsys.readouterr().out == ""
+        cls(verbose=1, **params).fit(X, y)
+    assert capsys.readouterr().out.strip()

@@ -158,6 +158,12 @@ def sq_fit(oracle, *, bias_grid, min_tail_samples, threshold_rule, scale_grid, p
         scale = float(fitted_scale(st[0], 1)[0])
         coef, intercept = scale * win["direction"], scale * win["bias"]
     seconds["selection"] += time.perf_counter() - t0
+    if verbose:
+        print(f"[BiasedReLURegressorSQ] bias grid {[round(b, 2) for b in grid]}: "
+              f"{len(cands.rows)} candidates, selected {win['kind']}"
+              + (f" at bias {win['bias']:+.2f}" if np.isfinite(win["bias"]) else "")
+              + f" (validation loss {win['val_loss']:.5g}) in "
+              f"{sum(seconds.values()):.2f} s")
     return dict(candidates=table, selected=selected, coef=coef, intercept=intercept,
                 kind=win["kind"], scale=scale, direction=win["direction"],
                 normalized_bias=win["bias"], loss=win["val_loss"], bias_grid=np.array(grid),
