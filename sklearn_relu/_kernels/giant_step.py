@@ -31,13 +31,13 @@ def _row_output(P, c, i):
     """``sum_j c_j relu(P[i, j])`` (NaN in ``P`` propagates)."""
     s = 0.0
     for j in range(P.shape[1]):
-        z = P[i, j]
-        if not z <= 0.0:  # z > 0 or NaN
-            s += c[j] * z
+        # branch-free, so LLVM vectorises it (an if here measured 7x slower on random
+        # signs); max(NaN, 0.0) is NaN in numba, so NaN still propagates
+        s += c[j] * max(P[i, j], 0.0)
     return s
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
 def _residual_mask_rows(P, y, c, Q, start, stop):
     """Rows ``start:stop`` of the fused pass; returns their sum of squared residuals."""
     p = P.shape[1]
@@ -46,7 +46,7 @@ def _residual_mask_rows(P, y, c, Q, start, stop):
         r = y[i] - _row_output(P, c, i)
         acc += r * r
         for j in range(p):
-            Q[i, j] = r * c[j] if P[i, j] > 0.0 else 0.0
+            Q[i, j] = (P[i, j] > 0.0) * (r * c[j])  # a select, not a branch
     return acc
 
 
