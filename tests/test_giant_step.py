@@ -594,3 +594,17 @@ def test_demo_section_tiny(tmp_path, capsys):
     assert len(rows) == 2 * 2 * 3
     assert str(out) in capsys.readouterr().out
     assert all(np.isfinite(r["mse"]) for r in rows)
+
+
+def test_refit_state_is_fitted_state_only():
+    """A refit without directions drops the old ``directions_``; predictions depend on
+    fitted attributes only, not on parameters changed after fit."""
+    X, y, info = make_giant_step_target("stair2", 600, 8, random_state=0)
+    est = GiantStepRegressor(n_hidden=16, n_steps=1, remove_linear=True, random_state=0)
+    est.fit(X, y, directions=info.directions)
+    assert hasattr(est, "directions_")
+    pred = est.predict(X)
+    est.set_params(remove_linear=False)
+    np.testing.assert_array_equal(est.predict(X), pred)
+    est.fit(X, y)
+    assert not hasattr(est, "directions_")

@@ -671,3 +671,14 @@ def test_demo_section_runs_small(tmp_path, capsys):
     assert {r["init"] for r in rows} == {"small", "large"}
     assert all(r["violations"] == 0 for r in rows)
     assert "coherence" in capsys.readouterr().out
+
+
+def test_failed_warm_fit_keeps_the_fitted_model_usable():
+    X, y, _ = make_linear_teacher(200, 5, random_state=0)
+    clf = LeakyReLUTwoLayerClassifier(warm_start=True, max_epochs=3, tol=None,
+                                      random_state=0).fit(X, y)
+    before = clf.predict(X)
+    with pytest.raises(ValueError, match="features"):
+        clf.fit(np.hstack([X, X[:, :1]]), y)
+    assert clf.n_features_in_ == 5
+    np.testing.assert_array_equal(clf.predict(X), before)

@@ -483,6 +483,20 @@ def test_input_scaling_none_warns_outside_ball():
     X, y, _ = make_relu_network_teacher(60, 3, n_units=1, random_state=0)
     with pytest.warns(UserWarning, match="unit-ball"):
         ProperReLUNetworkRegressor(input_scaling="none").fit(3 * X, y)
+    # with an intercept the augmented rows leave the ball as soon as ||x|| > 1
+    Xn = 1.3 * X / np.linalg.norm(X, axis=1, keepdims=True)
+    with pytest.warns(UserWarning, match="unit-ball"):
+        ProperReLUNetworkRegressor(input_scaling="none", fit_intercept=True).fit(Xn, y)
+
+
+def test_max_norm_scaling_survives_huge_finite_inputs():
+    """The positively homogeneous model fitted on 1e160 X is the model fitted on X."""
+    X, y, _ = make_relu_network_teacher(80, 3, n_units=1, random_state=0)
+    a = ProperReLUNetworkRegressor(random_state=0).fit(X, y)
+    b = ProperReLUNetworkRegressor(random_state=0).fit(1e160 * X, y)
+    assert np.isfinite(b.input_scale_)
+    assert b.train_mse_ == pytest.approx(a.train_mse_, rel=1e-9, abs=1e-15)
+    np.testing.assert_allclose(b.predict(1e160 * X), a.predict(X), rtol=1e-9, atol=1e-12)
 
 
 # ------------------------------------------------------------------ scikit-learn plumbing

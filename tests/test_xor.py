@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_relu import TwoLayerXORClassifier
 from sklearn_relu.datasets import make_gaussian_xor, make_xor_hypercube
-from sklearn_relu.diagnostics import xor_feature_alignment, xor_phase_steps
+from sklearn_relu.diagnostics import xor_phase_steps
 
 
 def _budget(c, d):
@@ -127,33 +127,32 @@ def test_two_phases_are_visible_in_history():
     assert h["aligned_frac"][-1] >= 0.5 and h["max_abs_a"][-1] > 5 * h["max_abs_a"][0]
     ps = clf.phase_steps_
     assert ps["T1_signal"] <= ps["T1_output"] and ps["T1_signal"] <= ps["T_err10"]
-    assert ps == xor_phase_steps(h)
+    first = int(h["step"][np.argmax(h["batch_error"] <= 0.10)])  # no monitor set: batch
+    assert ps["T_err10"] == first
 
 
 def test_balance_drift_small_at_small_step():
     """Gradient flow conserves a_k^2 - ||w_k||^2; SGD drifts by O(eta^2) per step.
-    Spec: eta = 0.2, d = 64, 40 steps -> drift <= 0.05 (measured 2.5e-4)."""
+    Spec bar: eta = 0.2, d = 64, 40 steps -> drift <= 0.05; measured 2.5e-4, so we
+    assert <= 2e-3 (8x margin)."""
     d = 64
     m = TwoLayerXORClassifier()._resolve(d, 2)[2]
     X, y, _ = make_xor_hypercube(40 * m, d, random_state=0)
     clf = _fit_quiet(TwoLayerXORClassifier(learning_rate=0.2, random_state=0), X, y)
     assert clf.n_iter_ == 40
     assert clf.history_["balance_drift"][0] < 1e-3
-    assert clf.history_["balance_drift"].max() <= 0.05
+    assert clf.history_["balance_drift"].max() <= 2e-3
 
 
 def test_rotated_xor_is_learned_and_diagnosed_in_the_rotated_basis():
     d = 32
     X, y, info = make_xor_hypercube(_budget(15, d), d, rotate=True, random_state=0)
-    Xt, yt, _ = make_xor_hypercube(2000, d, rotate=True, random_state=0)
+    H, yt, _ = make_xor_hypercube(2000, d, random_state=1)  # fresh hypercube points
     clf = TwoLayerXORClassifier(random_state=0, feature_coords=info.feature_basis).fit(X, y)
-    Xt = np.where(Xt @ info.rotation.T > 0, 1.0, -1.0) @ info.rotation  # same R
-    yt = -(Xt @ info.feature_basis[0]) * (Xt @ info.feature_basis[1])
-    assert clf.score(Xt, np.round(yt)) >= 0.99
-    al = clf.feature_alignment()
-    assert al["sig_frac_q50"] > 0.9
-    assert al == xor_feature_alignment(clf.hidden_weights_, clf.output_weights_,
-                                       info.feature_basis)
+    assert clf.score(H @ info.rotation, yt) >= 0.99  # rotated by the training R
+    assert clf.feature_alignment()["sig_frac_q50"] > 0.9
+    # in the unrotated basis the weights carry no XOR signal (a random plane)
+    assert clf.feature_alignment(np.eye(d)[[0, 1]])["sig_frac_q50"] < 0.5
 
 
 def test_rotation_equivariance_of_the_sgd_run():
@@ -194,10 +193,11 @@ def test_fit_equals_partial_fit_on_the_same_rows():
     """One-pass fit == partial_fit fed the same permuted rows m at a time (1e-12)."""
     X, y, _ = make_xor_hypercube(700, 16, random_state=0)
     a = _fit_quiet(TwoLayerXORClassifier(random_state=3), X, y)
-    b = TwoLayerXORClassifier(random_state=3)
-    b.n_features_in_ = X.shape[1]
+    # replay fit's draws: the initialisation first, then the permutation
     rng = np.random.RandomState(3)
-    b._start(X, np.array([-1.0, 1.0]), rng)  # draws the init exactly as fit does
+    est = TwoLayerXORClassifier(random_state=3)
+    est.init_scale_ = a.init_scale_
+    est._init_weights(rng, X.shape[1], 1)
     perm = rng.permutation(len(y))
     b = TwoLayerXORClassifier(random_state=3)
     m = a.batch_size_
@@ -397,3 +397,27 @@ def test_demo_section_runs_small(tmp_path, capsys):
     assert [r["budget"] for r in rows] == [1, 20]
     assert rows[0]["test_error"] > rows[1]["test_error"]
     assert "d ln d" in capsys.readouterr().out
+
+
+def test_warm_start_uses_current_settings_and_bad_coords_leave_no_state():
+    X, y, _ = make_xor_hypercube(600, 8, random_state=0)
+    clf = _fit_quiet(TwoLayerXORClassifier(warm_start=True, random_state=0), X, y)
+    clf.set_params(learning_rate=0.01, batch_size=7)
+    _fit_quiet(clf, X, y)
+    assert clf.learning_rate_ == 0.01 and clf.batch_size_ == 7
+    bad = TwoLayerXORClassifier(feature_coords=(0, 99))
+    with pytest.raises(ValueError, match="feature_coords"):
+        bad.fit(X, y)
+    with pytest.raises(NotFittedError):
+        bad.predict(X)
+
+
+def test_phase_steps_use_the_monitor_row_by_row():
+    """Rows without a monitor set (partial_fit) fall back to the batch error, while
+    the monitored rows keep using the validation error."""
+    h = {"step": np.arange(1.0, 5.0), "n_seen": np.arange(1.0, 5.0),
+         "mean_abs_output": np.zeros(4), "sig_frac_q50": np.full(4, np.nan),
+         "val_error": np.array([0.5, 0.3, 0.05, np.nan]),
+         "batch_error": np.array([0.0, 0.0, 0.4, 0.0])}
+    ps = xor_phase_steps(h)
+    assert ps["T_err10"] == 3 and ps["T_err1"] == 4

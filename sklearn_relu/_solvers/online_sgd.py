@@ -5,13 +5,10 @@ Both SGD classifiers (:class:`~sklearn_relu.TwoLayerXORClassifier` and
 arithmetic is in :mod:`sklearn_relu._kernels.two_layer`.
 """
 
-from contextlib import nullcontext
-
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from .._kernels import two_layer as _k
-from ..utils._threads import resolve_n_jobs
+from ..utils._threads import blas_threads
 
 LOSS_KINDS = {
     "logistic": _k.LOSS_LOGISTIC,
@@ -20,13 +17,6 @@ LOSS_KINDS = {
     "multi_hinge": _k.LOSS_MULTI_HINGE,
 }
 HIST_COLUMNS = _k.HIST_COLUMNS
-
-
-def blas_threads(n_jobs):
-    """Context manager limiting BLAS to ``n_jobs`` threads (no-op for None)."""
-    if n_jobs is None:
-        return nullcontext()
-    return threadpool_limits(limits=resolve_n_jobs(n_jobs), user_api="blas")
 
 
 def empty_history():

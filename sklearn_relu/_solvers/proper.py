@@ -286,11 +286,14 @@ def _search_patterns(Z, y, k, bound, max_candidates, n_top):
             "(subsample) or a smaller proj_dim, or raise max_candidates.")
     pats = activation_patterns(Z).astype(np.float64)
     n_pat = pats.shape[0]
-    count = n_multisets(n_pat, k)
+    # every pattern multiset is scored with each of the 2^k output sign vectors: that
+    # is the number of networks evaluated, and what max_candidates caps
+    count = n_multisets(n_pat, k) * 2 ** k
     if count > max_candidates:
         raise ValueError(
-            f"search='activation_patterns' needs {count:,} pattern multisets "
-            f"({n_pat:,} patterns per unit, k={k}), above max_candidates="
+            f"search='activation_patterns' needs {count:,} candidate networks "
+            f"({n_pat:,} patterns per unit, k={k}, 2^k output signs each), above "
+            "max_candidates="
             f"{max_candidates:,}; refusing to start. Use search='net', fewer rows "
             "(subsample) or a smaller proj_dim, or raise max_candidates.")
     signs = np.array([[1.0 if (s >> j) & 1 == 0 else -1.0 for j in range(k)]

@@ -76,7 +76,7 @@ def xor_phase_steps(history, output_threshold=0.1, signal_threshold=0.5):
         (coordinate-free end of phase 1); ``T1_signal``: first step with
         ``sig_frac_q50`` >= ``signal_threshold`` (needs the feature columns);
         ``T_err10``, ``T_err1``: first step with monitor error <= 0.10 and <= 0.01
-        (``val_error`` when a validation set was given, else ``batch_error``);
+        (per row: ``val_error`` where a validation set was given, else ``batch_error``);
         ``n_seen`` of each as ``*_n_seen``. None when never reached.
 
     Examples
@@ -93,7 +93,8 @@ def xor_phase_steps(history, output_threshold=0.1, signal_threshold=0.5):
     step = np.asarray(history["step"])
     seen = np.asarray(history["n_seen"])
     val = np.asarray(history["val_error"])
-    err = val if val.size and np.all(np.isfinite(val)) else np.asarray(history["batch_error"])
+    # row by row: rows logged without a monitor set (e.g. partial_fit) use the batch error
+    err = np.where(np.isfinite(val), val, np.asarray(history["batch_error"]))
     sig = np.asarray(history["sig_frac_q50"])
     conditions = {
         "T1_output": np.asarray(history["mean_abs_output"]) >= output_threshold,

@@ -1,7 +1,6 @@
 """A few giant gradient steps on the first layer of a two-layer ReLU network, then ridge."""
 
 import warnings
-from contextlib import ExitStack
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,20 +13,9 @@ from .._solvers.giant_step import (
     network_output, resolve_chunk_rows, ridge_readout, run_giant_steps, split_rows,
 )
 from ..diagnostics._overlaps import orthonormal_directions
-from ..utils._threads import kernel_threads, resolve_n_jobs
+from ..utils._threads import compute_threads
 
 __all__ = ["GiantStepRegressor"]
-
-
-def _threads(n_jobs):
-    """numba threads and (when ``n_jobs`` is set) BLAS threads, restored on exit."""
-    stack = ExitStack()
-    stack.enter_context(kernel_threads(n_jobs))
-    if n_jobs is not None:
-        from threadpoolctl import threadpool_limits
-
-        stack.enter_context(threadpool_limits(limits=resolve_n_jobs(n_jobs), user_api="blas"))
-    return stack
 
 
 class GiantStepRegressor(RegressorMixin, BaseEstimator):
@@ -274,7 +262,7 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
                 "Use alpha of order 1 or 0.1 * n_readout / n_hidden.", UserWarning,
                 stacklevel=2)
 
-        with _threads(self.n_jobs):
+        with compute_threads(self.n_jobs):
             W, hist = run_giant_steps(
                 X, y_t, W0, a0 / np.sqrt(p), lr, step_rows, theta=theta,
                 chunk_rows=chunk_rows, verbose=self.verbose, name=type(self).__name__)
@@ -302,6 +290,8 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         self.history_ = hist
         if theta is not None:
             self.directions_ = theta
+        elif hasattr(self, "directions_"):  # a refit without directions: drop stale ones
+            del self.directions_
         return self
 
     def predict(self, X):
@@ -320,9 +310,9 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
         p = self.W_.shape[0]
-        with _threads(self.n_jobs):
+        with compute_threads(self.n_jobs):
             out = network_output(X, self.W_, self.coef_ / np.sqrt(p),
                                  chunk_rows=resolve_chunk_rows(self.chunk_size, p))
-        if self.remove_linear:
-            out += self.intercept_ + X @ self.linear_coef_
-        return out
+        # fitted state only (intercept_ = 0 and linear_coef_ = 0 without remove_linear),
+        # so set_params after fit cannot change the predictions
+        return out + (self.intercept_ + X @ self.linear_coef_)

@@ -15,6 +15,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._solvers import online_sgd
 from .._solvers.leaky_sgd import evaluate, run_epochs
 from ..diagnostics._clustering import weight_clustering as _weight_clustering
+from ..utils._threads import blas_threads
+from ..utils.validation import max_row_norm
 from ._base import _NetworkClassifierMixin
 
 __all__ = ["LeakyReLUTwoLayerClassifier"]
@@ -223,15 +225,8 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         if self.input_scaling is None:
             self.input_scale_ = 1.0
             return
-        # max row norm of [X, 1], pre-scaled by max |x_ij| so that huge inputs do not
-        # overflow the squares
-        m = max(float(np.abs(X).max(initial=0.0)), 1.0 if self.fit_intercept else 0.0)
-        if m == 0.0:
-            self.input_scale_ = 1.0
-            return
-        Xm = X / m
-        sq = np.einsum("ij,ij->i", Xm, Xm) + (1.0 / m**2 if self.fit_intercept else 0.0)
-        self.input_scale_ = float(m * np.sqrt(sq.max()))
+        norm = max_row_norm(X, 1.0 if self.fit_intercept else 0.0)  # of [X, 1]
+        self.input_scale_ = norm if norm > 0.0 else 1.0
 
     def _encode(self, y):
         """Kernel labels: +-1 for two classes, the class index (float) for K >= 3."""
@@ -320,7 +315,7 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
     def _diag_threads(self):
         """BLAS threads of the diagnostics passes: ``n_jobs``, or one when None (their
         products are small; a BLAS pool on them is slower, see diagnostics)."""
-        return online_sgd.blas_threads(self.n_jobs if self.n_jobs is not None else 1)
+        return blas_threads(self.n_jobs if self.n_jobs is not None else 1)
 
     def _history_row(self, epoch, loss, error, nonzero, Xs, y_idx, W, A, teacher):
         with self._diag_threads():
@@ -441,7 +436,7 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         warm = self.warm_start and hasattr(self, "coef_hidden_")
         if warm:
             n_prev = self.n_features_in_
-        X, y = validate_data(self, X, y, dtype=np.float64, order="C")
+        X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=not warm)
         check_classification_targets(y)
         classes = np.unique(y)
         if warm:

@@ -12,11 +12,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._solvers.online_sgd import forward
 from .._solvers.proper import (
     SPLIT_KEY, SUBSAMPLE_KEY, choose_net_q, lift, net_covering_radius, search_projection,
     theory_resources, warn_theory_budget,
 )
 from ..utils._threads import kernel_threads
+from ..utils.validation import max_row_norm
 
 __all__ = ["ProperReLUNetworkRegressor"]
 
@@ -292,12 +294,14 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         name = type(self).__name__
 
         # inputs into the unit ball
-        row_norm = float(np.sqrt(np.max(np.einsum("ij,ij->i", X, X))))
+        row_norm = max_row_norm(X)  # no overflow for huge finite inputs
         if self.input_scaling == "max_norm":
             self.input_scale_ = row_norm if row_norm > 0 else 1.0
         else:
             self.input_scale_ = 1.0
-            if row_norm / self._alpha() > 1.0 + 1e-12:
+            # with an intercept the augmented row is [x/sqrt(2), 1/sqrt(2)], of norm <= 1
+            # exactly when ||x|| <= 1: the same threshold either way
+            if row_norm > 1.0 + 1e-12:
                 warnings.warn(
                     f"input_scaling='none' with rows of norm up to {row_norm:.3g} > 1: the "
                     "unit-ball assumption fails and the theoretical_* attributes do not "
@@ -376,7 +380,7 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
                     verbose=self.verbose, tag=f"projection {r + 1}/{R}:")
                 n_cand += res.n_candidates
                 W = lift(res.U, P)
-                pred = np.maximum(F[sel_rows] @ W.T, 0.0) @ res.C
+                pred = self._forward(F[sel_rows], W, res.C)
                 losses[r] = float(np.mean((pred - y[sel_rows]) ** 2))
                 if not np.isfinite(losses[r]):
                     raise ValueError(
@@ -420,7 +424,9 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
 
     @staticmethod
     def _forward(F, W, c):
-        return np.maximum(F @ W.T, 0.0) @ c
+        """``relu(F W^T) c``: the shared two-layer forward pass (one home)."""
+        return forward(np.ascontiguousarray(F), np.ascontiguousarray(W),
+                       np.ascontiguousarray(c, dtype=np.float64).reshape(1, -1))[:, 0]
 
     def predict(self, X):
         """Predict ``sum_j a_j relu(<w_j, x> + b_j)``.
@@ -437,4 +443,7 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
-        return np.maximum(X @ self.coef_hidden_.T + self.intercept_hidden_, 0.0) @ self.coef_output_
+        # the hidden biases as the weights of a constant feature
+        Xa = np.hstack([X, np.ones((X.shape[0], 1))])
+        Wa = np.hstack([self.coef_hidden_, self.intercept_hidden_[:, None]])
+        return self._forward(Xa, Wa, self.coef_output_)

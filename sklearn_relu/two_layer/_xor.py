@@ -57,7 +57,7 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         Constant step eta; "theory" uses eta = theta (about 3-9x more samples).
     batch_size : int >= 1, "auto" or "theory", default="auto"
         Minibatch size m: "auto" is max(8, ceil(0.25 d max(ln d, 1))), "theory" is
-        ceil(d max(ln d, 1)); clipped to the number of rows.
+        ceil(d max(ln d, 1)). ``fit`` uses min(m, n_samples); ``batch_size_`` keeps m.
     n_epochs : int >= 1, default=1
         Passes over X. 1 is online SGD (each sample used once, the paper's regime);
         more passes reuse samples, a different regime with a different sample count.
@@ -73,7 +73,8 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
     log_every : int >= 1, default=1
         Write a ``history_`` row every this many steps (and at the last step).
     warm_start : bool, default=False
-        Let ``fit`` continue from the fitted weights (same features and classes).
+        Let ``fit`` continue from the fitted weights (same features and classes), with
+        the current ``learning_rate`` and ``batch_size``.
     n_jobs : int or None, default=None
         BLAS threads during the run (None: leave the BLAS setting alone).
     verbose : int, default=0
@@ -218,8 +219,9 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
                 A = np.hstack([A, -A])
         return np.ascontiguousarray(W), np.ascontiguousarray(A)
 
-    def _feature_basis(self, d):
-        if self.feature_coords is None or len(self.classes_) != 2:
+    def _feature_basis(self, d, n_classes=None):
+        n_classes = len(self.classes_) if n_classes is None else n_classes
+        if self.feature_coords is None or n_classes != 2:
             return None
         fc = np.asarray(self.feature_coords)
         if fc.shape == (2,) and np.issubdtype(fc.dtype, np.integer):
@@ -374,7 +376,10 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         if warm and not np.array_equal(classes, self.classes_):
             raise ValueError(f"warm_start=True: the classes {classes!r} differ from the "
                              f"fitted classes {self.classes_!r}.")
-        if not warm:
+        self._feature_basis(X.shape[1], len(classes))  # validate before any state changes
+        if warm:  # keep the weights and counters; take the current step and batch settings
+            _, self.learning_rate_, self.batch_size_ = self._resolve(X.shape[1], len(classes))
+        else:
             self._start(X, classes, rng)
         n = X.shape[0]
         m = min(self.batch_size_, n)
@@ -433,6 +438,9 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         elif classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
             raise ValueError(f"classes={classes!r} differ from the classes of the first "
                              f"partial_fit call, {self.classes_!r}.")
+        else:  # the current step and batch settings apply from this call on
+            _, self.learning_rate_, self.batch_size_ = self._resolve(X.shape[1],
+                                                                     len(self.classes_))
         unknown = np.setdiff1d(unique_labels(y), self.classes_)
         if unknown.size:
             raise ValueError(f"y contains labels {unknown!r} not in classes {self.classes_!r}.")
@@ -483,6 +491,10 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
                 raise ValueError("Pass basis, or set feature_coords before fitting.")
             basis = self._feature_basis(self.n_features_in_)[:, : self.n_features_in_]
         return xor_feature_alignment(self.hidden_weights_, self.output_weights_, basis)
+
+    def __sklearn_is_fitted__(self):
+        # the weights, not n_features_in_ (set by validation even when fit then fails)
+        return hasattr(self, "hidden_weights_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,6 +1,6 @@
 """Thread count of the numba kernels, set for a block of code and restored after."""
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 
 import numba
 from joblib import effective_n_jobs
@@ -52,3 +52,20 @@ def kernel_threads(n_jobs=None):
         yield
     finally:
         numba.set_num_threads(previous)
+
+
+def blas_threads(n_jobs):
+    """Context manager limiting BLAS to ``n_jobs`` threads (no-op for None)."""
+    if n_jobs is None:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=resolve_n_jobs(n_jobs), user_api="blas")
+
+
+def compute_threads(n_jobs):
+    """numba threads and (when ``n_jobs`` is set) BLAS threads, restored on exit."""
+    stack = ExitStack()
+    stack.enter_context(kernel_threads(n_jobs))
+    stack.enter_context(blas_threads(n_jobs))
+    return stack

@@ -25,3 +25,14 @@ def split_folds(n_samples, validation_fraction, rng):
     fold = np.zeros(n_samples, dtype=np.int64)
     fold[rng.permutation(n_samples)[:n_val]] = 1
     return fold, 2
+
+
+def max_row_norm(X, extra=0.0):
+    """``max_i sqrt(||x_i||^2 + extra^2)`` without overflow or underflow (the rows are
+    divided by ``max |x_ij|`` before squaring), so ``1e160 * X`` is handled exactly."""
+    m = max(float(np.abs(X).max(initial=0.0)), abs(float(extra)))
+    if m == 0.0:
+        return 0.0
+    Xm = X / m
+    sq = np.einsum("ij,ij->i", Xm, Xm) + (float(extra) / m) ** 2
+    return float(m * np.sqrt(sq.max(initial=0.0)))
