@@ -93,7 +93,10 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         Log the clustering diagnostics in ``history_`` every this many epochs (and
         at initialisation and at the last epoch); 0 turns them off.
     warm_start : bool, default=False
-        ``fit`` continues from the current weights (same classes and input scale).
+        ``fit`` continues from the current weights (same classes and input scale). The
+        epoch permutations restart from ``random_state``, so two warm fits of 5 epochs
+        see the same row orders as each other, not those of one 10-epoch fit (use
+        ``random_state=None`` or ``partial_fit`` for fresh orders).
     n_jobs : int or None, default=None
         BLAS threads of the kernel's large-batch products (None: unchanged).
     verbose : int, default=0
