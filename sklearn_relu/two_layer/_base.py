@@ -2,14 +2,38 @@
 
 import numpy as np
 from scipy.special import log_expit, log_softmax
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._solvers.online_sgd import forward
 
 
 class _NetworkClassifierMixin:
-    """``predict``, ``predict_proba`` and ``predict_log_proba`` from ``decision_function``.
+    """``decision_function``, ``predict``, ``predict_proba`` and ``predict_log_proba``.
 
-    ``decision_function`` returns the single output (shape ``(n,)``, positive for
-    ``classes_[1]``) of a binary model, or the K logits of a K-class model.
+    The estimator provides ``_predict_network()`` -> ``(W, A, alpha)`` (kernel-side
+    weights and leaky slope) and ``_augment(X)`` (its input map); ``decision_function``
+    returns the single output (shape ``(n,)``, positive for ``classes_[1]``) of a binary
+    model, or the K logits of a K-class model.
     """
+
+    def decision_function(self, X):
+        """Compute the network output: one score (binary) or the K logits.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The output, positive for ``classes_[1]`` (two classes), or the K logits.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        W, A, alpha = self._predict_network()
+        F = forward(np.ascontiguousarray(self._augment(X)), W, A, alpha, self.n_jobs)
+        return F[:, 0] if len(self.classes_) == 2 else F
 
     def predict(self, X):
         """Predict the class of each row: sign of the output (binary) or arg-max logit.

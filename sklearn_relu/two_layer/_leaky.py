@@ -520,24 +520,9 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
 
     # ------------------------------------------------------------------ prediction
 
-    def decision_function(self, X):
-        """Network output: ``N_W(x)`` (shape (n,)) for two classes, the K logits else.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            ``N_W(x)``, positive for ``classes_[1]`` (two classes), or the K logits.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+    def _predict_network(self):
         W, A, _ = self._network()
-        F = online_sgd.forward(self._augment(X), W, A, self.alpha, n_jobs=self.n_jobs)
-        return F[:, 0] if len(self.classes_) == 2 else F
+        return W, A, self.alpha
 
     # ------------------------------------------------------------------ diagnostics
 

@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._solvers.online_sgd import append_history, forward, sgd_steps
+from .._solvers.online_sgd import append_history, sgd_steps
 from ..diagnostics._xor import xor_feature_alignment, xor_phase_steps
 from ._base import _NetworkClassifierMixin
 
@@ -451,24 +451,9 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
 
     # ------------------------------------------------------------------ prediction
 
-    def decision_function(self, X):
-        """Compute the network output: rho(x) for binary problems, the K logits otherwise.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            Positive rho means ``classes_[1]``.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+    def _predict_network(self):
         W, A = self._packed()
-        F = forward(np.ascontiguousarray(self._augment(X)), W, A, 0.0, self.n_jobs)
-        return F[:, 0] if len(self.classes_) == 2 else F
+        return W, A, 0.0
 
     def feature_alignment(self, basis=None):
         """Compute the feature quantities of the current weights (binary problems).
