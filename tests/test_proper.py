@@ -15,6 +15,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_relu import ProperReLUNetworkRegressor
+from sklearn_relu._solvers.proper import SPLIT_KEY
+from sklearn_relu.two_layer._proper import _child_rng
 from sklearn_relu._kernels.proper import (
     box_lstsq_batch, network_sse, network_sse_serial, network_stats, network_stats_serial,
     score_multisets, score_multisets_serial,
@@ -475,6 +477,19 @@ def test_holdout_selection_and_subsample():
                                      random_state=0).fit(X, y)
     assert est.projection_losses_.shape == (3,)
     assert np.isfinite(est.train_mse_)
+    # the held-out labels only score the candidates: changing them leaves the searched
+    # network unchanged (one projection: nothing to select) but moves its held-out loss
+    one = dict(selection="holdout", n_projections=1, random_state=0)
+    a = ProperReLUNetworkRegressor(**one).fit(X, y)
+    seed = int(np.random.RandomState(0).randint(np.iinfo(np.int32).max))
+    held = np.sort(_child_rng(seed, SPLIT_KEY).permutation(len(y))[:40])
+    y2 = y.copy()
+    y2[held] += 1.0
+    b = ProperReLUNetworkRegressor(**one).fit(X, y2)
+    np.testing.assert_array_equal(b.coef_projected_, a.coef_projected_)
+    np.testing.assert_array_equal(b.coef_output_, a.coef_output_)
+    assert a.projection_losses_[0] == pytest.approx(np.mean((a.predict(X[held]) - y[held]) ** 2))
+    assert b.projection_losses_[0] > a.projection_losses_[0] + 0.5
     with pytest.raises(ValueError, match="holdout_fraction"):
         ProperReLUNetworkRegressor(selection="holdout", holdout_fraction=0.01).fit(X[:20], y[:20])
 
