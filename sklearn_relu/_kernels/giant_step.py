@@ -81,23 +81,3 @@ def residual_mask_serial(P, y, c, Q):
         stop = min(start + BLOCK_ROWS, n)
         total += _residual_mask_rows(P, y, c, Q, start, stop)
     return total
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def relu_output(P, c):
-    """Forward pass only: ``out_i = sum_j c_j relu(P[i, j])`` (one read of ``P``)."""
-    n = P.shape[0]
-    out = np.empty(n)
-    for i in prange(n):
-        out[i] = _row_output(P, c, i)
-    return out
-
-
-@njit(cache=True, nogil=True)
-def relu_output_serial(P, c):
-    """Serial twin of :func:`relu_output`."""
-    n = P.shape[0]
-    out = np.empty(n)
-    for i in range(n):
-        out[i] = _row_output(P, c, i)
-    return out

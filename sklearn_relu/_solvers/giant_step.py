@@ -22,11 +22,11 @@ import scipy.linalg
 
 from .._kernels._config import BLOCK_ROWS
 from .._kernels.giant_step import (
-    relu_output, relu_output_serial, residual_mask, residual_mask_serial,
+    residual_mask, residual_mask_serial,
 )
 from ..diagnostics._overlaps import subspace_overlaps, update_cosines
 
-__all__ = ["giant_step_direction", "network_output", "ridge_readout", "run_giant_steps",
+__all__ = ["giant_step_direction", "ridge_readout", "run_giant_steps",
            "resolve_chunk_rows", "split_rows"]
 
 _CHUNK_BYTES = 64 * 2**20  # 'auto': one n-by-p block of pre-activations <= 64 MiB
@@ -107,21 +107,6 @@ def giant_step_direction(X, y, W, c, rows=None, chunk_rows=8192, parallel=False,
             G += tmp
     G /= n
     return G, 0.5 * sq / n
-
-
-def network_output(X, W, c, rows=None, chunk_rows=8192):
-    """``relu(X W^T) c`` over the chosen rows, chunk by chunk."""
-    n = X.shape[0] if rows is None else len(rows)
-    out = np.empty(n)
-    if n == 0:
-        return out
-    buf = np.empty((min(chunk_rows, n), W.shape[0]))
-    for start, stop in _blocks(n, chunk_rows):
-        Xc, _ = _take(X, None, rows, start, stop)
-        P = _pre_activations(Xc, W, buf)
-        kernel = relu_output if P.shape[0] > BLOCK_ROWS else relu_output_serial
-        out[start:stop] = kernel(P, c)
-    return out
 
 
 def _features(Xc, W, buf, scale):

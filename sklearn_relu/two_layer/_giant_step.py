@@ -10,8 +10,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._solvers.giant_step import (
-    network_output, resolve_chunk_rows, ridge_readout, run_giant_steps, split_rows,
+    resolve_chunk_rows, ridge_readout, run_giant_steps, split_rows,
 )
+from .._solvers.online_sgd import forward
 from ..diagnostics._overlaps import orthonormal_directions
 from ..utils._threads import compute_threads
 
@@ -310,9 +311,8 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
         p = self.W_.shape[0]
-        with compute_threads(self.n_jobs):
-            out = network_output(X, self.W_, self.coef_ / np.sqrt(p),
-                                 chunk_rows=resolve_chunk_rows(self.chunk_size, p))
+        with compute_threads(self.n_jobs):  # the shared two-layer forward pass
+            out = forward(X, self.W_, (self.coef_ / np.sqrt(p))[None, :])[:, 0]
         # fitted state only (intercept_ = 0 and linear_coef_ = 0 without remove_linear),
         # so set_params after fit cannot change the predictions
         return out + (self.intercept_ + X @ self.linear_coef_)
