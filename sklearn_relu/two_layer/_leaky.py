@@ -231,17 +231,6 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         norm = max_row_norm(X, 1.0 if self.fit_intercept else 0.0)  # of [X, 1]
         self.input_scale_ = norm if norm > 0.0 else 1.0
 
-    def _encode(self, y):
-        """Kernel labels: +-1 for two classes, the class index (float) for K >= 3."""
-        idx = np.searchsorted(self.classes_, y)
-        bad = (idx >= len(self.classes_)) | (self.classes_[np.minimum(idx, len(self.classes_) - 1)] != y)
-        if np.any(bad):
-            raise ValueError(f"y contains labels not in classes_ {self.classes_.tolist()}: "
-                             f"{np.unique(np.asarray(y)[bad]).tolist()}.")
-        if len(self.classes_) == 2:
-            return np.where(idx == 1, 1.0, -1.0), idx
-        return idx.astype(np.float64), idx
-
     def _init_weights(self, d_aug, rng):
         K, k = self._n_groups(), self.n_hidden_per_group
         v = self.output_scale if self.output_scale is not None else 1.0 / np.sqrt(K * k)
@@ -494,22 +483,14 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         first = not hasattr(self, "coef_hidden_")
         X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=first)
         check_classification_targets(y)
+        classes = self._stream_classes(classes, first)
         if first:
-            if classes is None:
-                raise ValueError("classes must be passed on the first call to partial_fit.")
-            classes = np.unique(classes)
-            if len(classes) < 2:
-                raise ValueError(f"{type(self).__name__} needs at least 2 classes; got "
-                                 f"classes={classes.tolist()}.")
             self._reset()
             self.classes_ = classes
             self._set_input_scale(X)
             self._init_weights(X.shape[1] + int(self.fit_intercept),
                                check_random_state(self.random_state))
             self.n_iter_ = 0
-        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(f"classes={np.unique(classes).tolist()} differ from classes_ "
-                             f"{self.classes_.tolist()} of the previous calls.")
         Xs = self._augment(X)
         yk, y_idx = self._encode(y)
         self._run(Xs, yk, y_idx, max_epochs=1, shuffle=False, rng=None, teacher=None,

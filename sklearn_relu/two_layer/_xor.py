@@ -244,13 +244,6 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
             basis = np.hstack([basis, np.zeros((2, 1))])
         return np.ascontiguousarray(basis)
 
-    def _encode(self, y):
-        """Labels as the kernel wants them: +-1 (binary) or class indices (K >= 3)."""
-        idx = np.searchsorted(self.classes_, y)
-        if len(self.classes_) == 2:
-            return np.where(idx == 1, 1.0, -1.0)
-        return idx.astype(np.float64)
-
     def _augment(self, X):
         if self.bias:
             return np.hstack([X, np.ones((X.shape[0], 1))])
@@ -297,7 +290,7 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         basis = self._feature_basis(self.n_features_in_)
         Xa = self._augment(X)
         Xm = None if X_mon is None else np.ascontiguousarray(self._augment(X_mon))
-        ym = None if y_mon is None else self._encode(y_mon)
+        ym = None if y_mon is None else self._encode(y_mon)[0]
         # verbose: run in chunks of log_every steps, printing after each chunk
         chunk = self.log_every if self.verbose else n_steps
         done = 0
@@ -389,7 +382,7 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
             n_steps = min(n_steps, self.max_steps)
         epochs = -(-n_steps // per_epoch)
         order = np.concatenate([rng.permutation(n)[: per_epoch * m] for _ in range(epochs)])
-        self._run(X, self._encode(y), order, n_steps, m, X_mon, y_mon)
+        self._run(X, self._encode(y)[0], order, n_steps, m, X_mon, y_mon)
         self._warn_phase1()
         return self
 
@@ -430,23 +423,16 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         first = not hasattr(self, "classes_")
         X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=first)
         check_classification_targets(y)
+        classes = self._stream_classes(classes, first)
         if first:
-            if classes is None:
-                raise ValueError("classes must be passed on the first call to partial_fit.")
-            classes = self._check_classes(np.asarray(classes))
             self._start(X, classes, check_random_state(self.random_state))
-        elif classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
-            raise ValueError(f"classes={classes!r} differ from the classes of the first "
-                             f"partial_fit call, {self.classes_!r}.")
         else:  # the current step and batch settings apply from this call on
             _, self.learning_rate_, self.batch_size_ = self._resolve(X.shape[1],
                                                                      len(self.classes_))
-        unknown = np.setdiff1d(unique_labels(y), self.classes_)
-        if unknown.size:
-            raise ValueError(f"y contains labels {unknown!r} not in classes {self.classes_!r}.")
+        y_enc = self._encode(y)[0]
         m = self.batch_size_
         n = X.shape[0]
-        self._run(X, self._encode(y), np.arange(n), -(-n // m), m)
+        self._run(X, y_enc, np.arange(n), -(-n // m), m)
         return self
 
     # ------------------------------------------------------------------ prediction
@@ -480,8 +466,3 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
     def __sklearn_is_fitted__(self):
         # the weights, not n_features_in_ (set by validation even when fit then fails)
         return hasattr(self, "hidden_weights_")
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = True
-        return tags
