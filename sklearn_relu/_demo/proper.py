@@ -17,7 +17,7 @@ ORDER = 40
 TITLE = "Proper depth-2 search: exponential cost in 1/h and k (Goel, Klivans, Manurangsi, Reichman)"
 
 
-def search_cost(units, spacings, seed, max_candidates=10**7, on_fit=None):
+def search_cost(units, spacings, seed, max_candidates=10**7):
     """Yield one row per (k, h): exhaustive search of a k-unit teacher (d=10, inputs in a
     3-dim subspace, m=200) on a net of spacing h, with its cost and training MSE."""
     for k in units:

@@ -55,8 +55,7 @@ HIST_COLUMNS = (
     "cluster_mass_uminus_pos", "cluster_mass_uminus_neg",
     "cluster_mass_uplus_pos", "cluster_mass_uplus_neg",
 )
-N_HIST = len(HIST_COLUMNS)
-N_FEATURE_COLUMNS = 8  # the last eight: only with a feature basis and K == 1
+N_HIST = len(HIST_COLUMNS)  # the last eight need a feature basis and K == 1
 
 # Totals accumulated over every step of a call (for epoch statistics).
 TOT_LOSS, TOT_ERRORS, TOT_NONZERO, TOT_ROWS = 0, 1, 2, 3

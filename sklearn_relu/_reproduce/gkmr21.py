@@ -31,7 +31,7 @@ def run(out_dir, quick=False, seed=0):
         prog.step(f"k={r['k']} h={r['h']:g}")
     col = []
     for s in range(seed, seed + n_col):
-        Xy, yy, iy = make_coloring_relu_instance(6, 6, 2, random_state=s)
+        Xy, yy, _ = make_coloring_relu_instance(6, 6, 2, random_state=s)
         Xn, yn, _ = make_coloring_relu_instance(6, 6, 2, colorable=False, random_state=s)
         est = ProperReLUNetworkRegressor(n_units=2, random_state=seed)
         col.append(dict(seed=s, colorable_mse=float(est.fit(Xy, yy).train_mse_),

@@ -48,7 +48,7 @@ def run(out_dir, quick=False, seed=0):
                 hists[name] = est.history_
             prog.step(f"{name} init, seed {s}")
     # real-data proxy: digits 3 vs 5, small init
-    X, y, dinfo = load_digits_3_vs_5()
+    X, y, _ = load_digits_3_vs_5()
     rng = np.random.default_rng(seed)
     perm = rng.permutation(len(y))
     cut = int(0.7 * len(y))

@@ -19,10 +19,6 @@ LOSS_KINDS = {
 HIST_COLUMNS = _k.HIST_COLUMNS
 
 
-def empty_history():
-    return {name: np.empty(0) for name in HIST_COLUMNS}
-
-
 def append_history(history, new):
     """Concatenate two history dicts column by column (``history`` may be None)."""
     if history is None:
