@@ -17,9 +17,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_relu import GiantStepRegressor
 from sklearn_relu._kernels._config import BLOCK_ROWS
-from sklearn_relu._kernels.giant_step import (
-    residual_mask, residual_mask_serial,
-)
+from sklearn_relu._kernels.giant_step import residual_mask
 from sklearn_relu._solvers.giant_step import (
     _sym_solve, giant_step_direction, ridge_readout, split_rows,
 )
@@ -66,25 +64,21 @@ def test_fused_kernels_match_numpy(n):
     out_ref = np.maximum(P_, 0) @ c
     r = y - out_ref
     Q_ref = np.outer(r, c) * (P_ > 0)
-    for kernel in (residual_mask, residual_mask_serial):
-        Q = np.empty_like(P_)
-        P_copy = P_.copy()
-        sq = kernel(P_copy, y, c, Q)
-        np.testing.assert_array_equal(P_copy, P_)  # input untouched
-        np.testing.assert_allclose(Q, Q_ref, rtol=1e-10, atol=1e-13)
-        assert sq == pytest.approx(float(r @ r), rel=1e-10)
-        # in place (Q aliasing P), as the driver calls it
-        sq2 = kernel(P_copy, y, c, P_copy)
-        np.testing.assert_allclose(P_copy, Q_ref, rtol=1e-10, atol=1e-13)
-        assert sq2 == sq
-    # serial and parallel twins agree bitwise (fixed blocks, fixed combine order)
-    assert residual_mask(P_, y, c, np.empty_like(P_)) == residual_mask_serial(
-        P_, y, c, np.empty_like(P_))
+    Q = np.empty_like(P_)
+    P_copy = P_.copy()
+    sq = residual_mask(P_copy, y, c, Q)
+    np.testing.assert_array_equal(P_copy, P_)  # input untouched
+    np.testing.assert_allclose(Q, Q_ref, rtol=1e-10, atol=1e-13)
+    assert sq == pytest.approx(float(r @ r), rel=1e-10)
+    # in place (Q aliasing P), as the driver calls it
+    sq2 = residual_mask(P_copy, y, c, P_copy)
+    np.testing.assert_allclose(P_copy, Q_ref, rtol=1e-10, atol=1e-13)
+    assert sq2 == sq
 
 
 def test_kernel_propagates_nan():
     P_ = np.array([[np.nan, 1.0]])
-    assert np.isnan(residual_mask_serial(P_, np.zeros(1), np.ones(2), np.empty((1, 2))))
+    assert np.isnan(residual_mask(P_, np.zeros(1), np.ones(2), np.empty((1, 2))))
 
 
 # --------------------------------------------------------------------------- the step

@@ -21,9 +21,7 @@ import numpy as np
 import scipy.linalg
 
 from .._kernels._config import BLOCK_ROWS
-from .._kernels.giant_step import (
-    residual_mask, residual_mask_serial,
-)
+from .._kernels.giant_step import residual_mask
 from ..diagnostics._overlaps import subspace_overlaps, update_cosines
 
 __all__ = ["giant_step_direction", "ridge_readout", "run_giant_steps",
@@ -58,8 +56,7 @@ def _pre_activations(Xc, W, buf):
     return P
 
 
-def giant_step_direction(X, y, W, c, rows=None, chunk_rows=8192, parallel=False,
-                         workspace=None):
+def giant_step_direction(X, y, W, c, rows=None, chunk_rows=8192, workspace=None):
     """Negative gradient of the half-MSE of the batch with respect to ``W``.
 
     Parameters
@@ -73,10 +70,6 @@ def giant_step_direction(X, y, W, c, rows=None, chunk_rows=8192, parallel=False,
         Rows of ``X`` forming the batch (None: all rows).
     chunk_rows : int
         Rows per block.
-    parallel : bool, default=False
-        Use the parallel fused kernel. Off by default: measured on 2 cores, BLAS threads
-        still spinning after a GEMM compete with numba's threads, and the serial pass
-        (about 1/10 of one GEMM's time at d = 512) is faster end to end.
     workspace : ndarray of shape (>= min(chunk_rows, n), p), default=None
         Reused buffer for the pre-activation blocks (allocated when None).
 
@@ -96,8 +89,7 @@ def giant_step_direction(X, y, W, c, rows=None, chunk_rows=8192, parallel=False,
     for start, stop in _blocks(n, chunk_rows):
         Xc, yc = _take(X, y, rows, start, stop)
         P = _pre_activations(Xc, W, buf)
-        kernel = residual_mask if parallel and P.shape[0] > BLOCK_ROWS else residual_mask_serial
-        sq += kernel(P, np.ascontiguousarray(yc), c, P)  # Q overwrites P
+        sq += residual_mask(P, np.ascontiguousarray(yc), c, P)  # Q overwrites P
         if start == 0:
             np.matmul(P.T, Xc, out=G)
         else:
