@@ -274,25 +274,32 @@ def box_lstsq_batch_serial(Ks, bs, bound):
 # one pass over the data for a block of candidate networks
 # ---------------------------------------------------------------------------
 
+@njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH, inline="always")
+def _unit_preact(ZT, U, s, j, r0, nr, t):
+    """``t[i] = <U[s, j], z_(r0+i)>`` for the ``nr`` rows of a tile: the one home of the
+    candidates' pre-activations (``ZT`` is Z transposed, so the loops over rows are
+    contiguous)."""
+    u0 = U[s, j, 0]
+    for i in range(nr):
+        t[i] = u0 * ZT[0, r0 + i]
+    for q in range(1, ZT.shape[0]):
+        uq = U[s, j, q]
+        for i in range(nr):
+            t[i] += uq * ZT[q, r0 + i]
+
+
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
 def _stats_tile(ZT, y, U, r0, r1, s0, s1, out):
     """Statistics of candidates ``s0:s1`` on rows ``r0:r1`` into ``out`` (per
     candidate: k*k Gram entries, then k correlations). ``ZT`` is Z transposed, so the
     innermost loops run over contiguous rows (SIMD)."""
-    d = ZT.shape[0]
     k = U.shape[1]
     nr = r1 - r0
     h = np.empty((k, nr))
     for s in range(s0, s1):
         for j in range(k):
             hj = h[j]
-            u0 = U[s, j, 0]
-            for i in range(nr):
-                hj[i] = u0 * ZT[0, r0 + i]
-            for q in range(1, d):
-                uq = U[s, j, q]
-                for i in range(nr):
-                    hj[i] += uq * ZT[q, r0 + i]
+            _unit_preact(ZT, U, s, j, r0, nr, hj)
             for i in range(nr):
                 if hj[i] < 0.0:  # NaN propagates
                     hj[i] = 0.0
@@ -355,7 +362,6 @@ def network_stats_serial(Z, y, U):
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
 def _sse_tile(ZT, y, U, C, r0, r1, s0, s1, out):
     """Forward-pass SSE of candidates ``s0:s1`` on rows ``r0:r1`` (rows innermost)."""
-    d = ZT.shape[0]
     k = U.shape[1]
     nr = r1 - r0
     t = np.empty(nr)
@@ -364,13 +370,7 @@ def _sse_tile(ZT, y, U, C, r0, r1, s0, s1, out):
         for i in range(nr):
             f[i] = -y[r0 + i]
         for j in range(k):
-            u0 = U[s, j, 0]
-            for i in range(nr):
-                t[i] = u0 * ZT[0, r0 + i]
-            for q in range(1, d):
-                uq = U[s, j, q]
-                for i in range(nr):
-                    t[i] += uq * ZT[q, r0 + i]
+            _unit_preact(ZT, U, s, j, r0, nr, t)
             cj = C[s, j]
             for i in range(nr):
                 ti = t[i]
