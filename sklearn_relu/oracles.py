@@ -264,6 +264,20 @@ class ArrayOracle(_Oracle):
             return np.array([self.sw.sum()])
         return np.bincount(self.fold, weights=self.sw, minlength=self.n_folds)
 
+    def fold_sizes(self):
+        """Return the effective number of rows per fold.
+
+        Kish's ``(sum w)^2 / sum w^2``: the row count for unit weights, and
+        unchanged when every weight is multiplied by a constant. The SQ learner
+        counts tail rows with it.
+
+        Returns
+        -------
+        sizes : ndarray of shape (n_folds,)
+            Effective number of rows of each fold.
+        """
+        return _kish_sizes(self.sw, self.fold if self.n_folds > 1 else None, self.n_folds)
+
     def _sums(self, name, use_fold, *params):
         parallel, serial = _KERNELS[name]
         kern = parallel if self.X.shape[0] > BLOCK_ROWS else serial
@@ -299,6 +313,19 @@ class ArrayOracle(_Oracle):
         """
         keep = slice(None) if self.n_folds == 1 else self.fold == 0
         return _weighted_quantile(np.abs(self.y[keep]), self.sw[keep], q)
+
+
+def _kish_sizes(sw, fold, n_folds):
+    """``(sum w)^2 / sum w^2`` per fold (weights divided by their maximum first, so
+    no square overflows)."""
+    top = float(sw.max(initial=0.0))
+    w = sw / top if top > 0 else sw
+    if fold is None:
+        s1, s2 = np.array([w.sum()]), np.array([(w * w).sum()])
+    else:
+        s1 = np.bincount(fold, weights=w, minlength=n_folds)
+        s2 = np.bincount(fold, weights=w * w, minlength=n_folds)
+    return np.where(s2 > 0, s1 * s1 / np.where(s2 > 0, s2, 1.0), 0.0)
 
 
 def _weighted_quantile(a, w, q):
@@ -360,6 +387,7 @@ class DaskOracle(_Oracle):
         self.scheduler = scheduler
         self.n_queries = 0
         self._weights = None
+        self._sizes = None
         self._train_abs_y = None
 
     @property
@@ -413,6 +441,22 @@ class DaskOracle(_Oracle):
             self._weights = (np.array([sw.sum()]) if fold is None
                              else np.bincount(fold, weights=sw, minlength=self.n_folds))
         return self._weights
+
+    def fold_sizes(self):
+        """Return the effective number of rows per fold (computed once).
+
+        Kish's ``(sum w)^2 / sum w^2``: the row count for unit weights, and
+        unchanged when every weight is multiplied by a constant.
+
+        Returns
+        -------
+        sizes : ndarray of shape (n_folds,)
+            Effective number of rows of each fold.
+        """
+        if self._sizes is None:
+            fold = None if self.fold is None else self.fold.compute()
+            self._sizes = _kish_sizes(self.sw.compute(), fold, self.n_folds)
+        return self._sizes
 
     def abs_y_quantile(self, q):
         """Return the weighted ``q``-quantile of ``|y|`` on the training fold.

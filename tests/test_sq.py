@@ -5,6 +5,7 @@ bookkeeping."""
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.utils import check_random_state
 
 from sklearn_relu import BiasedReLURegressorSQ, GDReLURegressor
 from sklearn_relu._gaussian import relu_tail_prob
@@ -14,6 +15,8 @@ from sklearn_relu.datasets import (
 from sklearn_relu.diagnostics import cosine, loss_ratio
 from sklearn_relu.metrics import half_squared_loss
 from sklearn_relu.oracles import ArrayOracle, NoisyOracle
+from sklearn_relu.utils._testing import assert_allclose_scaled
+from sklearn_relu.utils.validation import split_folds
 
 
 def _instance(make, n, d, bias, seed, **kw):
@@ -48,8 +51,10 @@ def test_halfspace_noise_moderate_bias_sq_within_30_percent(seed):
 
 def test_tilted_noise_pgd_improves_on_the_pca_warm_start():
     """Scenario B: d=10, b=-3, n=5e5, one warm start (quantile threshold). Measured
-    ratio PGD / PCA-only over seeds 0..4: 0.58, 0.59, 1.00 (no step), 0.47, 0.34."""
-    improved = 0
+    (PCA-only ratio, PGD / PCA) for seeds 0..4: (1.52, 1.00), (1.20, 1.00),
+    (1.33, 1.00), (6.29, 0.29), (3.64, 0.29): PGD takes no step from a warm start that
+    is already good, and cuts a poor one (ratio > 2) by more than half."""
+    poor = 0
     for seed in range(5):
         X, y, info, Xt, yt = _instance(make_biased_relu_tilted_noise, 500_000, 10, -3.0, seed)
         kw = dict(bias_grid=[-3.0], threshold_rule="quantile", include_gd=False,
@@ -58,17 +63,32 @@ def test_tilted_noise_pgd_improves_on_the_pca_warm_start():
         pgd = BiasedReLURegressorSQ(**kw).fit(X, y)
         r_pca, r_pgd = loss_ratio(pca, Xt, yt, info), loss_ratio(pgd, Xt, yt, info)
         assert r_pgd <= 1.05 * r_pca  # never clearly worse
+        assert r_pgd <= 2.5  # measured at most 1.97
         assert cosine(pgd.coef_, info.direction) >= cosine(pca.coef_, info.direction) - 1e-3
-        improved += r_pgd <= 0.8 * r_pca
-    assert improved >= 4
+        if r_pca > 2.0:
+            poor += 1
+            assert r_pgd <= 0.5 * r_pca
+    assert poor >= 2  # the improvement above was exercised
 
 
-@pytest.mark.parametrize("bias", [-1.0, -0.5, 0.0])
-def test_easy_bias_sq_within_10_percent(bias):
-    """Scenario D: d=10, n=2e4, noise 0.1. Measured ratios 1.0004-1.0016 (seeds 0-2)."""
+@pytest.mark.parametrize("bias, sq_only_bar", [(-1.0, 2.5), (-0.5, 1.5), (0.0, None)])
+def test_easy_bias_sq_within_10_percent(bias, sq_only_bar):
+    """Scenario D: d=10, n=2e4, noise 0.1. Measured ratios of the full learner
+    1.0010 / 1.0015 / 1.0012 (the GD candidate wins) and of its SQ stages alone
+    (no GD, no linear candidate) 1.96 / 1.22 / 10.5 at biases -1 / -0.5 / 0: the SQ
+    stages are a constant-factor method whose grid holds only negative biases, and
+    the selection must pick the candidate that fits."""
     X, y, info, Xt, yt = _instance(make_biased_relu, 20_000, 10, bias, 0, noise=0.1)
     sq = BiasedReLURegressorSQ(random_state=0).fit(X, y)
     assert loss_ratio(sq, Xt, yt, info) <= 1.1
+    stages = BiasedReLURegressorSQ(random_state=0, include_gd=False,
+                                   include_linear=False).fit(X, y)
+    assert set(stages.candidates_["kind"][1:]) <= {"pca", "pgd"}
+    r = loss_ratio(stages, Xt, yt, info)
+    if sq_only_bar is None:
+        assert r > 5.0 and sq.candidates_["kind"][sq.selected_] == "gd"
+    else:
+        assert r <= sq_only_bar
 
 
 # ------------------------------------------------------------------- oracles
@@ -89,9 +109,8 @@ def test_array_oracle_answers_are_means(tail_data):
     st = o.scale_stats(W, B)
     s = np.maximum(X @ W.T + B, 0)
     for k, m in enumerate([tr, ~tr]):
-        np.testing.assert_allclose(st[k, :2], np.average(y[m, None] * s[m], axis=0,
-                                                         weights=sw[m]), rtol=1e-10)
-        np.testing.assert_allclose(st[k, 4], np.average(y[m] ** 2, weights=sw[m]), rtol=1e-10)
+        assert_allclose_scaled(st[k, :2], np.average(y[m, None] * s[m], axis=0, weights=sw[m]))
+        assert_allclose_scaled(st[k, 4], np.average(y[m] ** 2, weights=sw[m]))
         assert st[k, 5] == pytest.approx(sw[m].sum(), rel=1e-12)
     taus = np.array([0.5, 2.0, 1.0])  # any order
     M, S, c = o.thresholded_moments(taus)
@@ -101,8 +120,8 @@ def test_array_oracle_answers_are_means(tail_data):
                                    rtol=1e-10, atol=1e-14)
         assert c[j] == pytest.approx(sw[m].sum() / sw[tr].sum(), rel=1e-12)
     mom = o.moments()
-    np.testing.assert_allclose(mom["cross_xy"], np.average(X[tr] * y[tr, None], axis=0,
-                                                           weights=sw[tr]), rtol=1e-10)
+    assert_allclose_scaled(mom["cross_xy"], np.average(X[tr] * y[tr, None], axis=0,
+                                                       weights=sw[tr]))
     q = o.abs_y_quantile(0.9)
     assert np.average(np.abs(y[tr]) <= q, weights=sw[tr]) >= 0.9
     assert np.average(np.abs(y[tr]) < q, weights=sw[tr]) < 0.9
@@ -133,7 +152,18 @@ def fitted(tail_data):
     return BiasedReLURegressorSQ(random_state=0).fit(X, y), X, y
 
 
+def _validation_rows(X, y, random_state=0, fraction=0.2):
+    """The held-out rows of a default fit, recomputed: the split is the first draw
+    from ``random_state``."""
+    fold, _ = split_folds(X, y, None, fraction, check_random_state(random_state))
+    return fold == 1
+
+
 def test_candidates_table_and_selection(fitted):
+    """Every candidate's recorded loss is its half squared loss on the held-out
+    rows, recomputed here in NumPy; the winner is their argmin and, on this tail
+    problem (d=5, b=-2), an SQ-stage candidate clearly ahead of GD and the linear
+    fit (measured 0.559 against 0.731 and 0.788)."""
     est, X, y = fitted
     c = est.candidates_
     n = len(c["kind"])
@@ -143,10 +173,16 @@ def test_candidates_table_and_selection(fitted):
                 "cos_to_warm_start"):
         assert c[key].shape == (n,)
     assert c["coef"].shape == (n, X.shape[1])
-    assert est.selected_ == int(np.argmin(c["val_loss"]))
-    assert est.loss_ == c["val_loss"][est.selected_]
+    val = _validation_rows(X, y)
+    assert 0.2 * len(y) <= val.sum() <= 0.2 * len(y) + 1
+    pred = np.maximum(X[val] @ c["coef"].T + c["intercept"], 0)
+    recomputed = 0.5 * np.mean((y[val, None] - pred) ** 2, axis=0)
+    np.testing.assert_allclose(c["val_loss"], recomputed, rtol=1e-9)
+    assert est.selected_ == int(np.argmin(recomputed))
+    assert c["kind"][est.selected_] == "pgd"
+    assert est.loss_ <= 0.8 * min(c["val_loss"][1], c["val_loss"][2])
     # default grid: steps of 0.5 while n_train * q(bhat) >= min_tail_samples = 30
-    n_train = 0.8 * len(y)
+    n_train = len(y) - val.sum()
     grid = est.bias_grid_
     np.testing.assert_array_equal(grid, -0.5 * np.arange(1, len(grid) + 1))
     assert n_train * relu_tail_prob(grid[-1]) >= 30 > n_train * relu_tail_prob(grid[-1] - 0.5)
@@ -160,15 +196,16 @@ def test_candidates_table_and_selection(fitted):
 def test_zero_candidate_loss_and_refit(fitted):
     est, X, y = fitted
     c = est.candidates_
-    assert np.all(c["coef"][0] == 0)
-    # the zero candidate's loss is 0.5 E[y^2] on the validation rows: never below the winner
-    assert c["val_loss"][0] >= est.loss_
-    if c["kind"][est.selected_] in ("pca", "pgd"):
-        np.testing.assert_allclose(est.coef_, est.scale_ * est.direction_, rtol=1e-12)
-        assert est.intercept_ == pytest.approx(est.scale_ * est.normalized_bias_)
-        # the refitted scale is the closed-form optimum on all rows
-        s = np.maximum(X @ est.direction_ + est.normalized_bias_, 0)
-        assert est.scale_ == pytest.approx(max(0.0, (s @ y) / (s @ s)), rel=1e-10)
+    assert np.all(c["coef"][0] == 0) and c["intercept"][0] == -1.0
+    # the zero candidate predicts 0: its loss is 0.5 E[y^2] on the held-out rows
+    val = _validation_rows(X, y)
+    assert c["val_loss"][0] == pytest.approx(0.5 * np.mean(y[val] ** 2), rel=1e-12)
+    np.testing.assert_allclose(est.coef_, est.scale_ * est.direction_, rtol=0,
+                               atol=1e-12 * est.scale_)
+    assert est.intercept_ == pytest.approx(est.scale_ * est.normalized_bias_)
+    # the refitted scale is the closed-form optimum on all rows
+    s = np.maximum(X @ est.direction_ + est.normalized_bias_, 0)
+    assert est.scale_ == pytest.approx(max(0.0, (s @ y) / (s @ s)), rel=1e-10)
 
 
 def test_whitening_maps_the_neuron_back():
@@ -200,14 +237,24 @@ def test_deterministic_and_parameter_errors(tail_data):
 
 @pytest.mark.parametrize("kw", [dict(step="geometric"), dict(threshold_rule="both", pca_sign="both"),
                                 dict(truncate_x=6.0, rho=0.58)])
-def test_options_run_and_stay_safe(kw, tail_data):
-    """Every option keeps the best-candidate guarantee: never worse than zero."""
-    X, y, _, _ = tail_data
+def test_options_find_the_planted_neuron(kw, tail_data):
+    """Each option's SQ stages win and land on the planted neuron. Measured loss
+    ratios 1.0038 / 1.0017 / 1.0032 (defaults 1.0030); winner's held-out loss 0.559
+    against the GD candidate's 0.731."""
+    X, y, info, _ = tail_data
+    Xt, yt, _ = make_biased_relu_halfspace_noise(200_000, 5, bias=-2.0,
+                                                 direction=info.direction, random_state=103)
     est = BiasedReLURegressorSQ(random_state=0, **kw).fit(X, y)
     c = est.candidates_
-    assert est.loss_ <= c["val_loss"][0]
+    assert c["kind"][est.selected_] == "pgd"
+    assert loss_ratio(est, Xt, yt, info) <= 1.02
+    assert est.loss_ <= 0.8 * c["val_loss"][2]
     if kw.get("pca_sign") == "both":
-        assert np.sum(c["kind"] == "pca") % 2 == 0
+        pca = c["kind"] == "pca"
+        assert np.sum(pca) % 2 == 0  # each warm start with its mirror image
+        np.testing.assert_allclose(c["coef"][pca][0::2] / c["scale"][pca][0::2, None],
+                                   -c["coef"][pca][1::2] / c["scale"][pca][1::2, None],
+                                   rtol=0, atol=1e-12)
 
 
 # --------------------------------------------------------------------- dask
@@ -221,14 +268,16 @@ def test_dask_oracle_matches_array_oracle(tail_data):
     a = ArrayOracle(X, y, sw, fold)
     d = DaskOracle(da.from_array(X, chunks=(3001, 2)), da.from_array(y, chunks=5000), sw, fold)
     w = info.direction
-    np.testing.assert_allclose(d.scale_stats(np.vstack([w, -w]), [-2.0, 0.1]),
-                               a.scale_stats(np.vstack([w, -w]), [-2.0, 0.1]), rtol=1e-12)
-    np.testing.assert_allclose(d.reweighted_first_moment(w, 1.0, 1.99),
-                               a.reweighted_first_moment(w, 1.0, 1.99), rtol=1e-12)
-    for x1, x2 in zip(d.thresholded_moments([1.0, 0.2]), a.thresholded_moments([1.0, 0.2])):
-        np.testing.assert_allclose(x1, x2, rtol=1e-12)
+    assert_allclose_scaled(d.scale_stats(np.vstack([w, -w]), [-2.0, 0.1]),
+                           a.scale_stats(np.vstack([w, -w]), [-2.0, 0.1]), rtol=1e-12)
+    assert_allclose_scaled(d.reweighted_first_moment(w, 1.0, 1.99),
+                           a.reweighted_first_moment(w, 1.0, 1.99), rtol=1e-12)
+    for x1, x2 in zip(d.thresholded_moments([1.0, 0.2]), a.thresholded_moments([1.0, 0.2]),
+                      strict=True):
+        assert_allclose_scaled(x1, x2, rtol=1e-12)
     for key, val in a.moments().items():
-        np.testing.assert_allclose(d.moments()[key], val, rtol=1e-12)
+        assert_allclose_scaled(d.moments()[key], val, rtol=1e-12)
+    assert_allclose_scaled(d.fold_sizes(), a.fold_sizes(), rtol=1e-12)
     assert d.abs_y_quantile(0.95) == a.abs_y_quantile(0.95)
     np.testing.assert_array_equal(d.fold_weights(), a.fold_weights())
 
@@ -273,18 +322,28 @@ def test_oracle_tolerance_is_the_sq_model():
 
 
 def test_composes_with_scikit_learn(tail_data):
+    """cross_val_score, GridSearchCV and a pickled Pipeline give what a hand-written
+    loop over the same folds gives. Measured 3-fold R^2 0.196 / 0.353 / 0.231 and a
+    training R^2 of 0.270 through the pipeline (heavy half-space noise caps R^2)."""
     import pickle
 
-    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     X, y, _, _ = tail_data
-    search = GridSearchCV(BiasedReLURegressorSQ(random_state=0),
-                          {"rho": [0.5, 0.58], "threshold_rule": ["paper", "quantile"]}, cv=3)
-    search.fit(X, y)
-    assert search.best_score_ > 0.2  # R^2 of a neuron under heavy half-space noise
-    pipe = make_pipeline(StandardScaler(), BiasedReLURegressorSQ(random_state=0)).fit(X, y)
+    est = BiasedReLURegressorSQ(random_state=0)
+    cv = KFold(3)
+    scores = cross_val_score(est, X, y, cv=cv)
+    by_hand = [clone(est).fit(X[tr], y[tr]).score(X[te], y[te]) for tr, te in cv.split(X)]
+    np.testing.assert_array_equal(scores, by_hand)
+    assert scores.min() >= 0.15
+    grid = {"rho": [0.5, 0.58], "threshold_rule": ["paper", "quantile"]}
+    search = GridSearchCV(est, grid, cv=cv).fit(X, y)
+    assert search.best_score_ == pytest.approx(max(
+        np.mean(cross_val_score(clone(est).set_params(**p), X, y, cv=cv))
+        for p in search.cv_results_["params"]), rel=1e-12)
+    pipe = make_pipeline(StandardScaler(), est).fit(X, y)
     again = pickle.loads(pickle.dumps(pipe))
     np.testing.assert_array_equal(again.predict(X), pipe.predict(X))
-    assert cross_val_score(BiasedReLURegressorSQ(random_state=0), X, y, cv=3).shape == (3,)
+    assert pipe.score(X, y) >= 0.22

@@ -28,10 +28,10 @@ def fused_pass(X, y, sw, fold, n_folds, w, b, gate_mode=GATE_RELU, deriv_at_zero
     return kernel(X, y, sw, fold, n_folds, w, float(b), gate_mode, float(deriv_at_zero))
 
 
-def _diverged(name):
+def _diverged(name, lr_param="learning_rate"):
     return ValueError(
         f"{name} produced non-finite values (overflow): the learning rate is most likely "
-        "too large for these data. Lower learning_rate, or standardise X (e.g. with "
+        f"too large for these data. Lower {lr_param}, or standardise X (e.g. with "
         "StandardScaler)."
     )
 
@@ -75,7 +75,7 @@ def scaled_query(query, s):
 def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
                     deriv_at_zero=1.0, solver="gd", learning_rate=0.5, max_iter=1000,
                     tol=1e-6, radius=None, selection="last", adam=(0.9, 0.999, 1e-8),
-                    n_jobs=None, verbose=0, name="solver", warn=True):
+                    n_jobs=None, verbose=0, name="solver", lr_param="learning_rate", warn=True):
     """Minimise the half squared loss (``GATE_RELU``) or the convex surrogate
     (``GATE_ONE``) over ``theta = (w, b)`` by full-batch steps.
 
@@ -156,7 +156,7 @@ def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
                 n_halvings += 1
                 if n_halvings > 60:
                     if not finite:
-                        raise _diverged(name)
+                        raise _diverged(name, lr_param)
                     # the objective cannot be decreased any more at machine (or
                     # oracle) precision: keep the last accepted iterate and stop
                     theta = prev_theta
@@ -165,7 +165,7 @@ def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
                 theta = project(prev_theta - lr * prev_grad)
                 continue
             if not finite:
-                raise _diverged(name)
+                raise _diverged(name, lr_param)
             gnorm = float(np.linalg.norm(grad))
             hist["loss"].append(stats[0, d + 1])
             hist["grad_norm"].append(gnorm)

@@ -74,9 +74,8 @@ def sq_fit(oracle, *, bias_grid, min_tail_samples, threshold_rule, scale_grid, p
     n_iter)``; ``mean_y2`` is the training E[y^2] already answered by the moment query.
     """
     d = oracle.n_features
-    weights = oracle.fold_weights()
     sf = 1 if oracle.n_folds > 1 else 0  # the fold that scores candidates
-    n_train = float(weights[0])
+    n_train = float(oracle.fold_sizes()[0])  # effective rows: scale-free in the weights
     cands = _Candidates(d)
     seconds = dict(baselines=0.0, pca=0.0, pgd=0.0, selection=0.0)
     n_iter = 0
@@ -262,7 +261,7 @@ def _pgd_run(oracle, w, bhat, loss0, cands, threshold, *, sf, n_train, rho, lam,
 
 
 def warn_grid_beyond_cap(grid, n_train, min_tail_samples):
-    """Warn about user biases too negative for the sample (spec §7, pitfall 4)."""
+    """Warn about user biases too negative for the sample (their warm starts are noise)."""
     bad = [b for b in grid if n_train * relu_tail_prob(b) < min_tail_samples]
     if bad:
         warnings.warn(

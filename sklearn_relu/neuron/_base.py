@@ -5,7 +5,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._kernels.single_relu import relu_predict
-from ..utils.validation import as_weights
+from ..utils.validation import as_weights, check_magnitudes
 
 
 class _ReLURegressorBase(RegressorMixin, BaseEstimator):
@@ -14,6 +14,7 @@ class _ReLURegressorBase(RegressorMixin, BaseEstimator):
     def _validate_fit_input(self, X, y, sample_weight):
         X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
         sw = as_weights(sample_weight, X)
+        check_magnitudes(X, y, type(self).__name__)
         return X, np.ascontiguousarray(y, dtype=np.float64), sw
 
     @staticmethod

@@ -132,7 +132,7 @@ class GDReLURegressor(_ReLURegressorBase):
         bound = 1.0 / np.sqrt(d)
         return rng.uniform(-bound, bound, size=d + 1)
 
-    def _run(self, query, d, rng, n_folds=1):
+    def _run(self, query, d, rng, n_folds=1, name=None, lr_param="learning_rate"):
         """All runs on the label-scaled problem behind ``query``; the run with the
         lowest training loss (fold 0). Used by ``fit`` and by the SQ learner's GD
         candidate, which passes an oracle query."""
@@ -152,7 +152,8 @@ class GDReLURegressor(_ReLURegressorBase):
                 deriv_at_zero=self.deriv_at_zero, solver=self.solver, learning_rate=lr,
                 max_iter=self.max_iter, tol=self.tol,
                 adam=(self.beta_1, self.beta_2, self.epsilon), n_jobs=self.n_jobs,
-                verbose=self.verbose, name=type(self).__name__, warn=False,
+                verbose=self.verbose, name=name or type(self).__name__, lr_param=lr_param,
+                warn=False,
             )
             if best is None or res.history["loss"][-1] < best.history["loss"][-1]:
                 best = res

@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._solvers.first_order import scaled_query
 from .._solvers.sq import sq_fit, warn_grid_beyond_cap
 from ..oracles import ArrayOracle, DaskOracle, NoisyOracle
-from ..utils.validation import as_weights, split_folds
+from ..utils.validation import as_weights, check_magnitudes, split_folds
 from ._base import _ReLURegressorBase
 from ._gd import GDReLURegressor
 
@@ -50,7 +50,9 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
     bias_grid : array-like of negative floats or None, default=None
         Normalised biases ``bhat`` to try; None: -0.5, -1.0, ... down to the
         most negative bias whose tail ``n_train * Phi(-(|b| + 1/|b|))`` still holds
-        ``min_tail_samples`` rows.
+        ``min_tail_samples`` rows. ``n_train`` counts training rows; with
+        ``sample_weight`` it is Kish's effective size ``(sum w)^2 / sum w^2``, so
+        multiplying every weight by a constant changes nothing.
     min_tail_samples : int >= 1, default=30
         Caps the default grid (above) and stops a PGD run whose reweighted
         effective sample size falls below it.
@@ -229,7 +231,9 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
             # label scale from the moment query's answer; GD then runs on y / s_y exactly
             s = float(np.sqrt(mean_y2)) or 1.0
             d = oracle.n_features
-            best = gd._run(scaled_query(oracle.loss_grad, s), d, rng, oracle.n_folds)
+            best = gd._run(scaled_query(oracle.loss_grad, s), d, rng, oracle.n_folds,
+                           name=f"{type(self).__name__}'s GD candidate",
+                           lr_param="gd_params['learning_rate']")
             return best.theta[:d] * s, best.theta[d] * s, best.n_iter
 
         return candidate
@@ -253,6 +257,7 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
         if not bool(finite.compute()):
             raise ValueError("Input X or y contains NaN or infinity.")
         sw = as_weights(sample_weight, np.empty((n, 0)))
+        check_magnitudes(X, y, type(self).__name__)
         self.n_features_in_ = d
         if hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
@@ -285,7 +290,7 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
         else:
             X, y, sw = self._validate_fit_input(X, y, sample_weight)
         rng = check_random_state(self.random_state)
-        fold, _ = split_folds(X.shape[0], self.validation_fraction, rng)
+        fold, _ = split_folds(X, y, sw, self.validation_fraction, rng)
 
         def make_oracle(X, fold):
             if is_dask:
@@ -308,7 +313,7 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
         if self.oracle_tolerance is not None:  # the SQ model: answers off by <= tau
             oracle = NoisyOracle(oracle, self.oracle_tolerance, random_state=rng.randint(2**31))
         if grid is not None:
-            warn_grid_beyond_cap(grid, oracle.fold_weights()[0], self.min_tail_samples)
+            warn_grid_beyond_cap(grid, oracle.fold_sizes()[0], self.min_tail_samples)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # the inner GD's
             res = sq_fit(

@@ -34,7 +34,7 @@ class _SurrogateGDBase(_ReLURegressorBase):
     def _fit_surrogate(self, X, y, sample_weight, radius=None, selection="loss"):
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         rng = check_random_state(self.random_state)
-        fold, n_folds = split_folds(X.shape[0], self.validation_fraction, rng)
+        fold, n_folds = split_folds(X, y, sw, self.validation_fraction, rng)
         s_y = self._label_scale(y, sw)
         d = X.shape[1]
         radius = None if radius is None else radius / s_y

@@ -11,20 +11,88 @@ def as_weights(sample_weight, X):
     return np.ascontiguousarray(sw)
 
 
-def split_folds(n_samples, validation_fraction, rng):
-    """Fold vector (0 = train, 1 = validation) for a random split, or an empty
-    vector when ``validation_fraction`` is None (every row in fold 0)."""
+def _splitmix64(h):
+    """The splitmix64 finaliser on a uint64 array (wrapping arithmetic)."""
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def _hash_block(X, y, seed):
+    h = np.full(X.shape[0], np.uint64(seed), dtype=np.uint64)
+    for col in [X[:, j] for j in range(X.shape[1])] + [y]:
+        bits = np.ascontiguousarray(col + 0.0, dtype=np.float64).view(np.uint64)  # -0.0 -> 0.0
+        h = _splitmix64(h ^ bits + np.uint64(0x9E3779B97F4A7C15))
+    return h
+
+
+def row_hashes(X, y, seed):
+    """64-bit hash of each row's content ``(x_i, y_i)``, salted by ``seed``.
+
+    Equal rows get equal hashes wherever they stand, so a split by hash puts every
+    copy of a repeated row on the same side. ``X`` and ``y`` may be dask arrays
+    (the 1-D result is computed).
+    """
+    seed = np.uint64(seed)
+    if hasattr(X, "map_blocks"):  # dask
+        import dask.array as da
+
+        X = X.rechunk({1: -1})
+        y = da.asarray(y).rechunk((X.chunks[0],))
+        return da.map_blocks(lambda x, t: _hash_block(x, t[:, 0], seed), X, y[:, None],
+                             drop_axis=1, dtype=np.uint64).compute()
+    return _hash_block(np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64), seed)
+
+
+def split_folds(X, y, sample_weight, validation_fraction, rng):
+    """Fold vector (0 = train, 1 = validation) for a held-out split, or an empty
+    vector when ``validation_fraction`` is None (every row in fold 0).
+
+    The split is by content: rows are ordered by a hash of ``(x_i, y_i)`` salted
+    with a draw from ``rng``, and the validation fold takes the rows whose hash is at
+    most the weighted ``validation_fraction``-quantile of the hashes. Repeated rows
+    therefore land on the same side, and a row of integer weight ``k`` is split
+    exactly as ``k`` copies of it would be, so ``sample_weight`` means repetition
+    (and its overall scale means nothing) for the split too.
+    """
     if validation_fraction is None:
         return np.empty(0, dtype=np.int64), 1
-    n_val = int(round(validation_fraction * n_samples))
-    if n_val < 1 or n_samples - n_val < 1:
+    n = X.shape[0]
+    sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    h = row_hashes(X, y, rng.randint(np.iinfo(np.int32).max))
+    order = np.argsort(h, kind="stable")
+    cw = np.cumsum(sw[order])
+    k = min(int(np.searchsorted(cw, validation_fraction * cw[-1], side="left")), n - 1)
+    fold = (h <= h[order[k]]).astype(np.int64)
+    w_val = float(sw[fold == 1].sum())
+    if n < 2 or not 0 < w_val < cw[-1]:
         raise ValueError(
             f"validation_fraction={validation_fraction} leaves an empty train or validation "
-            f"set with n_samples={n_samples}; use more samples or validation_fraction=None."
+            f"set with n_samples={n}; use more samples or validation_fraction=None."
         )
-    fold = np.zeros(n_samples, dtype=np.int64)
-    fold[rng.permutation(n_samples)[:n_val]] = 1
     return fold, 2
+
+
+def check_magnitudes(X, y, name):
+    """Refuse inputs whose squares overflow or underflow float64.
+
+    The losses and gradients multiply two values of ``X`` or of ``y``; beyond about
+    ``1e154`` (the square root of the largest double) they overflow, and below about
+    ``1e-154`` every square underflows to zero. Values within ``[1e-150, 1e150]`` in
+    magnitude (or exactly zero) are accepted.
+    """
+    for label, a, fix in (("X", X, "standardise X, e.g. with StandardScaler"),
+                          ("y", y, "rescale y, e.g. divide it by its standard deviation")):
+        if hasattr(a, "map_blocks"):  # dask: one pass for the largest magnitude
+            top = float(abs(a).max().compute())
+        else:
+            top = float(np.abs(a).max(initial=0.0))
+        if top > 1e150 or 0 < top < 1e-150:
+            raise ValueError(
+                f"{name}: the largest magnitude in {label} is {top:.3g}; the squared loss "
+                f"{'overflows' if top > 1 else 'underflows'} in double precision outside "
+                f"[1e-150, 1e150]. {fix[0].upper() + fix[1:]} before fitting."
+            )
 
 
 def max_row_norm(X, extra=0.0):
