@@ -6,8 +6,9 @@ shape ``(n, d)`` this script times, as the median over ``--repeats`` rounds
 (warm-up and cache-warming calls untimed), the contenders
 
 * ``numba``  -- the fused kernel ``sklearn_relu._kernels.single_relu.loss_grad``
-  on all numba threads (one read of X);
-* ``serial`` -- its serial twin ``loss_grad_serial`` (1 thread);
+  over fixed row chunks on the package's thread pool (``chunked_sums``, all threads;
+  one read of X), as the estimators run it;
+* ``serial`` -- the same kernel called once on the calling thread;
 * ``numpy``  -- the NumPy reference, two BLAS matvecs (two reads of X)::
 
       z = X@w + b; s = relu(z); r = s - y; g = z > 0; c = sw*r*g
@@ -37,7 +38,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
-from sklearn_relu._kernels.single_relu import GATE_RELU, loss_grad, loss_grad_serial
+from sklearn_relu._kernels.single_relu import GATE_RELU, loss_grad
+from sklearn_relu.utils._threads import chunked_sums
 from sklearn_relu.utils import kernel_threads
 
 try:
@@ -140,10 +142,10 @@ def bench_shape(n, d, repeats, n_threads, pool, src, dst, rng):
     # Thread counts are set once in main(): threadpoolctl costs ~3 ms per
     # threadpool_limits() call, which must not be timed.
     def numba_parallel():
-        return loss_grad(*args)
+        return chunked_sums(loss_grad, *args[:4], *args[4:])
 
-    def numba_serial():  # not a parallel function: runs on the calling thread
-        return loss_grad_serial(*args)
+    def numba_serial():  # runs on the calling thread
+        return loss_grad(*args)
 
     def numpy_ref():
         return numpy_reference(X, y, sw, w, 0.1)

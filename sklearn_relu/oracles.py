@@ -3,11 +3,11 @@
 Every answer is a *mean over rows* of a function of ``(x, y)`` (a statistical query),
 weighted by ``sample_weight`` and taken over one fold of a train/validation split.
 
-- :class:`ArrayOracle` answers with the parallel numba kernels of
-  :mod:`sklearn_relu._kernels` on in-memory arrays;
-- :class:`DaskOracle` answers the same queries on dask arrays: the serial twin of
-  each kernel runs on every row chunk and the chunk sums are added, one task graph
-  per query, so data that outgrow memory (or live on a cluster) can be learned from;
+- :class:`ArrayOracle` answers with the numba kernels of :mod:`sklearn_relu._kernels`
+  on in-memory arrays, run on a thread pool over fixed row chunks;
+- :class:`DaskOracle` answers the same queries on dask arrays: the same kernel runs
+  on every row chunk and the chunk sums are added, one task graph per query, so
+  data that outgrow memory (or live on a cluster) can be learned from;
 - :class:`NoisyOracle` perturbs any oracle's answers within a tolerance ``tau``,
   the SQ model itself.
 
@@ -22,20 +22,19 @@ from sklearn.utils import check_random_state
 
 from ._kernels import single_relu as _sr
 from ._kernels import sq_queries as _sq
-from ._kernels._config import BLOCK_ROWS
-from .utils._threads import kernel_threads
+from .utils._threads import chunked_sums, kernel_threads
 
 __all__ = ["ArrayOracle", "DaskOracle", "NoisyOracle"]
 
 _EMPTY_FOLD = np.empty(0, dtype=np.int64)
 
-# query name -> (parallel kernel, serial twin); every kernel takes (X, y, sw, fold, ...)
+# query name -> serial kernel; every kernel takes (X, y, sw, fold, ...) and returns sums
 _KERNELS = {
-    "loss_grad": (_sr.loss_grad, _sr.loss_grad_serial),
-    "scale": (_sq.scale_sums, _sq.scale_sums_serial),
-    "geodesic": (_sq.geodesic_sums, _sq.geodesic_sums_serial),
-    "threshold": (_sq.thresholded_moments, _sq.thresholded_moments_serial),
-    "reweighted": (_sq.reweighted_first_moment, _sq.reweighted_first_moment_serial),
+    "loss_grad": _sr.loss_grad,
+    "scale": _sq.scale_sums,
+    "geodesic": _sq.geodesic_sums,
+    "threshold": _sq.thresholded_moments,
+    "reweighted": _sq.reweighted_first_moment,
 }
 
 
@@ -279,12 +278,10 @@ class ArrayOracle(_Oracle):
         return _kish_sizes(self.sw, self.fold if self.n_folds > 1 else None, self.n_folds)
 
     def _sums(self, name, use_fold, *params):
-        parallel, serial = _KERNELS[name]
-        kern = parallel if self.X.shape[0] > BLOCK_ROWS else serial
         self.n_queries += 1
         with kernel_threads(self.n_jobs):
-            return kern(self.X, self.y, self.sw, self.fold if use_fold else _EMPTY_FOLD,
-                        *params)
+            return chunked_sums(_KERNELS[name], self.X, self.y, self.sw,
+                                self.fold if use_fold else _EMPTY_FOLD, *params)
 
     def _moments(self, chunk_rows=65536):
         self.n_queries += 1
@@ -347,7 +344,7 @@ def _sums_to_means(out):
 class DaskOracle(_Oracle):
     """The queries of :class:`ArrayOracle` on dask arrays.
 
-    Each query builds one task graph: the serial twin of the kernel runs on every
+    Each query builds one task graph: the query's kernel runs on every
     row chunk (numba releases the GIL, so chunks run in parallel on the threaded
     scheduler or on distributed workers) and the per-chunk sums are added. Sums
     are exact per chunk, so the answers equal the in-memory ones up to the order of
@@ -416,7 +413,7 @@ class DaskOracle(_Oracle):
     def _sums(self, name, use_fold, *params):
         from dask import delayed
 
-        serial = _KERNELS[name][1]
+        serial = _KERNELS[name]
         parts = [delayed(_run_chunk)(serial, x, y, w, f, params)
                  for x, y, w, f in self._blocks(use_fold)]
         return self._compute(parts)

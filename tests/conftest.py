@@ -11,7 +11,7 @@ import pytest
 @pytest.fixture(scope="session", autouse=True)
 def _warm_kernels():
     from sklearn_relu._kernels.single_relu import (
-        GATE_RELU, loss_grad, loss_grad_serial, relu_predict,
+        GATE_RELU, loss_grad, relu_predict,
     )
 
     rng = np.random.default_rng(0)
@@ -21,7 +21,6 @@ def _warm_kernels():
     fold = np.empty(0, dtype=np.int64)
     w = np.zeros(3)
     loss_grad(X, y, sw, fold, 1, w, 0.0, GATE_RELU, 1.0)
-    loss_grad_serial(X, y, sw, fold, 1, w, 0.0, GATE_RELU, 1.0)
     relu_predict(X, w, 0.0)
 
     from sklearn_relu._solvers.online_sgd import forward, sgd_steps

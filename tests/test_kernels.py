@@ -8,9 +8,10 @@ import pytest
 
 from sklearn_relu._kernels._config import BLOCK_ROWS
 from sklearn_relu._kernels.single_relu import (
-    GATE_ONE, GATE_RELU, loss_grad, loss_grad_serial, relu_predict,
+    GATE_ONE, GATE_RELU, loss_grad, relu_predict,
 )
 from sklearn_relu.utils import kernel_threads
+from sklearn_relu.utils._threads import CHUNK_ROWS, chunked_sums
 from sklearn_relu.utils._testing import assert_allclose_scaled
 
 
@@ -60,9 +61,16 @@ def _assert_rel_close(actual, desired, rtol=1e-10):
     assert np.all(np.abs(actual - desired) <= rtol * scale), np.max(np.abs(actual - desired) / scale)
 
 
-@pytest.mark.parametrize("n", [1, 7, BLOCK_ROWS, 3 * BLOCK_ROWS + 5])
+def _chunked(kernel):
+    def run(*args):
+        with kernel_threads(2):
+            return chunked_sums(kernel, *args)
+    return run
+
+
+@pytest.mark.parametrize("n", [1, 7, BLOCK_ROWS, 3 * BLOCK_ROWS + 5, 2 * CHUNK_ROWS + 3])
 @pytest.mark.parametrize("gate_mode", [GATE_RELU, GATE_ONE])
-@pytest.mark.parametrize("kernel", [loss_grad, loss_grad_serial])
+@pytest.mark.parametrize("kernel", [loss_grad, _chunked(loss_grad)], ids=["whole", "chunked"])
 def test_loss_grad_matches_numpy(n, gate_mode, kernel):
     X, y, sw, fold, w, b = _problem(n, 6)
     for fold_arg, n_folds in [(np.empty(0, dtype=np.int64), 1), (fold, 2)]:
@@ -82,13 +90,17 @@ def test_loss_grad_uses_deriv_at_zero_on_exact_ties(deriv_at_zero):
     _assert_rel_close(out, ref)
 
 
-def test_parallel_and_serial_are_bitwise_equal_for_every_thread_count():
-    X, y, sw, fold, w, b = _problem(5 * BLOCK_ROWS + 17, 9, seed=3)
-    serial = loss_grad_serial(X, y, sw, fold, 2, w, b, GATE_RELU, 1.0)
-    for n_threads in range(1, numba.config.NUMBA_NUM_THREADS + 1):
+def test_chunked_sums_are_bitwise_equal_for_every_thread_count():
+    """The chunk partition depends on n only: 1, 2 or 3 threads (more than the pool
+    of a 2-core machine) give the same bits."""
+    X, y, sw, fold, w, b = _problem(3 * CHUNK_ROWS + 17, 9, seed=3)
+    args = (X, y, sw, fold, 2, w, b, GATE_RELU, 1.0)
+    with kernel_threads(1):
+        ref = chunked_sums(loss_grad, *args)
+    for n_threads in range(2, numba.config.NUMBA_NUM_THREADS + 1):
         with kernel_threads(n_threads):
-            par = loss_grad(X, y, sw, fold, 2, w, b, GATE_RELU, 1.0)
-        np.testing.assert_array_equal(par, serial)
+            np.testing.assert_array_equal(chunked_sums(loss_grad, *args), ref)
+    _assert_rel_close(ref, loss_grad(*args))
 
 
 def test_kernels_accept_read_only_inputs_and_do_not_write():
@@ -159,15 +171,15 @@ def _sq_problem(n, d, seed=0):
     return X, y, sw, fold, w, u
 
 
-@pytest.mark.parametrize("n", [5, 3 * BLOCK_ROWS + 11])
-@pytest.mark.parametrize("parallel", [True, False])
-def test_scale_and_geodesic_sums_match_numpy(n, parallel):
+@pytest.mark.parametrize("n", [5, 3 * BLOCK_ROWS + 11, CHUNK_ROWS + 11])
+@pytest.mark.parametrize("chunked", [True, False])
+def test_scale_and_geodesic_sums_match_numpy(n, chunked):
     X, y, sw, fold, w, u = _sq_problem(n, 6)
     W = np.vstack([w, u, -w])
     B = np.array([-0.3, 0.2, 0.0])
     thetas = np.array([0.4, 0.1, 0.0125])
-    scale = sq.scale_sums if parallel else sq.scale_sums_serial
-    geo = sq.geodesic_sums if parallel else sq.geodesic_sums_serial
+    scale = _chunked(sq.scale_sums) if chunked else sq.scale_sums
+    geo = _chunked(sq.geodesic_sums) if chunked else sq.geodesic_sums
     for f, nf in [(np.empty(0, dtype=np.int64), 1), (fold, 2)]:
         _assert_rel_close(scale(X, y, sw, f, nf, W, B), _scale_reference(X, y, sw, f, nf, W, B))
         Wt = np.cos(thetas)[:, None] * w + np.sin(thetas)[:, None] * u
@@ -176,11 +188,11 @@ def test_scale_and_geodesic_sums_match_numpy(n, parallel):
 
 
 @pytest.mark.parametrize("n", [5, 70 * BLOCK_ROWS + 3])  # the second caps the blocks
-@pytest.mark.parametrize("parallel", [True, False])
-def test_thresholded_moments_match_numpy(n, parallel):
+@pytest.mark.parametrize("chunked", [True, False])
+def test_thresholded_moments_match_numpy(n, chunked):
     X, y, sw, fold, _, _ = _sq_problem(n, 4, seed=7)
     taus = np.sort(np.quantile(np.abs(y), [0.99, 0.9, 0.5, 0.1]))[::-1].copy()
-    kern = sq.thresholded_moments if parallel else sq.thresholded_moments_serial
+    kern = _chunked(sq.thresholded_moments) if chunked else sq.thresholded_moments
     M, S, c = kern(X, y, sw, fold, 0, taus)
     for j, tau in enumerate(taus):
         m = (np.abs(y) >= tau) & (fold == 0)
@@ -190,12 +202,12 @@ def test_thresholded_moments_match_numpy(n, parallel):
 
 
 @pytest.mark.parametrize("truncate", [None, 2.5])
-@pytest.mark.parametrize("parallel", [True, False])
-def test_reweighted_first_moment_matches_numpy(truncate, parallel):
-    X, y, sw, fold, w, _ = _sq_problem(3 * BLOCK_ROWS + 7, 5, seed=9)
+@pytest.mark.parametrize("chunked", [True, False])
+def test_reweighted_first_moment_matches_numpy(truncate, chunked):
+    X, y, sw, fold, w, _ = _sq_problem(CHUNK_ROWS + 3 * BLOCK_ROWS + 7, 5, seed=9)
     rho_b, btilde = 0.5 * 1.5, 0.995 * 1.5
     trunc2 = 0.0 if truncate is None else truncate**2
-    kern = sq.reweighted_first_moment if parallel else sq.reweighted_first_moment_serial
+    kern = _chunked(sq.reweighted_first_moment) if chunked else sq.reweighted_first_moment
     out = kern(X, y, sw, fold, 1, w, rho_b, btilde, trunc2)
     xw = X @ w
     m = (xw >= btilde) & (fold == 1)
@@ -209,21 +221,23 @@ def test_reweighted_first_moment_matches_numpy(truncate, parallel):
     _assert_rel_close(out, ref)
 
 
-def test_sq_kernels_parallel_equals_serial_bitwise():
-    X, y, sw, fold, w, u = _sq_problem(70 * BLOCK_ROWS + 5, 3, seed=2)
+def test_sq_kernels_chunked_are_bitwise_equal_for_every_thread_count():
+    X, y, sw, fold, w, u = _sq_problem(3 * CHUNK_ROWS + 5, 3, seed=2)
     cs, sn = np.cos([0.1, 0.2]), np.sin([0.1, 0.2])
     taus = np.array([2.0, 1.0, 0.1])
-    pairs = [
-        (sq.geodesic_sums, sq.geodesic_sums_serial, (X, y, sw, fold, 2, w, u, cs, sn, -1.0)),
-        (sq.scale_sums, sq.scale_sums_serial, (X, y, sw, fold, 2, np.vstack([w, u]),
-                                               np.array([0.0, -1.0]))),
-        (sq.reweighted_first_moment, sq.reweighted_first_moment_serial,
-         (X, y, sw, fold, 0, w, 0.5, 0.3, 0.0)),
-        (sq.thresholded_moments, sq.thresholded_moments_serial, (X, y, sw, fold, 0, taus)),
+    calls = [
+        (sq.geodesic_sums, (X, y, sw, fold, 2, w, u, cs, sn, -1.0)),
+        (sq.scale_sums, (X, y, sw, fold, 2, np.vstack([w, u]), np.array([0.0, -1.0]))),
+        (sq.reweighted_first_moment, (X, y, sw, fold, 0, w, 0.5, 0.3, 0.0)),
+        (sq.thresholded_moments, (X, y, sw, fold, 0, taus)),
     ]
-    for par, ser, args in pairs:
-        a, b = par(*args), ser(*args)
-        for x1, x2 in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
+    for kernel, args in calls:
+        with kernel_threads(1):
+            a = chunked_sums(kernel, *args)
+        with kernel_threads(2):
+            b = chunked_sums(kernel, *args)
+        for x1, x2 in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,),
+                          strict=True):
             np.testing.assert_array_equal(x1, x2)
 
 

@@ -21,10 +21,15 @@ gradient of the half squared loss. Callers divide by ``out[k, d+3]``.
 
 ``fold`` is an int64 vector of fold ids in ``[0, n_folds)``; an empty ``fold``
 puts every row in fold 0 (no copy of X is ever made to split data).
+
+The kernels are serial and release the GIL: the sums add up over row chunks, so
+:func:`sklearn_relu.utils._threads.chunked_sums` runs them on a thread pool over a
+fixed chunk partition (bitwise-identical results for every thread count), and a
+dask oracle runs the same kernels chunk by chunk.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ._config import BLOCK_ROWS, REDUCTION_FASTMATH
 
@@ -65,27 +70,10 @@ def _loss_grad_rows(X, y, sw, fold, w, b, gate_mode, deriv_at_zero, start, stop,
         acc[k, d + 3] += wi
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def loss_grad(X, y, sw, fold, n_folds, w, b, gate_mode, deriv_at_zero):
-    """Parallel fused pass; returns the per-fold sums ``(n_folds, d + 4)``."""
-    n, d = X.shape
-    n_blocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
-    partial = np.zeros((n_blocks, n_folds, d + N_EXTRA))
-    for blk in prange(n_blocks):
-        start = blk * BLOCK_ROWS
-        stop = min(start + BLOCK_ROWS, n)
-        _loss_grad_rows(X, y, sw, fold, w, b, gate_mode, deriv_at_zero, start, stop,
-                        partial[blk])
-    out = np.zeros((n_folds, d + N_EXTRA))
-    for blk in range(n_blocks):  # fixed-order combine
-        out += partial[blk]
-    return out
-
-
 @njit(cache=True, nogil=True)
-def loss_grad_serial(X, y, sw, fold, n_folds, w, b, gate_mode, deriv_at_zero):
-    """Serial twin of :func:`loss_grad` with the same block partition and combine
-    order, hence bitwise-identical results; for use inside thread pools."""
+def loss_grad(X, y, sw, fold, n_folds, w, b, gate_mode, deriv_at_zero):
+    """Per-fold sums ``(n_folds, d + 4)`` over blocks of ``BLOCK_ROWS`` rows combined
+    in order."""
     n, d = X.shape
     n_blocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
     out = np.zeros((n_folds, d + N_EXTRA))
@@ -99,12 +87,12 @@ def loss_grad_serial(X, y, sw, fold, n_folds, w, b, gate_mode, deriv_at_zero):
     return out
 
 
-@njit(cache=True, nogil=True, parallel=True, fastmath=REDUCTION_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
 def relu_predict(X, w, b):
     """``relu(X @ w + b)`` row by row (one read of X, no temporary)."""
     n, d = X.shape
     out = np.empty(n)
-    for i in prange(n):
+    for i in range(n):
         z = b
         for j in range(d):
             z += X[i, j] * w[j]

@@ -6,13 +6,14 @@ on a whole array or on one chunk of a dask array, and chunk sums add up exactly.
 Rows are routed by an int64 ``fold`` vector (empty: every row in fold 0); the
 kernels that read only the training rows take ``target`` and skip other folds.
 
-As in :mod:`.single_relu`, the parallel version reduces over a block partition that
-depends on ``n`` only and combines the blocks in a fixed order, and the serial twin
-uses the same partition, so both are bitwise identical for any thread count.
+As in :mod:`.single_relu`, each kernel is serial, releases the GIL and reduces over
+a block partition that depends on ``n`` only, combined in a fixed order; threads come
+from running it over fixed row chunks
+(:func:`sklearn_relu.utils._threads.chunked_sums`).
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ._config import BLOCK_ROWS, REDUCTION_FASTMATH
 
@@ -59,26 +60,9 @@ def _scale_rows(X, y, sw, fold, W, B, start, stop, acc):
         acc[k, 2 * K + 1] += wi
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def scale_sums(X, y, sw, fold, n_folds, W, B):
-    """Per-fold sums for K candidate neurons ``relu(X @ W[c] + B[c])``; shape
-    ``(n_folds, 2K + 2)``: S_ys (K), S_ss (K), S_yy, total weight."""
-    n = X.shape[0]
-    K = W.shape[0]
-    nb = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
-    partial = np.zeros((nb, n_folds, 2 * K + 2))
-    for blk in prange(nb):
-        start = blk * BLOCK_ROWS
-        _scale_rows(X, y, sw, fold, W, B, start, min(start + BLOCK_ROWS, n), partial[blk])
-    out = np.zeros((n_folds, 2 * K + 2))
-    for blk in range(nb):
-        out += partial[blk]
-    return out
-
-
 @njit(cache=True, nogil=True)
-def scale_sums_serial(X, y, sw, fold, n_folds, W, B):
-    """Serial twin of :func:`scale_sums`."""
+def scale_sums(X, y, sw, fold, n_folds, W, B):
+    """One fused pass (see the module docstring)."""
     n = X.shape[0]
     K = W.shape[0]
     nb = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
@@ -114,27 +98,9 @@ def _geodesic_rows(X, y, sw, fold, w, u, cos_t, sin_t, bhat, start, stop, acc):
         acc[k, 2 * K + 1] += wi
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def geodesic_sums(X, y, sw, fold, n_folds, w, u, cos_t, sin_t, bhat):
-    """Per-fold relu sums along the geodesic from unit ``w`` towards unit ``u``;
-    layout of :func:`scale_sums`."""
-    n = X.shape[0]
-    K = cos_t.shape[0]
-    nb = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
-    partial = np.zeros((nb, n_folds, 2 * K + 2))
-    for blk in prange(nb):
-        start = blk * BLOCK_ROWS
-        _geodesic_rows(X, y, sw, fold, w, u, cos_t, sin_t, bhat, start,
-                       min(start + BLOCK_ROWS, n), partial[blk])
-    out = np.zeros((n_folds, 2 * K + 2))
-    for blk in range(nb):
-        out += partial[blk]
-    return out
-
-
 @njit(cache=True, nogil=True)
-def geodesic_sums_serial(X, y, sw, fold, n_folds, w, u, cos_t, sin_t, bhat):
-    """Serial twin of :func:`geodesic_sums`."""
+def geodesic_sums(X, y, sw, fold, n_folds, w, u, cos_t, sin_t, bhat):
+    """One fused pass (see the module docstring)."""
     n = X.shape[0]
     K = cos_t.shape[0]
     nb = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
@@ -186,29 +152,9 @@ def _bands_to_cumulative(acc, d):
     return M, acc[:, d * d: d * d + d].copy(), acc[:, d * d + d].copy()
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def thresholded_moments(X, y, sw, fold, target, taus):
-    """For descending thresholds ``taus``, over the rows of fold ``target`` with
-    ``|y| >= taus[j]``: ``M[j] = sum w x x^T``, ``S[j] = sum w x``, ``c[j] = sum w``.
-    Rows below the smallest threshold are skipped after one read of ``y``."""
-    n, d = X.shape
-    J = taus.shape[0]
-    bs = _block_size(n, True)
-    nb = (n + bs - 1) // bs
-    partial = np.zeros((nb, J, d * d + d + 1))
-    for blk in prange(nb):
-        start = blk * bs
-        _threshold_rows(X, y, sw, fold, target, taus, start, min(start + bs, n),
-                        partial[blk])
-    acc = np.zeros((J, d * d + d + 1))
-    for blk in range(nb):
-        acc += partial[blk]
-    return _bands_to_cumulative(acc, d)
-
-
 @njit(cache=True, nogil=True)
-def thresholded_moments_serial(X, y, sw, fold, target, taus):
-    """Serial twin of :func:`thresholded_moments`."""
+def thresholded_moments(X, y, sw, fold, target, taus):
+    """One fused pass (see the module docstring)."""
     n, d = X.shape
     J = taus.shape[0]
     bs = _block_size(n, True)
@@ -255,26 +201,9 @@ def _reweighted_rows(X, y, sw, fold, target, w, rho_b, btilde, trunc2, start, st
         acc[d + 3] += wi
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def reweighted_first_moment(X, y, sw, fold, target, w, rho_b, btilde, trunc2):
-    """Sums of the reweighted conditioned first moment (layout of
-    :func:`_reweighted_rows`), length ``d + 4``."""
-    n, d = X.shape
-    nb = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
-    partial = np.zeros((nb, d + 4))
-    for blk in prange(nb):
-        start = blk * BLOCK_ROWS
-        _reweighted_rows(X, y, sw, fold, target, w, rho_b, btilde, trunc2, start,
-                         min(start + BLOCK_ROWS, n), partial[blk])
-    out = np.zeros(d + 4)
-    for blk in range(nb):
-        out += partial[blk]
-    return out
-
-
 @njit(cache=True, nogil=True)
-def reweighted_first_moment_serial(X, y, sw, fold, target, w, rho_b, btilde, trunc2):
-    """Serial twin of :func:`reweighted_first_moment`."""
+def reweighted_first_moment(X, y, sw, fold, target, w, rho_b, btilde, trunc2):
+    """One fused pass (see the module docstring)."""
     n, d = X.shape
     nb = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
     out = np.zeros(d + 4)

@@ -13,19 +13,16 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import Bunch
 
-from .._kernels._config import BLOCK_ROWS
-from .._kernels.single_relu import GATE_ONE, GATE_RELU, loss_grad, loss_grad_serial
-from ..utils._threads import kernel_threads
+from .._kernels.single_relu import GATE_ONE, GATE_RELU, loss_grad
+from ..utils._threads import chunked_sums, kernel_threads
 
 __all__ = ["GATE_ONE", "GATE_RELU", "array_query", "fused_pass", "run_first_order", "scaled_query", "warn_not_converged"]
 
 
-def fused_pass(X, y, sw, fold, n_folds, w, b, gate_mode=GATE_RELU, deriv_at_zero=1.0,
-               parallel=True):
-    """One fused pass; picks the serial twin for a single block or when asked."""
-    use_parallel = parallel and X.shape[0] > BLOCK_ROWS
-    kernel = loss_grad if use_parallel else loss_grad_serial
-    return kernel(X, y, sw, fold, n_folds, w, float(b), gate_mode, float(deriv_at_zero))
+def fused_pass(X, y, sw, fold, n_folds, w, b, gate_mode=GATE_RELU, deriv_at_zero=1.0):
+    """One fused pass over row chunks, on the threads set by ``kernel_threads``."""
+    return chunked_sums(loss_grad, X, y, sw, fold, n_folds, w, float(b), gate_mode,
+                        float(deriv_at_zero))
 
 
 def _diverged(name, lr_param="learning_rate"):
@@ -38,11 +35,79 @@ def _diverged(name, lr_param="learning_rate"):
 
 def warn_not_converged(name, tol, max_iter):
     warnings.warn(
-        f"{name} did not reach tol={tol:g} on the gradient norm in max_iter={max_iter} "
-        "iterations; increase max_iter or learning_rate, or loosen tol.",
+        f"{name} was still improving the loss by more than tol={tol:g} after "
+        f"max_iter={max_iter} iterations; increase max_iter or learning_rate, or loosen tol.",
         ConvergenceWarning,
         stacklevel=3,
     )
+
+
+def _fold_stats(query, theta, d, gate_mode, deriv_at_zero):
+    out = query(theta[:d], theta[d], gate_mode, deriv_at_zero)
+    wsum = out[:, d + 3]
+    if np.any(wsum <= 0):
+        raise ValueError("A fold of the data has zero total sample_weight; "
+                         "use validation_fraction=None or positive weights.")
+    return out / wsum[:, None]
+
+
+def _run_lbfgs(query, theta0, *, n_folds, gate_mode, deriv_at_zero, max_iter, tol,
+               selection, n_jobs, verbose, name, warn):
+    """scipy's L-BFGS-B on the fold-0 objective, one fused pass per evaluation; the
+    history and the selection read the pass that evaluated each accepted iterate."""
+    from scipy.optimize import minimize
+
+    d = len(theta0) - 1
+    obj_col = d + 1 if gate_mode == GATE_RELU else d + 2
+    score_fold = 1 if n_folds > 1 else 0
+    last = {}
+
+    def fun(theta):
+        stats = _fold_stats(query, theta, d, gate_mode, deriv_at_zero)
+        obj, grad = stats[0, obj_col], stats[0, : d + 1]
+        if not (np.isfinite(obj) and np.all(np.isfinite(grad))):
+            raise _diverged(name)
+        last["theta"], last["stats"] = theta.copy(), stats
+        return obj, grad
+
+    hist = {"loss": [], "grad_norm": []}
+    if n_folds > 1:
+        hist["val_loss"], hist["val_grad_norm"] = [], []
+    best = dict(score=np.inf, theta=np.array(theta0, dtype=np.float64), iter=0)
+
+    def record(theta):
+        stats = (last["stats"] if np.array_equal(theta, last.get("theta"))
+                 else _fold_stats(query, theta, d, gate_mode, deriv_at_zero))
+        k = len(hist["loss"])
+        hist["loss"].append(stats[0, d + 1])
+        hist["grad_norm"].append(float(np.linalg.norm(stats[0, : d + 1])))
+        if n_folds > 1:
+            hist["val_loss"].append(stats[1, d + 1])
+            hist["val_grad_norm"].append(float(np.linalg.norm(stats[1, : d + 1])))
+        col = stats[score_fold]
+        score = col[d + 1] if selection == "loss" else np.linalg.norm(col[: d + 1])
+        if score < best["score"]:
+            best.update(score=score, theta=theta.copy(), iter=k)
+        if verbose:
+            print(f"[{name}] iter {k:6d}  loss {stats[0, d + 1]:.6g}  "
+                  f"|grad| {hist['grad_norm'][-1]:.3g}")
+
+    with kernel_threads(n_jobs):
+        theta = np.array(theta0, dtype=np.float64)
+        fun(theta)
+        record(theta)
+        res = minimize(fun, theta, jac=True, method="L-BFGS-B",
+                       callback=lambda xk: record(np.asarray(xk)),
+                       options=dict(maxiter=max_iter, gtol=tol, ftol=64 * np.finfo(float).eps,
+                                    maxls=50))
+    converged = res.status == 0
+    if warn and not converged and res.nit >= max_iter:
+        warn_not_converged(name, tol, max_iter)
+    theta, it = (res.x, res.nit) if selection == "last" else (best["theta"], best["iter"])
+    history = {key: np.asarray(val) for key, val in hist.items()}
+    history["step_size"] = np.full(len(history["loss"]), np.nan)
+    return Bunch(theta=np.asarray(theta), n_iter=int(res.nit), converged=converged,
+                 selected_iter=it, history=history)
 
 
 def array_query(X, y, sw, fold=None, n_folds=1):
@@ -74,8 +139,9 @@ def scaled_query(query, s):
 
 def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
                     deriv_at_zero=1.0, solver="gd", learning_rate=0.5, max_iter=1000,
-                    tol=1e-6, radius=None, selection="last", adam=(0.9, 0.999, 1e-8),
-                    n_jobs=None, verbose=0, name="solver", lr_param="learning_rate", warn=True):
+                    tol=1e-6, n_iter_no_change=10, radius=None, selection="last",
+                    adam=(0.9, 0.999, 1e-8), n_jobs=None, verbose=0, name="solver",
+                    lr_param="learning_rate", warn=True):
     """Minimise the half squared loss (``GATE_RELU``) or the convex surrogate
     (``GATE_ONE``) over ``theta = (w, b)`` by full-batch steps.
 
@@ -89,7 +155,14 @@ def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
     theta0 : ndarray of shape (d + 1,)
         Start ``(w, b)``; not modified.
     n_folds : 1 (all rows train) or 2 (fold 1 is scored, never trained on).
-    solver : {'gd', 'adam'}
+    solver : {'gd', 'adam', 'lbfgs'}
+        ``'lbfgs'`` is scipy's L-BFGS-B fed by ``query`` (no ``radius``); it stops
+        at scipy's projected-gradient tolerance ``tol``.
+    tol, n_iter_no_change : float, int
+        GD and Adam stop when the training objective (of the label-scaled problem)
+        has not decreased by more than ``tol`` below its best value for
+        ``n_iter_no_change`` consecutive iterations, scikit-learn's rule (or at an
+        exact stationary point).
     radius : float or None
         Project ``theta`` onto the Euclidean ball of this radius after each step.
     selection : {'last', 'loss', 'gradient'}
@@ -108,6 +181,11 @@ def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
     ``history`` (dict of 1-D arrays per accepted iterate: ``loss``, ``grad_norm``,
     ``step_size`` and, with a validation fold, ``val_loss``, ``val_grad_norm``).
     """
+    if solver == "lbfgs":
+        return _run_lbfgs(query, theta0, n_folds=n_folds, gate_mode=gate_mode,
+                          deriv_at_zero=deriv_at_zero, max_iter=max_iter, tol=tol,
+                          selection=selection, n_jobs=n_jobs, verbose=verbose, name=name,
+                          warn=warn)
     d = len(theta0) - 1
     theta = np.array(theta0, dtype=np.float64, copy=True)
     beta1, beta2, eps = adam
@@ -125,9 +203,9 @@ def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
         hist["val_loss"], hist["val_grad_norm"] = [], []
     best_score, best_theta, best_iter = np.inf, theta.copy(), 0
     prev_theta = prev_grad = None
-    prev_obj = np.inf
+    prev_obj = best_obj = np.inf
     converged = False
-    n_iter = n_halvings = 0
+    n_iter = n_halvings = no_change = 0
     report_every = max(1, max_iter // 10)
 
     def project(t):
@@ -183,7 +261,9 @@ def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
             if verbose and n_iter % report_every == 0:
                 print(f"[{name}] iter {n_iter:6d}  loss {stats[0, d + 1]:.6g}  "
                       f"|grad| {gnorm:.3g}")
-            if gnorm <= tol:
+            no_change = no_change + 1 if obj > best_obj - tol else 0
+            best_obj = min(best_obj, obj)
+            if no_change >= n_iter_no_change or gnorm == 0.0:
                 converged = True
                 break
             if n_iter == max_iter:

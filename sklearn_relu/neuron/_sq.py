@@ -21,7 +21,7 @@ from ._gd import GDReLURegressor
 # candidate only has to win at moderate biases, where 1000 steps to a gradient norm
 # of 1e-4 reach the planted loss to within 0.1% (measured at b = 0, -1, d = 20), and
 # it would otherwise take 3000 of the fit's ~3500 passes over the data.
-_GD_DEFAULTS = {"init": "random", "tol": 1e-4, "max_iter": 1000}
+_GD_DEFAULTS = {"solver": "lbfgs", "init": "random", "tol": 1e-6, "max_iter": 1000}
 
 
 def _is_dask_array(X):
@@ -93,7 +93,7 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
         Add the gradient-descent neuron (:class:`GDReLURegressor`) as a candidate.
     gd_params : dict or None, default=None
         Parameters of the inner :class:`GDReLURegressor`; None:
-        ``{'init': 'random', 'tol': 1e-4, 'max_iter': 1000}``.
+        ``{'solver': 'lbfgs', 'init': 'random', 'tol': 1e-6, 'max_iter': 1000}``.
     refit_scale : bool, default=True
         Refit the winner's scale on all rows (PCA/PGD winners).
     whiten : bool, default=False

@@ -23,6 +23,7 @@ _COMMON_CONSTRAINTS = {
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
     "n_jobs": [Integral, None],
     "random_state": ["random_state"],
@@ -41,7 +42,7 @@ class _SurrogateGDBase(_ReLURegressorBase):
         res = run_first_order(
             array_query(X, y / s_y, sw, fold, n_folds), np.zeros(d + 1), n_folds=n_folds,
             gate_mode=GATE_ONE, learning_rate=self.learning_rate, max_iter=self.max_iter,
-            tol=self.tol, radius=radius, selection=selection, n_jobs=self.n_jobs,
+            tol=self.tol, n_iter_no_change=self.n_iter_no_change, radius=radius, selection=selection, n_jobs=self.n_jobs,
             verbose=self.verbose, name=type(self).__name__,
         )
         self.coef_ = res.theta[:d] * s_y
@@ -75,7 +76,11 @@ class GLMtronRegressor(_SurrogateGDBase):
     max_iter : int >= 1, default=1000
         Maximum number of updates.
     tol : float >= 0, default=1e-6
-        Stop when the norm of the update direction is at most ``tol``.
+        Stop when the surrogate objective of the label-scaled problem has not
+        decreased by more than ``tol`` below its best value for
+        ``n_iter_no_change`` consecutive updates.
+    n_iter_no_change : int >= 1, default=10
+        Number of updates without improvement before stopping.
     validation_fraction : float in (0, 1) or None, default=0.2
         Held-out share used to select the iterate; None selects on training rows.
     n_jobs : int or None, default=None
@@ -104,11 +109,12 @@ class GLMtronRegressor(_SurrogateGDBase):
 
     _parameter_constraints: dict = dict(_COMMON_CONSTRAINTS)
 
-    def __init__(self, *, learning_rate=0.5, max_iter=1000, tol=1e-6,
+    def __init__(self, *, learning_rate=0.5, max_iter=1000, tol=1e-6, n_iter_no_change=10,
                  validation_fraction=0.2, n_jobs=None, random_state=None, verbose=0):
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
         self.validation_fraction = validation_fraction
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -147,12 +153,18 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
 
     Parameters
     ----------
-    learning_rate : float > 0, default=0.2
-        Step size on the label-scaled problem.
+    learning_rate : float > 0, default=0.5
+        Step size on the label-scaled problem (the surrogate is 1-smooth for
+        standard Gaussian inputs; a step that increases it is retaken at half the
+        rate).
     max_iter : int >= 1, default=1000
         Maximum number of gradient steps.
     tol : float >= 0, default=1e-6
-        Stop when the norm of the surrogate gradient is at most ``tol``.
+        Stop when the surrogate objective of the label-scaled problem has not
+        decreased by more than ``tol`` below its best value for
+        ``n_iter_no_change`` consecutive steps.
+    n_iter_no_change : int >= 1, default=10
+        Number of steps without improvement before stopping.
     radius : float > 0 or None, default=None
         Radius W of the projection ball for ``(coef_, intercept_)`` in original
         label units; None: no projection.
@@ -187,12 +199,13 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
         "selection": [StrOptions({"gradient", "loss"})],
     }
 
-    def __init__(self, *, learning_rate=0.2, max_iter=1000, tol=1e-6, radius=None,
-                 selection="gradient", validation_fraction=0.2, n_jobs=None,
+    def __init__(self, *, learning_rate=0.5, max_iter=1000, tol=1e-6, n_iter_no_change=10,
+                 radius=None, selection="gradient", validation_fraction=0.2, n_jobs=None,
                  random_state=None, verbose=0):
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
         self.radius = radius
         self.selection = selection
         self.validation_fraction = validation_fraction
