@@ -18,7 +18,6 @@ import warnings
 from itertools import combinations
 
 import numpy as np
-import scipy.linalg
 import scipy.optimize
 from sklearn.utils import Bunch
 
@@ -336,7 +335,7 @@ def cone_lstsq(E, f, A):
     ridge = 1e-12 * max(float(np.einsum("ij,ij->", E, E)) / n, 1e-300)
     Q, R = np.linalg.qr(np.vstack([E, np.sqrt(ridge) * np.eye(n)]))
     qf = Q[: E.shape[0]].T @ f
-    R_inv = scipy.linalg.solve_triangular(R, np.eye(n))
+    R_inv = np.linalg.solve(R, np.eye(n))  # n = k d' (+1): tiny
     AR = A @ R_inv
     # least distance: min ||u|| s.t. AR u >= -AR qf, where x = R^-1 (u + qf)
     M = np.vstack([AR.T, -(AR @ qf)[None, :]])

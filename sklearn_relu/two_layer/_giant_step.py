@@ -181,8 +181,8 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
     def __init__(self, *, n_hidden=256, n_steps=1, batch_size=None, readout_data="fresh",
                  reuse_batches=False, learning_rate="auto", lr_scaling="p", lr_constant=None,
                  init_first="sphere", init_second="rademacher", symmetric_init=False,
-                 fit_intercept=True, remove_linear=False, alpha=1.0, ridge_solver="auto", chunk_size="auto",
-                 n_jobs=None, random_state=None, verbose=0):
+                 fit_intercept=True, remove_linear=False, alpha=1.0, ridge_solver="auto",
+                 chunk_size="auto", n_jobs=None, random_state=None, verbose=0):
         self.n_hidden = n_hidden
         self.n_steps = n_steps
         self.batch_size = batch_size

@@ -449,9 +449,10 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
                 if best is None or losses[r] < losses[best[0]]:
                     best = (r, res, P, W)
                 if self.verbose:
+                    unit = y_scale * y_scale  # losses in the units of y
                     print(f"[{name}] projection {r + 1}/{R}: d'={d}, candidates="
-                          f"{res.n_candidates:,}, loss {losses[r] * y_scale * y_scale:.6g}, best "
-                          f"{losses[best[0]] * y_scale * y_scale:.6g} ({time.perf_counter() - t0:.2f} s)")
+                          f"{res.n_candidates:,}, loss {losses[r] * unit:.6g}, best "
+                          f"{losses[best[0]] * unit:.6g} ({time.perf_counter() - t0:.2f} s)")
         r, res, P, W = best
         if self.verbose:
             print(f"[{name}] done: {n_cand:,} candidates in "
