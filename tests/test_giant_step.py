@@ -558,18 +558,18 @@ def test_bad_shapes_strings_and_unfitted():
     est = GiantStepRegressor(n_hidden=4)
     with pytest.raises(sklearn.exceptions.NotFittedError):
         est.predict(X)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         est.fit(X, y[:-1])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Expected 2D array"):
         est.fit(X[:, 0], y)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="could not convert string to float"):
         est.fit(np.array([["a"] * 4] * 50), y)
     est.fit(X, y)
     with pytest.raises(ValueError, match="features"):
         est.predict(X[:, :3])
     with pytest.raises(ValueError, match="n_features=4"):
         est.fit(X, y, directions=np.ones((1, 5)))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'n_hidden' parameter of GiantStepRegressor"):
         GiantStepRegressor(n_hidden=0).fit(X, y)
 
 
@@ -660,14 +660,16 @@ def test_information_exponent_two_gains_little_from_one_step():
     assert np.median(gains["he2"]) < 0.15 < 0.35 < np.median(gains["he1+he2"]), gains
 
 
-@pytest.mark.parametrize("kind", ["stair2", "h124"])
-def test_random_features_stay_above_the_linear_kernel_line(kind):
+@pytest.mark.parametrize("kind, floor", [("stair2", 1.1), ("h124", 0.42)])
+def test_random_features_stay_above_the_linear_kernel_line(kind, floor):
     """Claim A5 (d=64, p=128, n=4d read-out rows). Measured (seeds 0, 1, 2): stair2 RF
-    [1.40, 1.34, 1.21] (line 1.0), h124 [0.57, 0.50, 0.48] (line 0.271); the margin allowed
-    below the line is 0.05."""
+    [1.40, 1.34, 1.21] (line 1.0), h124 [0.57, 0.50, 0.48] (line 0.271). The claim is RF
+    above the line; the floors sit 0.06-0.11 below the smallest measured value, so a
+    regression that brings RF towards the line fails."""
     for seed in SEEDS:
         rf, _, info = _experiment(kind, 0, seed)
-        assert rf > info.linear_kernel_error - 0.05
+        assert rf > info.linear_kernel_error
+        assert rf > floor, (seed, rf)
 
 
 # --------------------------------------------------------------------------- demo

@@ -735,11 +735,11 @@ def test_bad_shapes_one_sample_constant_y_unfitted(reg_data):
     est = ProperReLUNetworkRegressor()
     with pytest.raises(NotFittedError):
         est.predict(X)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         est.fit(X, y[:-1])
     with pytest.raises(ValueError, match="1 sample"):
         est.fit(X[:1], y[:1])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="y should be a 1d array"):
         est.fit(X, np.c_[y, y])
     est.fit(X, np.full(len(y), 2.0))            # constant target: fits, finite
     assert np.all(np.isfinite(est.predict(X)))
