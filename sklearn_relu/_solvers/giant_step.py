@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
 from sklearn.utils import Bunch
 
 from .._kernels._config import BLOCK_ROWS
@@ -117,30 +118,36 @@ def _warn_solve(alpha):
         scipy.linalg.LinAlgWarning, stacklevel=4)
 
 
-def _sym_solve(A, b, alpha):
+def _sym_solve(A, b, alpha, dof_of=None):
+    """Solve ``A x = b`` (``A`` = Gram matrix + ``alpha I``) by Cholesky, or a symmetric
+    LU with a warning when the factorisation fails. With ``dof_of`` (``None`` or the
+    intercept flag) also returns the ridge's effective degrees of freedom
+    ``sum lam / (lam + alpha) = size - alpha * trace(A^{-1})`` (plus one for an
+    intercept), the trace from the inverse of the Cholesky factor (one triangular
+    inversion, about the cost of the factorisation; the eigenvalues when it failed)."""
     try:
-        return scipy.linalg.cho_solve(scipy.linalg.cho_factor(A, lower=True), b)
+        c = scipy.linalg.cho_factor(A, lower=True)
     except np.linalg.LinAlgError:
         _warn_solve(alpha)
-        return scipy.linalg.solve(A, b, assume_a="sym")
-
-
-def _dof(G, alpha, fit_intercept):
-    """Effective degrees of freedom ``sum lam / (lam + alpha)`` of a ridge whose
-    (centred) Gram matrix, primal or dual, is ``G`` (plus one for an intercept):
-    ``size - alpha * trace((G + alpha I)^{-1})`` from a Cholesky factor, about twice the
-    cost of the solve (an eigendecomposition costs several times more); the
-    eigenvalues when the factorisation fails."""
-    n = G.shape[0]
-    try:
-        L = scipy.linalg.cholesky(G + alpha * np.eye(n), lower=True)
-        Linv = scipy.linalg.solve_triangular(L, np.eye(n), lower=True)
-        dof = n - alpha * float(np.einsum("ij,ij->", Linv, Linv))
-    except np.linalg.LinAlgError:
-        lam = np.clip(np.linalg.eigvalsh(G), 0.0, None)
+        x = scipy.linalg.solve(A, b, assume_a="sym")
+        if dof_of is None:
+            return x
+        lam = np.clip(np.linalg.eigvalsh(A) - alpha, 0.0, None)
         tol = 1e-12 * max(float(lam.max(initial=0.0)), 1e-300)
         dof = float(np.sum(lam / (lam + alpha)) if alpha > 0 else np.sum(lam > tol))
-    return dof + float(fit_intercept)
+        return x, dof + float(dof_of)
+    x = scipy.linalg.cho_solve(c, b)
+    if dof_of is None:
+        return x
+    L_inv, info = scipy.linalg.lapack.dtrtri(c[0], lower=1)
+    tr = float(np.einsum("ij,ij->", np.tril(L_inv), np.tril(L_inv))) if info == 0 else np.inf
+    return x, A.shape[0] - alpha * tr + float(dof_of)
+
+
+def _dof_may_exceed_half(G, alpha, n, fit_intercept):
+    """False when the degrees of freedom cannot exceed ``n / 2``: they are at most
+    ``trace(G) / alpha`` (plus the intercept), so the inversion is skipped."""
+    return not (alpha > 0 and np.trace(G) / alpha + fit_intercept <= 0.5 * n)
 
 
 def ridge_readout(X, y, W, rows=None, alpha=1.0, solver="auto", chunk_rows=8192,
@@ -160,7 +167,7 @@ def ridge_readout(X, y, W, rows=None, alpha=1.0, solver="auto", chunk_rows=8192,
         read-out rows), ``solver`` ('primal' or 'dual') and ``dof``: the effective
         degrees of freedom ``sum lam / (lam + alpha)`` of the ridge (eigenvalues ``lam``
         of the centred Gram matrix; plus one for the intercept), computed only when
-        ``n_R < p`` (NaN otherwise).
+        ``n_R < p`` and they may exceed ``n_R / 2`` (NaN otherwise).
     """
     n = X.shape[0] if rows is None else len(rows)
     p = W.shape[0]
@@ -178,10 +185,10 @@ def ridge_readout(X, y, W, rows=None, alpha=1.0, solver="auto", chunk_rows=8192,
             yr = yr - y_mean
         K = Phi @ Phi.T
         _check_finite_gram(K, name)
-        if n < p:
-            dof = _dof(K, alpha, fit_intercept)
+        want = n < p and _dof_may_exceed_half(K, alpha, n, fit_intercept)
         K[np.diag_indices_from(K)] += alpha
-        dual = _sym_solve(K, yr, alpha)
+        dual, dof = (_sym_solve(K, yr, alpha, dof_of=fit_intercept) if want
+                     else (_sym_solve(K, yr, alpha), np.nan))
         coef = Phi.T @ dual
         resid = yr - Phi @ coef
         return Bunch(coef=coef, intercept=y_mean - float(phi_mean @ coef),
@@ -205,11 +212,12 @@ def ridge_readout(X, y, W, rows=None, alpha=1.0, solver="auto", chunk_rows=8192,
         b -= s * (sy / n)
         yy -= sy * sy / n
     _check_finite_gram(H, name)
-    if n < p:
-        dof = _dof(H, alpha, fit_intercept)
     H_reg = H.copy()
     H_reg[np.diag_indices_from(H_reg)] += alpha
-    coef = _sym_solve(H_reg, b, alpha)
+    if n < p and _dof_may_exceed_half(H, alpha, n, fit_intercept):
+        coef, dof = _sym_solve(H_reg, b, alpha, dof_of=fit_intercept)
+    else:
+        coef = _sym_solve(H_reg, b, alpha)
     # ||y - Phi a||^2 from the accumulated moments (no second pass over the rows)
     sse = yy - 2.0 * coef @ b + coef @ H @ coef
     intercept = (sy - float(s @ coef)) / n if fit_intercept else 0.0
