@@ -284,7 +284,8 @@ def test_E3_lift_with_intercept():
          + est.intercept_output_)
     assert _rel(est.predict(X), g) < 1e-10
     assert np.any(est.intercept_hidden_ != 0)
-    assert est.train_mse_ == pytest.approx(np.mean((est.predict(X) - y) ** 2), rel=1e-9)
+    assert est.train_mse_ == pytest.approx(np.mean((est.predict(X) - y) ** 2), rel=1e-9,
+                                           abs=1e-12)
 
 
 def test_E4_selection_is_min_and_monotone_in_R():

@@ -213,7 +213,7 @@ def test_fit_equals_partial_fit_on_the_same_rows():
     assert b.n_iter_ == a.n_iter_ == len(y) // m
     assert b.n_samples_seen_ == a.n_samples_seen_ == m * a.n_iter_
     for k in a.history_:
-        np.testing.assert_allclose(b.history_[k], a.history_[k], rtol=1e-10)
+        np.testing.assert_allclose(b.history_[k], a.history_[k], rtol=1e-10, atol=1e-12)
 
 
 def test_partial_fit_remainder_warm_start_and_epochs():
