@@ -195,21 +195,24 @@ def _sse(Z, y, U, C, c0=None):
     return np.array([kern(Z, y - c0[s], U[s:s + 1], C[s:s + 1])[0] for s in range(len(C))])
 
 
-def _stats(Z, y, U, center=False):
+def _stats(Z, y, U, center=False, sums=False):
     """``K``, ``b`` of each candidate's output-weight problem; with ``center`` (``y``
-    already centred) those of the problem with a free output intercept."""
+    already centred) those of the problem with a free output intercept; with ``sums``
+    also the activations' column sums ``t`` (for :func:`_intercepts`)."""
     kern = network_stats if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_stats_serial
     K, b, t = kern(Z, y, np.ascontiguousarray(U))
     if center:
         K -= t[:, :, None] * t[:, None, :] / Z.shape[0]
-    return K, b
+    return (K, b, t) if sums else (K, b)
 
 
-def _intercepts(Z, U, C):
+def _intercepts(Z, U, C, t=None):
     """Optimal output intercepts ``-mean_i sum_j C_j relu(<U_j, z_i>)`` of candidates
-    fitted to a centred target."""
-    kern = network_stats if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_stats_serial
-    _, _, t = kern(Z, np.zeros(Z.shape[0]), np.ascontiguousarray(U))
+    fitted to a centred target (``t``: the column sums, when already computed)."""
+    if t is None:
+        kern = (network_stats if Z.shape[0] * U.shape[0] >= PARALLEL_WORK
+                else network_stats_serial)
+        _, _, t = kern(Z, np.zeros(Z.shape[0]), np.ascontiguousarray(U))
     return -np.einsum("sj,sj->s", t, C) / Z.shape[0]
 
 
@@ -437,7 +440,7 @@ def _search_patterns(Z, y, k, bound, max_candidates, n_top, center=False):
         U[i, norms == 0, 0] = 1.0
         C[i] = sv * norms  # unit j is s_j |v_j| relu(<v_j / |v_j|, z>)
     if np.isfinite(bound):
-        C = exact_output_weights(Z, y, U, bound, center)
+        C = exact_output_weights(Z, y, U, bound, center)[0]
     return U, C, count
 
 
@@ -446,11 +449,12 @@ def _search_patterns(Z, y, k, bound, max_candidates, n_top, center=False):
 # ---------------------------------------------------------------------------
 
 def exact_output_weights(Z, y, U, bound, center=False):
-    """Exact box-constrained output weights for the direction sets ``U`` (n, k, d);
-    with ``center`` (``y`` centred) jointly with a free output intercept."""
-    K, b = _stats(Z, y, U, center)
+    """Exact box-constrained output weights ``C`` for the direction sets ``U``
+    (n, k, d); with ``center`` (``y`` centred) jointly with a free output intercept,
+    ``c0`` (n,) (zeros otherwise), from the same pass over the data."""
+    K, b, t = _stats(Z, y, U, center, sums=True)
     C, _ = _box(K, b, bound)
-    return C
+    return C, (_intercepts(Z, U, C, t) if center else np.zeros(len(C)))
 
 
 def refine(Z, y, U, C, bound, steps=REFINE_STEPS, center=False):
@@ -479,8 +483,8 @@ def refine(Z, y, U, C, bound, steps=REFINE_STEPS, center=False):
         while lr > 1e-8:
             U_new = U - lr * grad / gn
             U_new /= np.linalg.norm(U_new, axis=1, keepdims=True)
-            C_new = exact_output_weights(Z, y, U_new[None], bound, center)[0]
-            c0_new = intercept(U_new, C_new)
+            C_new, c0_new = exact_output_weights(Z, y, U_new[None], bound, center)
+            C_new, c0_new = C_new[0], float(c0_new[0])
             sse_new = float(_sse(Z, y - c0_new, U_new[None], C_new[None])[0])
             if sse_new < sse:
                 U, C, c0, sse = U_new, C_new, c0_new, sse_new
