@@ -147,7 +147,8 @@ def _fit_score(kind, d, p, n, T, seed, n_test, **params):
     Xt, yt, _ = make_giant_step_target(kind, n_test, d, directions=info.directions,
                                        random_state=10_000 + seed)
     est = GiantStepRegressor(n_hidden=p, n_steps=T, batch_size=n, random_state=seed,
-                             n_jobs=1, **params).fit(X, y, directions=info.directions)
+                             n_jobs=1, fit_intercept=False, **params)  # the paper's model
+    est.fit(X, y, directions=info.directions)
     return float(np.mean((est.predict(Xt) - yt) ** 2)), est.history_["subspace_sv"], info
 
 

@@ -51,7 +51,7 @@ def test_mse(kind, n, T, seed, **params):
                                        random_state=1000 + seed)
     # n_jobs=1: at these sizes one thread beats two (no thread synchronisation)
     est = GiantStepRegressor(n_hidden=p, n_steps=T, batch_size=n, n_jobs=1,
-                             random_state=seed, **params).fit(X, y)
+                             fit_intercept=False, random_state=seed, **params).fit(X, y)
     return np.mean((est.predict(Xt) - yt) ** 2), info.linear_kernel_error
 
 

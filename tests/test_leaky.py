@@ -212,7 +212,7 @@ def test_exact_clusters_make_the_network_the_linear_rule(small_data):
     np.testing.assert_array_equal(est.predict(Xp), np.where(Xp @ S > 0, 1.0, -1.0))
     res = est.weight_clustering(n_probes=20000)
     assert res["certified_fraction"] == 1.0 and res["agreement"] == 1.0
-    np.testing.assert_allclose(res["linear_coef"], S, rtol=1e-12)
+    np.testing.assert_allclose(res["linear_coef"], S, rtol=1e-12, atol=1e-12 * np.abs(S).max())
 
 
 def _pre_step(est, x, label):
@@ -319,6 +319,11 @@ def test_scale_invariance(small_data):
     np.testing.assert_allclose(a.coef_hidden_, b.coef_hidden_, rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(a.predict(X), b.predict(7 * X))
     assert b.input_scale_ == pytest.approx(7 * a.input_scale_)
+    for factor in (1e300, 1e-300):  # extreme but finite: the same model, no overflow
+        c = L(n_hidden_per_group=5, max_epochs=20, tol=None, random_state=0)
+        c.fit(factor * X, y)
+        np.testing.assert_allclose(c.coef_hidden_, a.coef_hidden_, rtol=1e-9, atol=1e-12)
+        np.testing.assert_array_equal(c.predict(factor * X), a.predict(X))
 
 
 def test_alpha_one_is_linear(small_data):
@@ -476,9 +481,11 @@ def test_small_init_clusters_and_agrees_with_linear_surrogate(teacher20):
         assert est.score(X, y) == 1.0 and est.score(Xt, yt) >= 0.999
         assert res["coherence_min"] >= 0.995
         assert res["low_rank_energy"] >= 0.99
-        assert res["agreement"] >= 0.99 and res["agreement_ball"] >= 0.995
+        # agreement measured 1.0 on the 4000 test points of every seed: at most 2 of
+        # 4000 may disagree
+        assert res["agreement"] >= 0.9995 and res["agreement_ball"] >= 0.995
         assert res["teacher_cosine"] >= 0.995
-        assert res["nar_weak"] >= 0.95
+        assert res["nar_weak"] >= 0.98
         assert res["violations"] == 0
 
 
@@ -568,8 +575,8 @@ def test_warm_start_continues_the_same_run(small_data):
     full = L(max_epochs=5, **kw).fit(X, y)
     part = L(max_epochs=3, warm_start=True, **kw).fit(X, y)
     part.set_params(max_epochs=2).fit(X, y)
-    np.testing.assert_allclose(part.coef_hidden_, full.coef_hidden_, rtol=1e-12)
-    np.testing.assert_allclose(part.loss_curve_, full.loss_curve_, rtol=1e-12)
+    np.testing.assert_allclose(part.coef_hidden_, full.coef_hidden_, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(part.loss_curve_, full.loss_curve_, rtol=1e-12, atol=1e-15)
     assert part.n_iter_ == 2 and part.t_ == full.t_
     np.testing.assert_array_equal(part.history_["epoch"], [0, 2, 3, 4, 5])
     with pytest.raises(ValueError, match="classes"):
@@ -602,13 +609,13 @@ def test_bad_input(small_data):
         est.predict(X)
     for bad in (np.where(np.arange(X.size).reshape(X.shape) == 3, np.nan, X),
                 np.where(np.arange(X.size).reshape(X.shape) == 3, np.inf, X)):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
             est.fit(bad, y)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         est.fit(X, y[:-1])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Found array with dim 3"):
         est.fit(X[:, :, None], y)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="could not convert string to float"):
         est.fit(np.array([["a"] * 5] * 3), [0, 1, 0])
     with pytest.raises(ValueError, match="1 class"):
         est.fit(X[:1], y[:1])

@@ -101,14 +101,16 @@ def test_budget_15_d_ln_d_gives_zero_error_and_4_d_ln_d_does_not():
 
 @pytest.mark.parametrize("d", [32, 64, 128])
 def test_samples_to_one_percent_scale_like_d_log_d(d):
-    """Spec §14 band: n_1% / (d ln d) in [4, 20], 2 seeds, 4000-point monitor set.
-    Measured: 7.3, 8.8 (d = 32); 8.1, 7.8 (d = 64); 8.3, 8.0 (d = 128)."""
+    """n_1% / (d ln d) is flat in d (the d log d sample complexity), 2 seeds,
+    4000-point monitor set. Measured: 7.3, 8.8 (d = 32); 8.1, 7.8 (d = 64); 8.3, 8.0
+    (d = 128). Bars [6.5, 10.5]: 0.8 below the smallest and 1.7 above the largest, so
+    a constant-factor regression in either direction fails."""
     for seed in range(2):
         X, y, _ = make_xor_hypercube(_budget(25, d), d, random_state=seed)
         Xv, yv, _ = make_xor_hypercube(4000, d, random_state=500 + seed)
         clf = TwoLayerXORClassifier(random_state=seed).fit(X, y, X_val=Xv, y_val=yv)
         ratio = clf.phase_steps_["T_err1_n_seen"] / (d * math.log(d))
-        assert 4 <= ratio <= 20, ratio
+        assert 6.5 <= ratio <= 10.5, ratio
 
 
 def test_two_phases_are_visible_in_history():
@@ -211,7 +213,7 @@ def test_fit_equals_partial_fit_on_the_same_rows():
     assert b.n_iter_ == a.n_iter_ == len(y) // m
     assert b.n_samples_seen_ == a.n_samples_seen_ == m * a.n_iter_
     for k in a.history_:
-        np.testing.assert_allclose(b.history_[k], a.history_[k], rtol=1e-10)
+        np.testing.assert_allclose(b.history_[k], a.history_[k], rtol=1e-10, atol=1e-12)
 
 
 def test_partial_fit_remainder_warm_start_and_epochs():
@@ -308,6 +310,18 @@ def test_verbose_prints_one_line_per_logged_step(capsys):
 def test_bad_input_raises_clear_value_error(X, y, match):
     with pytest.raises(ValueError, match=match):
         TwoLayerXORClassifier().fit(X, y)
+
+
+@pytest.mark.parametrize("factor", [1e300, 1e-300])
+def test_extreme_finite_X_is_refused_with_the_fix(factor):
+    """Before: 1e300 X diverged at step 2 (FloatingPointError), 1e-300 X left the output
+    at 1e-302 (chance accuracy, a warning only)."""
+    X, y, _ = make_xor_hypercube(200, 8, random_state=0)
+    msg = r"TwoLayerXORClassifier: X has a root-mean-square magnitude .*StandardScaler"
+    with pytest.raises(ValueError, match=msg):
+        TwoLayerXORClassifier().fit(factor * X, y)
+    with pytest.raises(ValueError, match=msg):
+        TwoLayerXORClassifier().partial_fit(factor * X, y, classes=[-1, 1])
 
 
 def test_bad_monitor_set_and_partial_fit_misuse():

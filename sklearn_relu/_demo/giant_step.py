@@ -45,7 +45,7 @@ def run(out="sklearn_relu_demo.png", seed=0, n_features=32, n_hidden=64,
                                                        directions=info.directions)
                     t0 = time.perf_counter()
                     est = GiantStepRegressor(n_hidden=p, n_steps=T, batch_size=n,
-                                             n_jobs=1, random_state=s)
+                                             n_jobs=1, fit_intercept=False, random_state=s)
                     est.fit(X, y, directions=info.directions)
                     secs.append(time.perf_counter() - t0)
                     mses.append(float(np.mean((est.predict(Xt) - yt) ** 2)))

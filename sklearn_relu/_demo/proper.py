@@ -58,7 +58,8 @@ def run(out="sklearn_relu_demo.png", seed=0, small=False):
         Xy, yy, _ = make_coloring_relu_instance(6, 6, 2, random_state=seed + s)
         Xn, yn, _ = make_coloring_relu_instance(6, 6, 2, colorable=False,
                                                 random_state=seed + s)
-        est = ProperReLUNetworkRegressor(n_units=2, random_state=seed)
+        est = ProperReLUNetworkRegressor(n_units=2, fit_output_intercept=False,
+                                         random_state=seed)  # the paper's class
         yes, no = est.fit(Xy, yy).train_mse_, est.fit(Xn, yn).train_mse_
         print(f"  seed {seed + s}: 2-colourable {yes:9.2g}   contains a triangle {no:9.2g}")
 

@@ -9,7 +9,9 @@ A *candidate* is a network ``g(z) = sum_j c_j relu(<u_j, z>)`` on the projected 
 
         K_s[j, l] = sum_i h_ij h_il,   b_s[j] = sum_i h_ij y_i,   h_ij = relu(<u_sj, z_i>)
 
-    so that ``||y - H_s c||^2 = ||y||^2 - 2 c.b_s + c.K_s c`` for every ``c``.
+    so that ``||y - H_s c||^2 = ||y||^2 - 2 c.b_s + c.K_s c`` for every ``c``, and the
+    column sums ``t_s[j] = sum_i h_ij`` (for an output intercept: with centred ``y``,
+    ``K_s - t_s t_s^T / m`` and ``b_s`` are the statistics of the centred problem).
 ``network_sse(Z, y, U, C)``
     The forward pass: ``sum_i (sum_j C[s, j] relu(<U[s, j], z_i>) - y_i)^2`` per
     candidate, in one pass over ``Z``. Selection always uses this value.
@@ -291,8 +293,8 @@ def _unit_preact(ZT, U, s, j, r0, nr, t):
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
 def _stats_tile(ZT, y, U, r0, r1, s0, s1, out):
     """Statistics of candidates ``s0:s1`` on rows ``r0:r1`` into ``out`` (per
-    candidate: k*k Gram entries, then k correlations). ``ZT`` is Z transposed, so the
-    innermost loops run over contiguous rows (SIMD)."""
+    candidate: k*k Gram entries, k correlations, then k column sums). ``ZT`` is Z
+    transposed, so the innermost loops run over contiguous rows (SIMD)."""
     k = U.shape[1]
     nr = r1 - r0
     h = np.empty((k, nr))
@@ -311,21 +313,25 @@ def _stats_tile(ZT, y, U, r0, r1, s0, s1, out):
                 out[s - s0, j * k + l] = acc
                 out[s - s0, l * k + j] = acc
             acc = 0.0
+            tot = 0.0
             for i in range(nr):
                 acc += h[j, i] * y[r0 + i]
+                tot += h[j, i]
             out[s - s0, k * k + j] = acc
+            out[s - s0, k * k + k + j] = tot
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def network_stats(Z, y, U):
-    """Per candidate ``K`` (n_cand, k, k) and ``b`` (n_cand, k) in one pass over
-    ``Z``; parallel over (row block x candidate chunk) tiles, fixed-order combine."""
+    """Per candidate ``K`` (n_cand, k, k), ``b`` (n_cand, k) and column sums ``t``
+    (n_cand, k) in one pass over ``Z``; parallel over (row block x candidate chunk)
+    tiles, fixed-order combine."""
     m = Z.shape[0]
     ZT = np.ascontiguousarray(Z.T)
     n_cand, k = U.shape[0], U.shape[1]
     n_rb = (m + BLOCK_ROWS - 1) // BLOCK_ROWS
     n_cc = (n_cand + CAND_CHUNK - 1) // CAND_CHUNK
-    partial = np.zeros((n_rb, n_cand, k * k + k))
+    partial = np.zeros((n_rb, n_cand, k * k + 2 * k))
     for t in prange(n_rb * n_cc):
         rb = t // n_cc
         cc = t % n_cc
@@ -333,12 +339,13 @@ def network_stats(Z, y, U):
         s0 = cc * CAND_CHUNK
         s1 = min(s0 + CAND_CHUNK, n_cand)
         _stats_tile(ZT, y, U, r0, min(r0 + BLOCK_ROWS, m), s0, s1, partial[rb, s0:s1])
-    tot = np.zeros((n_cand, k * k + k))
+    tot = np.zeros((n_cand, k * k + 2 * k))
     for rb in range(n_rb):  # fixed-order combine
         tot += partial[rb]
     K = tot[:, : k * k].copy().reshape((n_cand, k, k))
-    b = tot[:, k * k:].copy()
-    return K, b
+    b = tot[:, k * k:k * k + k].copy()
+    t = tot[:, k * k + k:].copy()
+    return K, b, t
 
 
 @njit(cache=True, nogil=True)
@@ -348,15 +355,16 @@ def network_stats_serial(Z, y, U):
     ZT = np.ascontiguousarray(Z.T)
     n_cand, k = U.shape[0], U.shape[1]
     n_rb = (m + BLOCK_ROWS - 1) // BLOCK_ROWS
-    tot = np.zeros((n_cand, k * k + k))
-    part = np.zeros((n_cand, k * k + k))
+    tot = np.zeros((n_cand, k * k + 2 * k))
+    part = np.zeros((n_cand, k * k + 2 * k))
     for rb in range(n_rb):
         r0 = rb * BLOCK_ROWS
         _stats_tile(ZT, y, U, r0, min(r0 + BLOCK_ROWS, m), 0, n_cand, part)
         tot += part
     K = tot[:, : k * k].copy().reshape((n_cand, k, k))
-    b = tot[:, k * k:].copy()
-    return K, b
+    b = tot[:, k * k:k * k + k].copy()
+    t = tot[:, k * k + k:].copy()
+    return K, b, t
 
 
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)

@@ -35,7 +35,7 @@ def run(out_dir, quick=False, seed=0):
                     Xt, yt, _ = make_giant_step_target(kind, 4000, d, random_state=10_000 + s,
                                                        directions=info.directions)
                     est = GiantStepRegressor(n_hidden=p, n_steps=T, batch_size=n, n_jobs=1,
-                                             random_state=s)
+                                             fit_intercept=False, random_state=s)
                     est.fit(X, y, directions=info.directions)
                     mses.append(float(np.mean((est.predict(Xt) - yt) ** 2)))
                     svs.append(float(est.history_["subspace_sv"][-1, 1]))

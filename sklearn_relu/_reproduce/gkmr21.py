@@ -33,7 +33,8 @@ def run(out_dir, quick=False, seed=0):
     for s in range(seed, seed + n_col):
         Xy, yy, _ = make_coloring_relu_instance(6, 6, 2, random_state=s)
         Xn, yn, _ = make_coloring_relu_instance(6, 6, 2, colorable=False, random_state=s)
-        est = ProperReLUNetworkRegressor(n_units=2, random_state=seed)
+        est = ProperReLUNetworkRegressor(n_units=2, fit_output_intercept=False,
+                                         random_state=seed)  # the paper's class
         col.append(dict(seed=s, colorable_mse=float(est.fit(Xy, yy).train_mse_),
                         triangle_mse=float(est.fit(Xn, yn).train_mse_)))
         prog.step(f"colouring seed {s}")

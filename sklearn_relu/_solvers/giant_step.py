@@ -19,6 +19,8 @@ import warnings
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
+from sklearn.utils import Bunch
 
 from .._kernels._config import BLOCK_ROWS
 from .._kernels.giant_step import residual_mask
@@ -116,46 +118,85 @@ def _warn_solve(alpha):
         scipy.linalg.LinAlgWarning, stacklevel=4)
 
 
-def _sym_solve(A, b, alpha):
+def _sym_solve(A, b, alpha, dof_of=None):
+    """Solve ``A x = b`` (``A`` = Gram matrix + ``alpha I``) by Cholesky, or a symmetric
+    LU with a warning when the factorisation fails. With ``dof_of`` (``None`` or the
+    intercept flag) also returns the ridge's effective degrees of freedom
+    ``sum lam / (lam + alpha) = size - alpha * trace(A^{-1})`` (plus one for an
+    intercept), the trace from the inverse of the Cholesky factor (one triangular
+    inversion, about the cost of the factorisation; the eigenvalues when it failed)."""
     try:
-        return scipy.linalg.cho_solve(scipy.linalg.cho_factor(A, lower=True), b)
+        c = scipy.linalg.cho_factor(A, lower=True)
     except np.linalg.LinAlgError:
         _warn_solve(alpha)
-        return scipy.linalg.solve(A, b, assume_a="sym")
+        x = scipy.linalg.solve(A, b, assume_a="sym")
+        if dof_of is None:
+            return x
+        lam = np.clip(np.linalg.eigvalsh(A) - alpha, 0.0, None)
+        tol = 1e-12 * max(float(lam.max(initial=0.0)), 1e-300)
+        dof = float(np.sum(lam / (lam + alpha)) if alpha > 0 else np.sum(lam > tol))
+        return x, dof + float(dof_of)
+    x = scipy.linalg.cho_solve(c, b)
+    if dof_of is None:
+        return x
+    L_inv, info = scipy.linalg.lapack.dtrtri(c[0], lower=1)
+    tr = float(np.einsum("ij,ij->", np.tril(L_inv), np.tril(L_inv))) if info == 0 else np.inf
+    return x, A.shape[0] - alpha * tr + float(dof_of)
 
 
-def ridge_readout(X, y, W, rows=None, alpha=1.0, solver="auto", chunk_rows=8192):
-    """Ridge ``argmin ||y_R - Phi a||^2 + alpha ||a||^2``, ``Phi = relu(X_R W^T)/sqrt(p)``.
+def _dof_may_exceed_half(G, alpha, n, fit_intercept):
+    """False when the degrees of freedom cannot exceed ``n / 2``: they are at most
+    ``trace(G) / alpha`` (plus the intercept), so the inversion is skipped."""
+    return not (alpha > 0 and np.trace(G) / alpha + fit_intercept <= 0.5 * n)
+
+
+def ridge_readout(X, y, W, rows=None, alpha=1.0, solver="auto", chunk_rows=8192,
+                  fit_intercept=False, name="GiantStepRegressor"):
+    """Ridge ``argmin ||y_R - b 1 - Phi a||^2 + alpha ||a||^2``, ``Phi = relu(X_R W^T)/sqrt(p)``.
 
     Primal ``(Phi^T Phi + alpha I) a = Phi^T y`` with the Gram matrix accumulated over row
     chunks, or dual ``a = Phi^T (Phi Phi^T + alpha I)^{-1} y``; ``'auto'`` takes the
-    primal when ``n_R >= p``.
+    primal when ``n_R >= p``. With ``fit_intercept`` the unpenalised intercept ``b`` is
+    fitted as in :class:`~sklearn.linear_model.Ridge`: the columns of ``Phi`` and ``y``
+    are centred on the read-out rows (else ``b = 0``).
 
     Returns
     -------
-    coef : ndarray of shape (p,)
-    mse : float
-        Mean squared residual on the read-out rows.
-    solver : str
-        'primal' or 'dual'.
+    Bunch
+        ``coef`` (p,), ``intercept`` (float), ``mse`` (mean squared residual on the
+        read-out rows), ``solver`` ('primal' or 'dual') and ``dof``: the effective
+        degrees of freedom ``sum lam / (lam + alpha)`` of the ridge (eigenvalues ``lam``
+        of the centred Gram matrix; plus one for the intercept), computed only when
+        ``n_R < p`` and they may exceed ``n_R / 2`` (NaN otherwise).
     """
     n = X.shape[0] if rows is None else len(rows)
     p = W.shape[0]
     scale = 1.0 / np.sqrt(p)
     if solver == "auto":
         solver = "primal" if n >= p else "dual"
+    dof = np.nan
     if solver == "dual":
         Xr, yr = (X, y) if rows is None else (X[rows], y[rows])
         Phi = _features(Xr, W, np.empty((n, p)), scale)
+        phi_mean = Phi.mean(axis=0) if fit_intercept else np.zeros(p)
+        y_mean = float(yr.mean()) if fit_intercept else 0.0
+        if fit_intercept:
+            Phi -= phi_mean
+            yr = yr - y_mean
         K = Phi @ Phi.T
+        _check_finite_gram(K, name)
+        want = n < p and _dof_may_exceed_half(K, alpha, n, fit_intercept)
         K[np.diag_indices_from(K)] += alpha
-        dual = _sym_solve(K, yr, alpha)
+        dual, dof = (_sym_solve(K, yr, alpha, dof_of=fit_intercept) if want
+                     else (_sym_solve(K, yr, alpha), np.nan))
         coef = Phi.T @ dual
         resid = yr - Phi @ coef
-        return coef, float(resid @ resid / n), solver
+        return Bunch(coef=coef, intercept=y_mean - float(phi_mean @ coef),
+                     mse=float(resid @ resid / n), solver=solver, dof=dof)
     H = np.zeros((p, p))
     b = np.zeros(p)
-    yy = 0.0
+    s = np.zeros(p)
+    yy = sy = 0.0
     buf = np.empty((min(chunk_rows, n), p))
     for start, stop in _blocks(n, chunk_rows):
         Xc, yc = _take(X, y, rows, start, stop)
@@ -163,12 +204,32 @@ def ridge_readout(X, y, W, rows=None, alpha=1.0, solver="auto", chunk_rows=8192)
         H += Phi.T @ Phi
         b += Phi.T @ yc
         yy += float(yc @ yc)
+        if fit_intercept:
+            s += Phi.sum(axis=0)
+            sy += float(yc.sum())
+    if fit_intercept:  # centred moments: the intercept is not penalised
+        H -= np.outer(s, s) / n
+        b -= s * (sy / n)
+        yy -= sy * sy / n
+    _check_finite_gram(H, name)
     H_reg = H.copy()
     H_reg[np.diag_indices_from(H_reg)] += alpha
-    coef = _sym_solve(H_reg, b, alpha)
+    if n < p and _dof_may_exceed_half(H, alpha, n, fit_intercept):
+        coef, dof = _sym_solve(H_reg, b, alpha, dof_of=fit_intercept)
+    else:
+        coef = _sym_solve(H_reg, b, alpha)
     # ||y - Phi a||^2 from the accumulated moments (no second pass over the rows)
     sse = yy - 2.0 * coef @ b + coef @ H @ coef
-    return coef, float(max(sse, 0.0) / n), solver
+    intercept = (sy - float(s @ coef)) / n if fit_intercept else 0.0
+    return Bunch(coef=coef, intercept=intercept, mse=float(max(sse, 0.0) / n),
+                 solver=solver, dof=dof)
+
+
+def _check_finite_gram(G, name):
+    if not np.all(np.isfinite(G)):
+        raise FloatingPointError(
+            f"{name}: the Gram matrix of the ridge read-out is not finite: the learned features "
+            "overflow float64; standardise X (and y), or lower the learning rate.")
 
 
 def split_rows(n_samples, n_steps, batch_size, readout_data, reuse_batches, rng):
@@ -249,8 +310,9 @@ def run_giant_steps(X, y, W0, c, learning_rate, step_rows, theta=None, chunk_row
                 f"(learning_rate={learning_rate:g}): the learning rate is most likely too "
                 "large for these data; lower it, or standardise X and y.")
         hist["train_loss"][t] = loss
-        hist["grad_norm"][t] = np.linalg.norm(G)
-        hist["weight_norm"][t + 1] = np.linalg.norm(W, axis=1).mean()
+        with np.errstate(over="ignore"):  # a huge but finite step: the norms may be inf
+            hist["grad_norm"][t] = np.linalg.norm(G)
+            hist["weight_norm"][t + 1] = np.linalg.norm(W, axis=1).mean()
         if theta is not None:
             (hist["cos"][t + 1], hist["subspace_sv"][t + 1], hist["max_cos"][t + 1],
              hist["mass_in_subspace"][t + 1]) = _overlap_entries(W, theta)

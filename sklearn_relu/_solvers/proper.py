@@ -18,6 +18,7 @@ import warnings
 from itertools import combinations
 
 import numpy as np
+import scipy.optimize
 from sklearn.utils import Bunch
 
 from .._kernels.proper import (
@@ -27,7 +28,7 @@ from .._kernels.proper import (
 
 __all__ = [
     "GRAM_LIMIT", "lift", "n_multisets", "net_covering_radius", "net_size",
-    "pattern_count_bound", "search_projection", "sphere_net", "theory_resources",
+    "cone_lstsq", "pattern_count_bound", "search_projection", "sphere_net", "theory_resources",
 ]
 
 GRAM_LIMIT = 4096          # largest G whose G x G Gram matrix is held (128 MiB)
@@ -76,26 +77,38 @@ def sphere_net(d, q):
 
 
 def theory_resources(k, epsilon, setting, A, B, Y, delta=0.05):
-    """Resources of the reconstructed proof route (spec §4) for this k, ε, bounds.
+    """Resources of the reconstructed proof route (see ``doc/user_guide/proper.rst``)
+    for this k, ε, bounds.
 
-    Returns a Bunch with ``gamma``, ``proj_dim`` (d'), ``net_resolution`` (δ_w, the
-    covering radius the net must reach), ``log2_candidates`` and ``n_samples``.
+    Returns a Bunch with ``gamma``, ``proj_dim`` (d'; ``math.inf`` when it does not fit
+    a float), ``net_resolution`` (δ_w, the covering radius the net must reach),
+    ``log2_candidates`` and ``n_samples``.
     """
     A_tot = k * A * B
     if setting == "agnostic":
         gamma = epsilon / (4.0 * A_tot * (A_tot + Y))
     else:
         gamma = math.sqrt(epsilon / 2.0) / A_tot
-    eta = epsilon / (2.0 * (2.0 * A_tot + Y) ** 2)
-    denom = gamma ** 2 - gamma ** 3
-    if denom <= 0:  # gamma >= 1: every inner product of unit vectors is within gamma
+    # log(4k / eta) with eta = epsilon / (2 (2 A_tot + Y)^2), in logs: no overflow for
+    # huge label bounds (the counts then become inf instead of raising)
+    log_4k_eta = (math.log(4.0 * k) - math.log(epsilon) + math.log(2.0)
+                  + 2.0 * math.log(2.0 * A_tot + Y))
+    denom = gamma * gamma * (1.0 - gamma)
+    if gamma >= 1.0:  # every inner product of unit vectors is within gamma
         d_th = 1
+    elif denom > 0.0 and math.isfinite(4.0 * log_4k_eta / denom):
+        d_th = int(math.ceil(4.0 * log_4k_eta / denom))
     else:
-        d_th = int(math.ceil(4.0 * math.log(4.0 * k / eta) / denom))
+        d_th = math.inf
     delta_w = gamma / (2.0 * A_tot)
     delta_a = gamma / 2.0
-    log2_cand = (k * d_th * math.log2(1.0 + 2.0 * (1.0 + gamma) * B / delta_w)
-                 + k * math.log2(1.0 + 2.0 * A / delta_a))
+
+    def log2_grid(span, step):
+        return math.log2(1.0 + span / step) if step > 0 and math.isfinite(span / step) \
+            else math.inf
+
+    log2_cand = (k * d_th * log2_grid(2.0 * (1.0 + gamma) * B, delta_w)
+                 + k * log2_grid(2.0 * A, delta_a))
     n_samples = int(math.ceil((A * B) ** 2 * k ** 2 * math.log(2.0 / delta) / epsilon ** 2))
     return Bunch(gamma=gamma, proj_dim=d_th, net_resolution=delta_w,
                  log2_candidates=log2_cand, n_samples=n_samples)
@@ -116,6 +129,20 @@ def choose_net_q(d, k, max_candidates, q_theory):
             break
         q += 1
     return best
+
+
+MEANINGFUL_RADIUS = 1.0  # nets of covering radius above 1 (60 degrees) certify nothing
+
+
+def meaningful_proj_dim(d_max, k, max_candidates, q_theory):
+    """Largest d' <= ``d_max`` whose finest net within the budget (``choose_net_q``,
+    never finer than ``q_theory(d')``) has covering radius at most
+    :data:`MEANINGFUL_RADIUS`; None if no d' qualifies."""
+    for d in range(d_max, 0, -1):
+        q = choose_net_q(d, k, max_candidates, q_theory(d))
+        if q is not None and net_covering_radius(d, q) <= MEANINGFUL_RADIUS:
+            return d
+    return None
 
 
 def random_net_size(k, max_candidates):
@@ -157,14 +184,36 @@ def lift(U, P):
 # and on a busy machine an oversubscribed pool can cost milliseconds. Results are
 # bitwise identical either way (same tiles, same combine order).
 
-def _sse(Z, y, U, C):
+def _sse(Z, y, U, C, c0=None):
+    """Forward-pass SSE of each candidate; with ``c0`` (n,), candidate ``s`` has the
+    output intercept ``c0[s]``."""
+    U, C = np.ascontiguousarray(U), np.ascontiguousarray(C)
     kern = network_sse if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_sse_serial
-    return kern(Z, y, np.ascontiguousarray(U), np.ascontiguousarray(C))
+    if c0 is None:
+        return kern(Z, y, U, C)
+    kern = network_sse if Z.shape[0] >= PARALLEL_WORK else network_sse_serial
+    return np.array([kern(Z, y - c0[s], U[s:s + 1], C[s:s + 1])[0] for s in range(len(C))])
 
 
-def _stats(Z, y, U):
+def _stats(Z, y, U, center=False, sums=False):
+    """``K``, ``b`` of each candidate's output-weight problem; with ``center`` (``y``
+    already centred) those of the problem with a free output intercept; with ``sums``
+    also the activations' column sums ``t`` (for :func:`_intercepts`)."""
     kern = network_stats if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_stats_serial
-    return kern(Z, y, np.ascontiguousarray(U))
+    K, b, t = kern(Z, y, np.ascontiguousarray(U))
+    if center:
+        K -= t[:, :, None] * t[:, None, :] / Z.shape[0]
+    return (K, b, t) if sums else (K, b)
+
+
+def _intercepts(Z, U, C, t=None):
+    """Optimal output intercepts ``-mean_i sum_j C_j relu(<U_j, z_i>)`` of candidates
+    fitted to a centred target (``t``: the column sums, when already computed)."""
+    if t is None:
+        kern = (network_stats if Z.shape[0] * U.shape[0] >= PARALLEL_WORK
+                else network_stats_serial)
+        _, _, t = kern(Z, np.zeros(Z.shape[0]), np.ascontiguousarray(U))
+    return -np.einsum("sj,sj->s", t, C) / Z.shape[0]
 
 
 def _box(K, b, bound):
@@ -178,14 +227,14 @@ def _top(q, n_top):
     return order[:n_top]
 
 
-def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag):
+def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag, center=False):
     """Every multiset of k net directions; returns (U (n_top,k,d), C, count)."""
     G, d = U_net.shape
     if k == 1:
         qs, Cs = [], []
         for s0 in range(0, G, STATS_BLOCK):
             blk = U_net[s0:s0 + STATS_BLOCK, None, :]
-            K, b = _stats(Z, y, blk)
+            K, b = _stats(Z, y, blk, center)
             C, q = _box(K, b, bound)
             qs.append(q)
             Cs.append(C)
@@ -194,6 +243,8 @@ def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag):
         sel = _top(q, n_top)
         return U_net[sel][:, None, :], C[sel], G
     H = np.maximum(U_net @ Z.T, 0.0)          # BLAS: activations (G, m)
+    if center:  # the statistics of the problem with a free output intercept
+        H -= H.mean(axis=1, keepdims=True)
     K = np.ascontiguousarray(H @ H.T)
     b = np.ascontiguousarray(H @ y)
     del H
@@ -227,7 +278,7 @@ def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag):
     return U_net[idx[sel]], c[sel], count
 
 
-def _search_restarts(Z, y, k, bound, n_cand, n_top, rng):
+def _search_restarts(Z, y, k, bound, n_cand, n_top, rng, center=False):
     """``n_cand`` random direction sets, exact output weights; returns the best."""
     d = Z.shape[1]
     best_q = np.empty(0)
@@ -237,7 +288,7 @@ def _search_restarts(Z, y, k, bound, n_cand, n_top, rng):
         nb = min(STATS_BLOCK, n_cand - s0)
         U = rng.standard_normal((nb, k, d))
         U /= np.linalg.norm(U, axis=2, keepdims=True)
-        K, b = _stats(Z, y, U)
+        K, b = _stats(Z, y, U, center)
         C, q = _box(K, b, bound)
         allq = np.concatenate([best_q, q])
         sel = _top(allq, n_top)
@@ -275,7 +326,60 @@ def activation_patterns(Z):
     return P
 
 
-def _search_patterns(Z, y, k, bound, max_candidates, n_top):
+def cone_lstsq(E, f, A):
+    """``argmin ||E x - f||`` subject to ``A x >= 0``, exactly, by the reduction of
+    least squares with linear inequality constraints to least distance programming and
+    non-negative least squares (Lawson & Hanson, *Solving Least Squares Problems*, 1974,
+    ch. 23; :func:`scipy.optimize.nnls` is their active-set algorithm). A ridge of
+    ``1e-12`` times the mean squared column norm of ``E`` makes the reduction defined
+    when ``E`` has dependent columns (repeated patterns, dead units); it changes the
+    objective by at most that fraction of ``||x||^2``."""
+    n = E.shape[1]
+    ridge = 1e-12 * max(float(np.einsum("ij,ij->", E, E)) / n, 1e-300)
+    Q, R = np.linalg.qr(np.vstack([E, np.sqrt(ridge) * np.eye(n)]))
+    qf = Q[: E.shape[0]].T @ f
+    R_inv = np.linalg.solve(R, np.eye(n))  # n = k d' (+1): tiny
+    AR = A @ R_inv
+    # least distance: min ||u|| s.t. AR u >= -AR qf, where x = R^-1 (u + qf)
+    M = np.vstack([AR.T, -(AR @ qf)[None, :]])
+    e = np.zeros(n + 1)
+    e[-1] = 1.0
+    w, _ = scipy.optimize.nnls(M, e, maxiter=50 * M.shape[1])
+    r = M @ w - e
+    # x = 0 is feasible (homogeneous constraints), so r[-1] < 0 whenever nnls converged
+    u = -r[:n] / r[-1] if r[-1] < 0 else -qf
+    return R_inv @ (u + qf)
+
+
+def _pattern_design(Z, pats, signs, center):
+    """Design ``[s_1 p_1 * Z, ..., s_k p_k * Z (, 1)]`` and the cone ``A x >= 0`` that
+    makes each unit's activation pattern ``p_j`` hold (``<v_j, z_i> >= 0`` on its active
+    rows, ``<= 0`` on the others)."""
+    m, d = Z.shape
+    k = len(pats)
+    E = np.zeros((m, k * d + int(center)))
+    A = np.zeros((k * m, E.shape[1]))
+    for j in range(k):
+        E[:, j * d:(j + 1) * d] = (signs[j] * pats[j])[:, None] * Z
+        A[j * m:(j + 1) * m, j * d:(j + 1) * d] = (2.0 * pats[j] - 1.0)[:, None] * Z
+    if center:
+        E[:, -1] = 1.0
+    return E, A
+
+
+def _search_patterns(Z, y, k, bound, max_candidates, n_top, center=False):
+    """Exact empirical risk minimisation over ``k`` units (and, with ``center``, a free
+    output intercept; ``y`` is then centred) by enumerating the activation patterns.
+
+    A network ``sum_j s_j relu(<v_j, z>)`` whose units have the activation patterns
+    ``p_j`` predicts ``sum_j s_j p_j <v_j, z>``: linear in ``v``, on the cone where the
+    patterns hold. For every pattern multiset and output sign vector the sign-constrained
+    least squares is solved exactly (:func:`cone_lstsq`); the unconstrained least
+    squares of the multiset is a lower bound on all its sign vectors, so multisets are
+    visited in increasing bound and the enumeration stops once the bound reaches the
+    ``n_top``-th best exact value (branch and bound: the result is the same as solving
+    every one). With ``bound`` finite the output weights of the best direction sets are
+    re-solved in the box, which is exact for the directions, not over all networks."""
     m, d = Z.shape
     bound_1 = pattern_count_bound(m, d)
     if bound_1 > max_candidates:
@@ -300,60 +404,77 @@ def _search_patterns(Z, y, k, bound, max_candidates, n_top):
                       for s in range(2 ** k)])
     tuples = np.array(list(combinations(range(n_pat + k - 1), k)), dtype=np.int64)
     tuples -= np.arange(k)  # combinations with repetition, lexicographic
-    best_U = np.empty((0, k, d))
-    best_C = np.empty((0, k))
-    best_q = np.empty(0)
-    yy = float(y @ y)
+    # lower bounds: unconstrained least squares of each multiset (any sign vector)
+    lower = np.empty(len(tuples))
     block = 2048
     for s0 in range(0, len(tuples), block):
         tup = tuples[s0:s0 + block]
         nb = len(tup)
-        # design (nb, m, k d): unit j's block is pattern_j * Z
         D = (pats[tup][:, :, :, None] * Z[None, None, :, :])  # (nb, k, m, d)
         D = D.transpose(0, 2, 1, 3).reshape(nb, m, k * d)
-        V = np.einsum("nij,j->ni", np.linalg.pinv(D), y).reshape(nb, k, d)
-        norms = np.linalg.norm(V, axis=2)
-        Udir = np.where(norms[:, :, None] > 0, V / np.where(norms > 0, norms, 1.0)[:, :, None],
-                        0.0)
-        Udir[norms == 0, 0] = 1.0
-        # every sign vector: unit j is s_j relu(s_j <v_j, z>)
-        U = (signs[None, :, :, None] * Udir[:, None, :, :]).reshape(-1, k, d)
-        C = (signs[None, :, :] * norms[:, None, :]).reshape(-1, k)
-        if np.isfinite(bound):
-            C = np.clip(C, -bound, bound)
-        q = _sse(Z, y, U, C) - yy
-        allq = np.concatenate([best_q, q])
-        sel = _top(allq, n_top)
-        best_U = np.concatenate([best_U, U])[sel]
-        best_C = np.concatenate([best_C, C])[sel]
-        best_q = allq[sel]
-    return best_U, best_C, count
+        if center:
+            D = np.concatenate([D, np.ones((nb, m, 1))], axis=2)
+        resid = y[None, :] - np.einsum("nij,nj->ni", D,
+                                       np.einsum("nij,j->ni", np.linalg.pinv(D), y))
+        lower[s0:s0 + nb] = np.einsum("ni,ni->n", resid, resid)
+    yy = float(y @ y)
+    slack = 1e-9 * yy + 1e-300  # the pseudo-inverse's rounding on the bound
+    found = []  # (sse, order, x, signs)
+    for t in np.argsort(lower, kind="stable"):
+        if len(found) >= n_top and lower[t] > found[n_top - 1][0] + slack:
+            break
+        P = pats[tuples[t]]
+        for sv in signs:
+            E, A = _pattern_design(Z, P, sv, center)
+            x = cone_lstsq(E, y, A)
+            r = E @ x - y
+            found.append((float(r @ r), len(found), x, sv))
+        found.sort(key=lambda c: c[:2])
+        del found[max(n_top, 1):]
+    U = np.empty((len(found), k, d))
+    C = np.empty((len(found), k))
+    for i, (_, _, x, sv) in enumerate(found):
+        V = x[:k * d].reshape(k, d)
+        norms = np.linalg.norm(V, axis=1)
+        U[i] = np.where(norms[:, None] > 0, V / np.where(norms > 0, norms, 1.0)[:, None], 0.0)
+        U[i, norms == 0, 0] = 1.0
+        C[i] = sv * norms  # unit j is s_j |v_j| relu(<v_j / |v_j|, z>)
+    if np.isfinite(bound):
+        C = exact_output_weights(Z, y, U, bound, center)[0]
+    return U, C, count
 
 
 # ---------------------------------------------------------------------------
 # refinement (heuristic, never worse)
 # ---------------------------------------------------------------------------
 
-def exact_output_weights(Z, y, U, bound):
-    """Exact box-constrained output weights for the direction sets ``U`` (n, k, d)."""
-    K, b = _stats(Z, y, U)
+def exact_output_weights(Z, y, U, bound, center=False):
+    """Exact box-constrained output weights ``C`` for the direction sets ``U``
+    (n, k, d); with ``center`` (``y`` centred) jointly with a free output intercept,
+    ``c0`` (n,) (zeros otherwise), from the same pass over the data."""
+    K, b, t = _stats(Z, y, U, center, sums=True)
     C, _ = _box(K, b, bound)
-    return C
+    return C, (_intercepts(Z, U, C, t) if center else np.zeros(len(C)))
 
 
-def refine(Z, y, U, C, bound, steps=REFINE_STEPS):
+def refine(Z, y, U, C, bound, steps=REFINE_STEPS, center=False):
     """Polish one candidate (heuristic): a normalised gradient step on the unit
-    directions (kept on the sphere) followed by the exact output-weight solve,
-    accepted only if the forward-pass SSE decreases (so never worse). Returns
-    ``(U, C, sse)``."""
+    directions (kept on the sphere) followed by the exact output-weight solve (and,
+    with ``center``, output intercept), accepted only if the forward-pass SSE decreases
+    (so never worse). Returns ``(U, C, c0, sse)``."""
     m = Z.shape[0]
     U = U.copy()
     C = C.copy()
-    sse = float(_sse(Z, y, U[None], C[None])[0])
+
+    def intercept(U_, C_):
+        return float(_intercepts(Z, U_[None], C_[None])[0]) if center else 0.0
+
+    c0 = intercept(U, C)
+    sse = float(_sse(Z, y - c0, U[None], C[None])[0])
     lr = 0.1
     for _ in range(steps):
         A = Z @ U.T
-        r = np.maximum(A, 0.0) @ C - y
+        r = np.maximum(A, 0.0) @ C + c0 - y
         grad = ((r[:, None] * (A > 0)) * C[None, :]).T @ Z * (2.0 / m)
         grad -= np.sum(grad * U, axis=1, keepdims=True) * U  # tangent to the sphere
         gn = np.linalg.norm(grad)
@@ -362,16 +483,17 @@ def refine(Z, y, U, C, bound, steps=REFINE_STEPS):
         while lr > 1e-8:
             U_new = U - lr * grad / gn
             U_new /= np.linalg.norm(U_new, axis=1, keepdims=True)
-            C_new = exact_output_weights(Z, y, U_new[None], bound)[0]
-            sse_new = float(_sse(Z, y, U_new[None], C_new[None])[0])
+            C_new, c0_new = exact_output_weights(Z, y, U_new[None], bound, center)
+            C_new, c0_new = C_new[0], float(c0_new[0])
+            sse_new = float(_sse(Z, y - c0_new, U_new[None], C_new[None])[0])
             if sse_new < sse:
-                U, C, sse = U_new, C_new, sse_new
+                U, C, c0, sse = U_new, C_new, c0_new, sse_new
                 lr = min(1.0, lr * 1.5)
                 break
             lr *= 0.5
         else:
             break
-    return U, C, sse
+    return U, C, c0, sse
 
 
 # ---------------------------------------------------------------------------
@@ -379,12 +501,17 @@ def refine(Z, y, U, C, bound, steps=REFINE_STEPS):
 # ---------------------------------------------------------------------------
 
 def search_projection(Z, y, *, k, search, bound, max_candidates, net_q, do_refine,
-                      n_refine, rng, verbose=0, tag=""):
+                      n_refine, rng, verbose=0, tag="", fit_intercept=False):
     """Search one projected problem; returns a Bunch with ``U`` (k, d'), ``C`` (k,),
-    ``sse`` (forward pass on ``Z``), ``n_candidates``, ``evaluated_sse`` (forward SSE
-    of every candidate recomputed before selection) and ``net_size``."""
+    ``c0`` (the output intercept: 0.0 unless ``fit_intercept``), ``sse`` (forward pass
+    on ``Z``), ``n_candidates``, ``evaluated_sse`` (forward SSE of every candidate
+    recomputed before selection) and ``net_size``. With ``fit_intercept`` every
+    candidate's output weights are solved jointly with a free output intercept (the
+    statistics of the centred problem)."""
     Z = np.ascontiguousarray(Z, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64)
+    y_mean = float(y.mean()) if fit_intercept else 0.0
+    yc = y - y_mean if fit_intercept else y
     d = Z.shape[1]
     n_top = max(n_refine, 8)
     G = 0
@@ -396,22 +523,27 @@ def search_projection(Z, y, *, k, search, bound, max_candidates, net_q, do_refin
             U_net = rng.standard_normal((G, d))
             U_net /= np.linalg.norm(U_net, axis=1, keepdims=True)
         G = U_net.shape[0]
-        U, C, count = _search_net(Z, y, k, bound, U_net, n_top, verbose, tag)
+        U, C, count = _search_net(Z, yc, k, bound, U_net, n_top, verbose, tag, fit_intercept)
     elif search == "restarts":
-        U, C, count = _search_restarts(Z, y, k, bound, max_candidates, n_top, rng)
+        U, C, count = _search_restarts(Z, yc, k, bound, max_candidates, n_top, rng,
+                                       fit_intercept)
     else:
-        U, C, count = _search_patterns(Z, y, k, bound, max_candidates, n_top)
+        U, C, count = _search_patterns(Z, yc, k, bound, max_candidates, n_top,
+                                       fit_intercept)
     # selection uses the forward pass, never an inner solver's objective value
-    sse = _sse(Z, y, U, C)
-    cands = [(float(sse[i]), U[i], C[i]) for i in range(len(sse))]
+    c0 = _intercepts(Z, U, C) if fit_intercept else None
+    sse = _sse(Z, yc, U, C, c0)
+    cands = [(float(sse[i]), U[i], C[i], 0.0 if c0 is None else float(c0[i]))
+             for i in range(len(sse))]
     if do_refine:
         for i in np.argsort(sse, kind="stable")[:n_refine]:
-            Ur, Cr, sr = refine(Z, y, U[i], C[i], bound)
-            cands.append((sr, Ur, Cr))
+            Ur, Cr, c0r, sr = refine(Z, yc, U[i], C[i], bound, center=fit_intercept)
+            cands.append((sr, Ur, Cr, c0r))
     losses = np.array([c[0] for c in cands])
     best = int(np.argmin(losses))  # first minimum
-    return Bunch(U=cands[best][1], C=cands[best][2], sse=cands[best][0],
-                 n_candidates=int(count), evaluated_sse=losses, net_size=G)
+    return Bunch(U=cands[best][1], C=cands[best][2], c0=y_mean + cands[best][3],
+                 sse=cands[best][0], n_candidates=int(count), evaluated_sse=losses,
+                 net_size=G)
 
 
 def warn_theory_budget(theory_q, d, k, max_candidates):

@@ -15,6 +15,7 @@ from .._solvers.giant_step import (
 from .._solvers.online_sgd import forward
 from ..diagnostics._overlaps import orthonormal_directions
 from ..utils._threads import compute_threads
+from ..utils.validation import check_square_safe, mean_and_scale, root_mean_square
 
 __all__ = ["GiantStepRegressor"]
 
@@ -60,13 +61,27 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
     symmetric_init : bool, default=False
         Neuron ``i + p/2`` copies ``w_i`` with ``a`` negated, so the output at
         initialisation is 0 (needs an even ``n_hidden``).
+    fit_intercept : bool, default=True
+        Fit an output intercept, and make the defaults work at any target scale: the
+        steps and the read-out see the standardised target ``(y - mean(y)) / std(y)``
+        (so ``fit(X, c * y + b)`` predicts ``c`` times the predictions of
+        ``fit(X, y)`` plus ``b``), the ridge read-out fits an unpenalised intercept as
+        :class:`~sklearn.linear_model.Ridge` does, and ``predict`` maps back. A
+        documented departure from the paper, whose model has no intercept and trains on
+        the raw labels: ``fit_intercept=False`` is the paper's procedure.
     remove_linear : bool, default=False
         First-Hermite preprocessing: estimate ``A = mean(y)`` and ``B = mean(y x)`` on the
-        training rows, train on ``y - A - X B`` and add ``A + X B`` back in ``predict``.
+        training rows, train on ``y - A - X B`` and add ``A + X B`` back in ``predict``
+        (with ``fit_intercept``, on the standardised target).
         Needed for one step at ``n = Theta(d^2)`` to learn several directions. ``B`` is the
         moment estimator of ``E[y x]``, which assumes isotropic inputs (whiten first).
     alpha : float >= 0, default=1.0
-        Ridge strength on the unnormalised sum (as ``Ridge(fit_intercept=False)``).
+        Ridge strength on the unnormalised sum, as ``Ridge(alpha)`` on the features
+        ``relu(X W_^T)/sqrt(p)``; with ``fit_intercept`` it acts on the standardised
+        target, so its effect does not depend on the scale of ``y``. A warning says when
+        the read-out has fewer rows than ``n_hidden`` and alpha is so small for these
+        features that the ridge uses more than half of the read-out rows' degrees of
+        freedom (it nearly interpolates them).
     ridge_solver : {'auto', 'primal', 'dual'}, default='auto'
         Primal Cholesky on the p x p system or the dual system; 'auto' picks primal when
         the read-out has at least p rows.
@@ -87,13 +102,18 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
     a0_ : ndarray of shape (n_hidden,)
         Frozen second layer used in the steps.
     coef_ : ndarray of shape (n_hidden,)
-        Ridge read-out on ``relu(X W_^T)/sqrt(p)``.
+        Ridge read-out on ``relu(X W_^T)/sqrt(p)``, in the units of ``y``.
     intercept_ : float
-        ``A`` with ``remove_linear``, else 0.0.
+        Output intercept in the units of ``y``: the target mean plus the read-out's
+        intercept (and ``A``) with ``fit_intercept``; ``A`` with ``remove_linear`` alone;
+        else 0.0.
     linear_coef_ : ndarray of shape (n_features,)
-        ``B`` with ``remove_linear``, else zeros.
+        ``B`` (in the units of ``y``) with ``remove_linear``, else zeros.
+    y_scale_ : float
+        ``std(y)`` with ``fit_intercept`` (1.0 for a constant target), else 1.0: the
+        steps, ``history_`` losses and ``learning_rate_`` refer to ``y / y_scale_``.
     learning_rate_ : float
-        Resolved step size.
+        Resolved step size (on the standardised target with ``fit_intercept``).
     batch_size_ : int
         Resolved rows per step n.
     n_readout_ : int
@@ -101,7 +121,7 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
     readout_solver_ : str
         'primal' or 'dual'.
     readout_mse_ : float
-        Training mean squared error on the read-out rows.
+        Training mean squared error on the read-out rows, in the units of ``y``.
     n_iter_ : int
         Steps taken (``n_steps``).
     history_ : dict of ndarray
@@ -120,7 +140,10 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
     -----
     The learned features are ``np.maximum(X @ W_.T, 0) / sqrt(n_hidden)``; ``predict``
     is ``intercept_ + X @ linear_coef_ + features @ coef_``. The learning-rate rules
-    assume coordinates of unit variance; use a ``StandardScaler`` otherwise.
+    assume coordinates of unit variance; use a ``StandardScaler`` otherwise. ``X`` (and
+    ``y`` with ``fit_intercept=False``) whose root-mean-square magnitude is outside
+    ``[1e-150, 1e150]``, where products of two entries over- or underflow, is refused
+    with a ValueError.
 
     Examples
     --------
@@ -145,6 +168,7 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         "init_first": [StrOptions({"sphere", "gaussian"})],
         "init_second": [StrOptions({"rademacher", "uniform", "gaussian"})],
         "symmetric_init": ["boolean"],
+        "fit_intercept": ["boolean"],
         "remove_linear": ["boolean"],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "ridge_solver": [StrOptions({"auto", "primal", "dual"})],
@@ -157,8 +181,8 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
     def __init__(self, *, n_hidden=256, n_steps=1, batch_size=None, readout_data="fresh",
                  reuse_batches=False, learning_rate="auto", lr_scaling="p", lr_constant=None,
                  init_first="sphere", init_second="rademacher", symmetric_init=False,
-                 remove_linear=False, alpha=1.0, ridge_solver="auto", chunk_size="auto",
-                 n_jobs=None, random_state=None, verbose=0):
+                 fit_intercept=True, remove_linear=False, alpha=1.0, ridge_solver="auto",
+                 chunk_size="auto", n_jobs=None, random_state=None, verbose=0):
         self.n_hidden = n_hidden
         self.n_steps = n_steps
         self.batch_size = batch_size
@@ -170,6 +194,7 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         self.init_first = init_first
         self.init_second = init_second
         self.symmetric_init = symmetric_init
+        self.fit_intercept = fit_intercept
         self.remove_linear = remove_linear
         self.alpha = alpha
         self.ridge_solver = ridge_solver
@@ -236,6 +261,18 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
         y = np.ascontiguousarray(y, dtype=np.float64)
         N, d = X.shape
+        name = type(self).__name__
+        check_square_safe(root_mean_square(X), "X", name,
+                          "standardise X, e.g. make_pipeline(StandardScaler(), "
+                          f"{name}())")
+        if self.fit_intercept:  # standardised target: any scale of y works
+            y_offset, y_scale = mean_and_scale(y)
+            y_scale = y_scale if y_scale > 0 else 1.0
+            y_std = (y - y_offset) / y_scale
+        else:
+            check_square_safe(root_mean_square(y), "y", name,
+                              "standardise y, or use fit_intercept=True")
+            y_offset, y_scale, y_std = 0.0, 1.0, y
         theta = None
         if directions is not None:
             theta = orthonormal_directions(directions, d)
@@ -251,42 +288,45 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         chunk_rows = resolve_chunk_rows(self.chunk_size, p)
 
         if self.remove_linear:
-            A = float(np.mean(y))
-            B = (X.T @ y) / N
-            y_t = y - A - X @ B
+            A = float(np.mean(y_std))
+            B = (X.T @ y_std) / N
+            y_t = y_std - A - X @ B
         else:
-            A, B, y_t = 0.0, np.zeros(d), y
-        if n_readout < p and self.alpha < 1e-3 * n_readout:
-            warnings.warn(
-                f"The ridge read-out has {n_readout} rows < n_hidden={p} and alpha="
-                f"{self.alpha:g} is tiny: it will nearly interpolate and generalise poorly. "
-                "Use alpha of order 1 or 0.1 * n_readout / n_hidden.", UserWarning,
-                stacklevel=2)
+            A, B, y_t = 0.0, np.zeros(d), y_std
 
         with compute_threads(self.n_jobs):
             W, hist = run_giant_steps(
                 X, y_t, W0, a0 / np.sqrt(p), lr, step_rows, theta=theta,
-                chunk_rows=chunk_rows, verbose=self.verbose, name=type(self).__name__)
-            coef, mse, solver = ridge_readout(
-                X, y_t, W, readout_rows, float(self.alpha), self.ridge_solver, chunk_rows)
-        if not np.all(np.isfinite(coef)):
+                chunk_rows=chunk_rows, verbose=self.verbose, name=name)
+            ro = ridge_readout(X, y_t, W, readout_rows, float(self.alpha), self.ridge_solver,
+                               chunk_rows, fit_intercept=self.fit_intercept, name=name)
+        if not (np.all(np.isfinite(ro.coef)) and np.isfinite(ro.intercept)):
             raise FloatingPointError(
-                f"{type(self).__name__}: the ridge read-out is non-finite (alpha="
+                f"{name}: the ridge read-out is non-finite (alpha="
                 f"{self.alpha:g}); increase alpha or standardise X.")
+        if n_readout < p and ro.dof > 0.5 * n_readout:
+            warnings.warn(
+                f"{name}: the ridge read-out has {n_readout} rows < n_hidden={p} and "
+                f"alpha={self.alpha:g} is small for these features: it spends "
+                f"{ro.dof:.3g} effective degrees of freedom on {n_readout} rows, so it "
+                "nearly interpolates them and may generalise poorly. Raise alpha, or give "
+                "the read-out more rows (more samples, readout_data='all').", UserWarning,
+                stacklevel=2)
         if self.verbose:
-            print(f"[{type(self).__name__}] ridge read-out ({solver}) on {n_readout} rows: "
-                  f"train MSE {mse:.5g}")
+            print(f"[{name}] ridge read-out ({ro.solver}) on {n_readout} rows: "
+                  f"train MSE {ro.mse * y_scale * y_scale:.5g}")
 
         self.W_ = W
         self.a0_ = a0
-        self.coef_ = coef
-        self.intercept_ = A
-        self.linear_coef_ = B
+        self.coef_ = y_scale * ro.coef
+        self.intercept_ = float(y_offset + y_scale * (A + ro.intercept))
+        self.linear_coef_ = y_scale * B
+        self.y_scale_ = float(y_scale)
         self.learning_rate_ = lr
         self.batch_size_ = int(n)
         self.n_readout_ = int(n_readout)
-        self.readout_solver_ = solver
-        self.readout_mse_ = mse
+        self.readout_solver_ = ro.solver
+        self.readout_mse_ = float(ro.mse * y_scale * y_scale)
         self.n_iter_ = T
         self.history_ = hist
         if theta is not None:

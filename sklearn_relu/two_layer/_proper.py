@@ -14,11 +14,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._solvers.online_sgd import forward
 from .._solvers.proper import (
-    SPLIT_KEY, SUBSAMPLE_KEY, choose_net_q, lift, net_covering_radius, search_projection,
-    theory_resources, warn_theory_budget,
+    MEANINGFUL_RADIUS, SPLIT_KEY, SUBSAMPLE_KEY, choose_net_q, lift, meaningful_proj_dim,
+    net_covering_radius, search_projection, theory_resources, warn_theory_budget,
 )
 from ..utils._threads import kernel_threads
-from ..utils.validation import max_row_norm
+from ..utils.validation import max_row_norm, mean_and_scale, root_mean_square
 
 __all__ = ["ProperReLUNetworkRegressor"]
 
@@ -27,6 +27,13 @@ def _child_rng(seed, key):
     """Generator of child ``key`` of ``seed``: projection r always uses child r, so
     R + 1 projections contain the first R."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
+
+
+def _q_theory(d, resolution):
+    """Grid parameter q of the theory's net resolution in d' = d (a huge int when the
+    resolution underflows)."""
+    ratio = math.sqrt(max(d - 1, 0)) / resolution if resolution > 0 else math.inf
+    return max(1, int(math.ceil(ratio))) if math.isfinite(ratio) else 2 ** 62
 
 
 class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
@@ -58,6 +65,9 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
     proj_dim : 'auto', 'theory' or int >= 1, default='auto'
         Projected dimension d'. ``'auto'``: no projection when the (augmented)
         number of features is at most ``max_proj_dim``, else ``max_proj_dim``.
+        Within the default budget a net of covering radius at most 1 (see
+        ``net_meaningful_``) exists up to d' = 5 for two units and d' = 8 for one;
+        above, the search warns that it certifies nothing.
         ``'theory'``: ``theoretical_proj_dim_`` capped at the number of features
         (warns when its net does not fit the budget). An int at least the number of
         features means no projection.
@@ -68,9 +78,12 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
     search : {'net', 'activation_patterns', 'restarts'}, default='net'
         ``'net'``: every multiset of k directions from a net of the sphere of
         ``R^{d'}`` (the proof route) with exactly solved output weights.
-        ``'activation_patterns'``: exact ERM for tiny cases by enumerating the
-        activation patterns of the projected data (refuses, with a ValueError,
-        when their count exceeds ``max_candidates``). ``'restarts'``: a
+        ``'activation_patterns'``: exact ERM on the projected data for tiny
+        cases: every multiset of activation patterns and output signs gets its
+        sign-constrained least squares solved exactly (branch and bound on the
+        unconstrained bound; exact for ``output_weight_bound=None``, else the box
+        weights are re-solved for the best directions); refuses, with a
+        ValueError, when the candidate count exceeds ``max_candidates``. ``'restarts'``: a
         **heuristic** (no guarantee): ``max_candidates`` random direction sets.
     net_resolution : float in (0, 2] or None, default=None
         Grid spacing h of the net (2/h must be an integer); None picks the finest
@@ -104,8 +117,16 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
     holdout_fraction : float in (0, 1), default=0.2
         Size of the held-out split for ``selection='holdout'``.
     fit_intercept : bool, default=False
-        Append a constant coordinate, so every unit gets a bias (the paper's class
-        has none).
+        Append a constant coordinate, so every unit gets a hidden bias (the paper's
+        class has none).
+    fit_output_intercept : bool, default=True
+        Fit a free output intercept ``intercept_output_`` jointly with the output
+        weights of every candidate (the statistics of the centred problem), so a
+        shift of ``y`` shifts the predictions; a documented departure from the
+        paper's class, which has none (``fit_output_intercept=False``). Whatever this
+        setting, the search runs on ``y`` divided by its scale (standard deviation,
+        or root mean square without the intercept), which changes no result and
+        keeps huge finite labels finite.
     input_scaling : {'max_norm', 'none'}, default='max_norm'
         ``'max_norm'`` divides X by its largest row norm (the unit-ball assumption);
         with ``'none'``, data outside the unit ball trigger a warning that the
@@ -126,6 +147,8 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         Hidden biases (zeros unless ``fit_intercept``).
     coef_output_ : ndarray of shape (n_units,)
         Output weights a_j.
+    intercept_output_ : float
+        Output intercept (0.0 unless ``fit_output_intercept``).
     projection_ : ndarray of shape (``proj_dim_``, n_features (+1 with intercept))
         The selected projection P (the identity without projection).
     proj_dim_ : int
@@ -153,9 +176,17 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
     net_resolution_ : float
         Covering radius of the net on the sphere (NaN for random directions or
         other searches).
+    net_meaningful_ : bool
+        ``search='net'`` only: True iff a grid net with covering radius at most 1 was
+        searched, so every unit direction is within 60 degrees of a net point and the
+        best net candidate bounds the best network's loss on the projected data
+        (within the net's resolution). False (with a warning) for coarser nets or
+        random directions: the search then certifies nothing and the fit's quality
+        comes from the refinement. Only set by ``search='net'``.
     gamma_, theoretical_proj_dim_, theoretical_net_resolution_ : float, int, float
-        Projection accuracy γ, the JL dimension d' and the net covering radius of
-        the reconstructed proof route for this ε, k and bounds.
+        Projection accuracy γ, the JL dimension d' (``inf`` when it does not fit a
+        float, e.g. for labels near 1e300) and the net covering radius of the
+        reconstructed proof route for this ε, k and bounds.
     theoretical_log2_candidates_ : float
         log2 of the proof route's candidate count.
     theoretical_n_samples_ : int
@@ -196,6 +227,7 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         "selection": [StrOptions({"train", "holdout"})],
         "holdout_fraction": [Interval(Real, 0, 1, closed="neither")],
         "fit_intercept": ["boolean"],
+        "fit_output_intercept": ["boolean"],
         "input_scaling": [StrOptions({"max_norm", "none"})],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
@@ -207,7 +239,8 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
                  max_candidates=200_000, refine=True, n_refine=5, weight_norm_bound=1.0,
                  output_weight_bound=None, label_bound=None, subsample=None,
                  selection="train", holdout_fraction=0.2, fit_intercept=False,
-                 input_scaling="max_norm", n_jobs=None, random_state=None, verbose=0):
+                 fit_output_intercept=True, input_scaling="max_norm", n_jobs=None,
+                 random_state=None, verbose=0):
         self.n_units = n_units
         self.setting = setting
         self.epsilon = epsilon
@@ -226,6 +259,7 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         self.selection = selection
         self.holdout_fraction = holdout_fraction
         self.fit_intercept = fit_intercept
+        self.fit_output_intercept = fit_output_intercept
         self.input_scaling = input_scaling
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -319,8 +353,6 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         self.theoretical_net_resolution_ = th.net_resolution
         self.theoretical_log2_candidates_ = th.log2_candidates
         self.theoretical_n_samples_ = th.n_samples
-        bound = (np.inf if self.output_weight_bound is None
-                 else float(self.output_weight_bound) * B)
 
         # projected dimension
         if self.proj_dim == "auto":
@@ -351,15 +383,42 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
                                                              replace=False)
                 search_rows = search_rows[np.sort(pick)]
 
+        # labels divided by their scale on the search's rows (held-out labels only
+        # score): changes no result, keeps 1e300 * y finite
+        if self.fit_output_intercept:
+            y_off, y_scale = mean_and_scale(y[fit_rows])
+        else:
+            y_off, y_scale = 0.0, root_mean_square(y[fit_rows])
+        y_scale = y_scale if y_scale > 0 else 1.0
+        ys = (y - y_off) / y_scale
+        bound = (np.inf if self.output_weight_bound is None
+                 else float(self.output_weight_bound) * B / y_scale)
+
         # net resolution (per d, same for every projection)
-        q_theory = max(1, int(math.ceil(math.sqrt(max(d - 1, 0)) / th.net_resolution)))
+        q_theory = _q_theory(d, th.net_resolution)
         net_q = None
+        meaningful = True
         if self.search == "net":
             net_q = self._net_q(d, k, q_theory)
             if self.proj_dim == "theory" and (net_q is None or net_q < q_theory):
                 warn_theory_budget(q_theory, d, k, self.max_candidates)
+            meaningful = (net_q is not None
+                          and net_covering_radius(d, net_q) <= MEANINGFUL_RADIUS)
+            if not meaningful:
+                what = ("random directions (no net fits the budget)" if net_q is None else
+                        f"a net of covering radius {net_covering_radius(d, net_q):.3g} > 1")
+                d_ok = meaningful_proj_dim(d, k, int(self.max_candidates),
+                                           lambda dd: _q_theory(dd, th.net_resolution))
+                fix = (f"proj_dim={d_ok} (or less) has a net of covering radius <= 1 "
+                       "within the budget" if d_ok else "no d' has a net of covering "
+                       "radius <= 1 within the budget; raise max_candidates")
+                warnings.warn(
+                    f"{name}: the search in d'={d} uses {what}: it certifies nothing about "
+                    "the best network on the projected data, and the fit's quality comes "
+                    f"from the refinement (net_meaningful_ is False). {fix}.",
+                    UserWarning, stacklevel=2)
 
-        Fs, ys = F[search_rows], y[search_rows]
+        Fs, ys_search = F[search_rows], ys[search_rows]
         best = None
         losses = np.empty(R)
         n_cand = 0
@@ -374,14 +433,15 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
                     P = np.eye(n_aug)
                 Z = np.ascontiguousarray(Fs @ P.T)
                 res = search_projection(
-                    Z, ys, k=k, search=self.search, bound=bound,
+                    Z, ys_search, k=k, search=self.search, bound=bound,
                     max_candidates=int(self.max_candidates), net_q=net_q,
                     do_refine=bool(self.refine), n_refine=int(self.n_refine), rng=rng,
-                    verbose=self.verbose, tag=f"projection {r + 1}/{R}:")
+                    verbose=self.verbose, tag=f"projection {r + 1}/{R}:",
+                    fit_intercept=bool(self.fit_output_intercept))
                 n_cand += res.n_candidates
                 W = lift(res.U, P)
-                pred = self._forward(F[sel_rows], W, res.C)
-                losses[r] = float(np.mean((pred - y[sel_rows]) ** 2))
+                pred = self._forward(F[sel_rows], W, res.C) + res.c0
+                losses[r] = float(np.mean((pred - ys[sel_rows]) ** 2))  # scaled labels
                 if not np.isfinite(losses[r]):
                     raise ValueError(
                         f"{name} produced a non-finite loss: the labels or inputs are "
@@ -389,9 +449,10 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
                 if best is None or losses[r] < losses[best[0]]:
                     best = (r, res, P, W)
                 if self.verbose:
+                    unit = y_scale * y_scale  # losses in the units of y
                     print(f"[{name}] projection {r + 1}/{R}: d'={d}, candidates="
-                          f"{res.n_candidates:,}, loss {losses[r]:.6g}, best "
-                          f"{losses[best[0]]:.6g} ({time.perf_counter() - t0:.2f} s)")
+                          f"{res.n_candidates:,}, loss {losses[r] * unit:.6g}, best "
+                          f"{losses[best[0]] * unit:.6g} ({time.perf_counter() - t0:.2f} s)")
         r, res, P, W = best
         if self.verbose:
             print(f"[{name}] done: {n_cand:,} candidates in "
@@ -403,23 +464,29 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         self.proj_dim_ = d
         self.n_projections_ = R
         self.coef_projected_ = np.ascontiguousarray(res.U)
-        self.coef_output_ = np.ascontiguousarray(res.C, dtype=np.float64)
+        self.coef_output_ = np.ascontiguousarray(res.C * y_scale, dtype=np.float64)
+        self.intercept_output_ = float(y_off + y_scale * res.c0)
         self.lifted_weight_norms_ = np.linalg.norm(W, axis=1)
         self.coef_hidden_ = np.ascontiguousarray(W[:, :n] / (self.input_scale_ * alpha))
         if self.fit_intercept:
             self.intercept_hidden_ = W[:, n] / math.sqrt(2.0)
         else:
             self.intercept_hidden_ = np.zeros(k)
-        self.projection_losses_ = losses
+        with np.errstate(over="ignore"):  # in the units of y: inf beyond float64
+            self.projection_losses_ = losses * y_scale * y_scale
         self.n_candidates_evaluated_ = int(n_cand)
         self.net_size_ = int(res.net_size)
         self.net_resolution_ = (net_covering_radius(d, net_q)
                                 if (self.search == "net" and net_q is not None) else np.nan)
+        if self.search == "net":
+            self.net_meaningful_ = bool(meaningful)
+        elif hasattr(self, "net_meaningful_"):
+            del self.net_meaningful_
         self.search_exhaustive_ = bool(
             self.search == "net" and net_q is not None and net_q >= q_theory
             and (not project or d >= th.proj_dim))
-        pred = self._forward(F[fit_rows], self.coef_projected_ @ P, self.coef_output_)
-        self.train_mse_ = float(np.mean((pred - y[fit_rows]) ** 2))
+        pred = self._forward(F[fit_rows], self.coef_projected_ @ P, res.C) + res.c0
+        self.train_mse_ = float(np.mean((pred - ys[fit_rows]) ** 2)) * y_scale * y_scale
         return self
 
     @staticmethod
@@ -429,7 +496,7 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
                        np.ascontiguousarray(c, dtype=np.float64).reshape(1, -1))[:, 0]
 
     def predict(self, X):
-        """Predict ``sum_j a_j relu(<w_j, x> + b_j)``.
+        """Predict ``sum_j a_j relu(<w_j, x> + b_j) + intercept_output_``.
 
         Parameters
         ----------
@@ -446,4 +513,4 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         # the hidden biases as the weights of a constant feature
         Xa = np.hstack([X, np.ones((X.shape[0], 1))])
         Wa = np.hstack([self.coef_hidden_, self.intercept_hidden_[:, None]])
-        return self._forward(Xa, Wa, self.coef_output_)
+        return self._forward(Xa, Wa, self.coef_output_) + self.intercept_output_

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._solvers.online_sgd import append_history, sgd_steps
 from ..diagnostics._xor import xor_feature_alignment, xor_phase_steps
+from ..utils.validation import check_square_safe, root_mean_square
 from ._base import _NetworkClassifierMixin
 
 __all__ = ["TwoLayerXORClassifier"]
@@ -363,6 +364,7 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         """
         warm = self.warm_start and hasattr(self, "classes_")
         X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=not warm)
+        self._check_scale(X)
         classes = self._check_classes(y)
         X_mon, y_mon = self._validate_monitor(X_val, y_val, classes)
         rng = check_random_state(self.random_state)
@@ -385,6 +387,13 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         self._run(X, self._encode(y)[0], order, n_steps, m, X_mon, y_mon)
         self._warn_phase1()
         return self
+
+    def _check_scale(self, X):
+        """Refuse inputs whose products over- or underflow (the step rules assume
+        coordinates of unit scale)."""
+        name = type(self).__name__
+        check_square_safe(root_mean_square(X), "X", name,
+                          f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())")
 
     def _validate_monitor(self, X_val, y_val, classes):
         if X_val is None and y_val is None:
@@ -422,6 +431,7 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         """
         first = not hasattr(self, "classes_")
         X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=first)
+        self._check_scale(X)
         check_classification_targets(y)
         classes = self._stream_classes(classes, first)
         if first:

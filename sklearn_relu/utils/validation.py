@@ -104,3 +104,40 @@ def max_row_norm(X, extra=0.0):
     Xm = X / m
     sq = np.einsum("ij,ij->i", Xm, Xm) + (float(extra) / m) ** 2
     return float(m * np.sqrt(sq.max(initial=0.0)))
+
+
+def mean_and_scale(v):
+    """``(mean, standard deviation)`` of the entries of ``v`` without overflow or
+    underflow (the entries are divided by ``max |v|`` first), so ``1e300 * v`` gives
+    ``1e300`` times the values for ``v``."""
+    v = np.asarray(v, dtype=np.float64)
+    m = float(np.abs(v).max(initial=0.0))
+    if m == 0.0:
+        return 0.0, 0.0
+    u = v / m
+    mu = float(u.mean())
+    return m * mu, m * float(np.sqrt(np.mean((u - mu) ** 2)))
+
+
+def root_mean_square(v):
+    """Root mean square of the entries of ``v`` without overflow or underflow."""
+    v = np.asarray(v, dtype=np.float64)
+    m = float(np.abs(v).max(initial=0.0))
+    if m == 0.0:
+        return 0.0
+    u = v / m
+    return m * float(np.sqrt(np.mean(u * u)))
+
+
+SQUARE_SAFE = (1e-150, 1e150)  # magnitudes whose squares neither under- nor overflow
+
+
+def check_square_safe(scale, what, name, fix):
+    """Raise a ValueError naming the estimator ``name`` and the ``fix`` when a positive
+    ``scale`` (e.g. :func:`root_mean_square` of X) is outside :data:`SQUARE_SAFE`, where
+    products of two such values over- or underflow float64."""
+    lo, hi = SQUARE_SAFE
+    if scale > 0.0 and not lo <= scale <= hi:
+        raise ValueError(
+            f"{name}: {what} has a root-mean-square magnitude of {scale:.3g}, outside "
+            f"[{lo:g}, {hi:g}] where its squares over- or underflow float64; {fix}.")
