@@ -6,8 +6,8 @@ hyperparameters and returns a tidy table; :func:`plot_sweep` and
 """
 
 from . import _metrics, _plot, _sweep
-from ._metrics import *
-from ._plot import *
-from ._sweep import *
+from ._metrics import *  # noqa: F401,F403
+from ._plot import *  # noqa: F401,F403
+from ._sweep import *  # noqa: F401,F403
 
 __all__ = [*_sweep.__all__, *_metrics.__all__, *_plot.__all__]

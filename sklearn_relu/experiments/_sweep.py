@@ -112,7 +112,9 @@ class FeatureScaled:
 class SweepResult:
     """The outcome of :func:`sweep`: one record per cell, in the order of the grids.
 
-    Attributes
+    Made by :func:`sweep`, not by users.
+
+    Parameters
     ----------
     records : list of dict
         One dict per cell: the inputs (data parameters, ``n_test``, ``seed``,
@@ -124,6 +126,17 @@ class SweepResult:
         Cells read from the cache instead of computed.
     wall_time : float
         Seconds of the whole sweep.
+
+    Attributes
+    ----------
+    records : list of dict
+        The ``records`` given.
+    metric_names : list of str
+        The ``metric_names`` given.
+    n_cached : int
+        The ``n_cached`` given.
+    wall_time : float
+        The ``wall_time`` given.
     """
 
     def __init__(self, records, metric_names, n_cached, wall_time):
@@ -335,8 +348,11 @@ def _run_cell(make, data_params, n_test, data_seed, fit_seed, estimator, params,
     with compute_threads(threads):
         X, y, info = make(**{**data_params, "n_samples": n + n_test}, random_state=data_seed)
         est = clone(estimator).set_params(**params)
-        if "random_state" in est.get_params() and est.get_params()["random_state"] is None:
+        own = est.get_params()
+        if "random_state" in own and own["random_state"] is None:
             est.set_params(random_state=fit_seed)
+        if "n_jobs" in own and own["n_jobs"] is None:  # None would take every numba thread
+            est.set_params(n_jobs=threads)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             t0 = time.perf_counter()
@@ -411,7 +427,8 @@ def sweep(make, data_grid, estimators, *, param_grid=None, seeds, metrics, n_tes
         the resolved value. ``n_samples`` defaults to ``make``'s default.
     estimators : dict of str to estimator
         The estimators to compare; each cell fits a clone. An estimator whose
-        ``random_state`` is None gets the cell's estimator seed.
+        ``random_state`` is None gets the cell's estimator seed, and one whose
+        ``n_jobs`` is None gets the cell's thread cap (see ``n_jobs``).
     param_grid : dict of str to (dict or list of dict), default=None
         Optional hyperparameter grid per estimator name (as in ``GridSearchCV``);
         the frame holds them as ``param_<name>`` columns.
