@@ -15,8 +15,12 @@ import matplotlib
 import numpy as np
 import pytest
 
-from sklearn_relu import GDReLURegressor, GLMtronRegressor, TwoLayerXORClassifier
-from sklearn_relu import experiments
+from sklearn_relu import (
+    GDReLURegressor,
+    GLMtronRegressor,
+    TwoLayerXORClassifier,
+    experiments,
+)
 from sklearn_relu.datasets import (
     make_biased_relu,
     make_biased_relu_halfspace_noise,
@@ -37,7 +41,7 @@ from sklearn_relu.utils import worker_thread_env
 
 pd = pytest.importorskip("pandas")
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -254,7 +258,7 @@ def test_ready_metrics_on_single_neuron_data():
     frame = sweep(make_biased_relu, {"n_features": [5], "bias": [0.0], "n_samples": [5000]},
                   {"glmtron": GLMtronRegressor()}, seeds=2, n_test=20_000,
                   metrics=[loss_ratio, direction_cosine, zero_loss_ratio]).to_frame()
-    X, y, info = make_biased_relu(10, 5, bias=0.0)
+    _, _, info = make_biased_relu(10, 5, bias=0.0)
     closed = info.zero_loss / info.planted_loss
     assert (frame.direction_cosine > 0.999).all()
     assert frame.loss_ratio.between(0.95, 1.1).all()
