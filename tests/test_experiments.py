@@ -17,6 +17,7 @@ import pytest
 
 from sklearn_relu import (
     GDReLURegressor,
+    GiantStepRegressor,
     GLMtronRegressor,
     TwoLayerXORClassifier,
     experiments,
@@ -24,10 +25,12 @@ from sklearn_relu import (
 from sklearn_relu.datasets import (
     make_biased_relu,
     make_biased_relu_halfspace_noise,
+    make_giant_step_target,
     make_xor_hypercube,
 )
 from sklearn_relu.experiments import (
     FeatureScaled,
+    FromData,
     direction_cosine,
     error_rate,
     loss_ratio,
@@ -241,6 +244,24 @@ def test_callable_grid_values_scale_with_the_dimension():
     assert set(scaled.n_samples_factor) == {20} and len(scaled) == 2
     assert frame.n_samples_factor.isna().sum() == 2
     assert repr(FeatureScaled(2, "d")) == "FeatureScaled(2, 'd')"
+
+
+def test_param_values_from_data_and_fit_params():
+    def overlap_history(est, X, y, info):
+        return float(est.history_["subspace_sv"].shape[0])  # recorded with directions only
+
+    frame = sweep(make_giant_step_target,
+                  {"kind": ["stair2"], "n_features": [8, 12], "n_samples": [300]},
+                  {"gs": GiantStepRegressor(n_steps=1)},
+                  param_grid={"gs": {"n_hidden": [FromData(lambda n_features: 2 * n_features)]}},
+                  fit_params={"gs": lambda X, y, info: {"directions": info.directions}},
+                  seeds=1, metrics=[overlap_history, subspace_overlap], n_test=100).to_frame()
+    assert frame.param_n_hidden.tolist() == [16, 24]
+    assert (frame.overlap_history == 2).all()  # before and after the one step
+    with pytest.raises(ValueError, match=r"needs \['n_samples_per_step'\]"):
+        _sweep(param_grid={"gd": {"max_iter": [FromData(lambda n_samples_per_step: 1)]}})
+    with pytest.raises(ValueError, match=r"fit_params names \['sgd'\]"):
+        _sweep(fit_params={"sgd": lambda X, y, info: {}})
 
 
 def test_convergence_warnings_are_recorded_not_raised():

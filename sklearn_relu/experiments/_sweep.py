@@ -32,7 +32,7 @@ from sklearn.model_selection import ParameterGrid
 from ..utils._threads import compute_threads
 from ._progress import Progress
 
-__all__ = ["FeatureScaled", "SweepResult", "sweep"]
+__all__ = ["FeatureScaled", "FromData", "SweepResult", "sweep"]
 
 _TIMES = ("fit_time", "predict_time")
 _FLAGS = ("convergence_warning",)
@@ -107,6 +107,60 @@ class FeatureScaled:
 
     def __repr__(self):
         return f"FeatureScaled({self.factor!r}, {self.rate!r})"
+
+
+class FromData:
+    """A value of an estimator's ``param_grid`` computed from the cell's data parameters.
+
+    ``FromData(lambda n_features: 2 * n_features)`` in a ``param_grid`` sets the
+    parameter per cell from the data parameters the function names (for a width that
+    scales with the dimension, or a number of steps that the data grid sweeps); the
+    frame holds the resolved value in its ``param_<name>`` column.
+
+    Parameters
+    ----------
+    func : callable
+        Called with the data parameters named in its signature (e.g. ``n_features``,
+        ``n_samples`` or any key of the data grid).
+
+    Examples
+    --------
+    >>> from sklearn_relu.experiments import FromData
+    >>> FromData(lambda n_features: 2 * n_features).resolve({"n_features": 8, "bias": 0.0})
+    16
+    """
+
+    def __init__(self, func):
+        if not callable(func):
+            raise TypeError(f"FromData: func must be callable, got {func!r}.")
+        self.func = func
+
+    def resolve(self, data_params):
+        """Compute the value for one data point.
+
+        Parameters
+        ----------
+        data_params : dict
+            The resolved data parameters of the cell.
+
+        Returns
+        -------
+        value : object
+            ``func`` called with the data parameters it names.
+        """
+        return self.func(**_named_args(self.func, data_params, repr(self)))
+
+    def __repr__(self):
+        return f"FromData({getattr(self.func, '__name__', self.func)!r})"
+
+
+def _named_args(func, params, what):
+    args = inspect.signature(func).parameters
+    missing = [a for a in args if a not in params]
+    if missing:
+        raise ValueError(f"sweep: {what} needs {missing}, which the data grid does not set "
+                         "to plain values.")
+    return {a: params[a] for a in args}
 
 
 class SweepResult:
@@ -230,12 +284,8 @@ def _data_points(make, data_grid):
         for key, value in raw.items():
             if not callable(value):
                 continue
-            args = inspect.signature(value).parameters
-            missing = [a for a in args if a not in params]
-            if missing:
-                raise ValueError(f"sweep: the data_grid value {value!r} of {key!r} needs "
-                                 f"{missing}, which the grid does not set to plain values.")
-            params[key] = value(**{a: params[a] for a in args})
+            params[key] = value(**_named_args(value, params,
+                                              f"the data_grid value {value!r} of {key!r}"))
             if hasattr(value, "columns"):
                 extra.update({f"{key}_{c}": v for c, v in value.columns().items()})
         n = params["n_samples"]
@@ -274,6 +324,19 @@ def _check_estimators(estimators, param_grid):
                                  f"parameters of {type(est).__name__}.")
         out[name] = grid
     return out
+
+
+def _check_fit_params(fit_params, estimators):
+    fit_params = {} if fit_params is None else fit_params
+    if not isinstance(fit_params, Mapping) or not all(
+            callable(f) for f in fit_params.values()):
+        raise TypeError("sweep: fit_params must be a dict of estimator name -> callable "
+                        f"(X_test, y_test, info) -> dict, got {fit_params!r}.")
+    unknown = sorted(set(fit_params) - set(estimators))
+    if unknown:
+        raise ValueError(f"sweep: fit_params names {unknown} are not in estimators "
+                         f"{sorted(estimators)}.")
+    return fit_params
 
 
 def _check_metrics(metrics):
@@ -342,7 +405,7 @@ def cell_seeds(seed, data_key):
 
 
 def _run_cell(make, data_params, n_test, data_seed, fit_seed, estimator, params, metrics,
-              threads):
+              threads, fit_params=None):
     """Draw the rows, fit, time and score one cell (runs in a worker)."""
     n = data_params["n_samples"]
     with compute_threads(threads):
@@ -353,16 +416,17 @@ def _run_cell(make, data_params, n_test, data_seed, fit_seed, estimator, params,
             est.set_params(random_state=fit_seed)
         if "n_jobs" in own and own["n_jobs"] is None:  # None would take every numba thread
             est.set_params(n_jobs=threads)
+        X_test, y_test = X[n:], y[n:]
+        kwargs = {} if fit_params is None else fit_params(X_test, y_test, info)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             t0 = time.perf_counter()
-            est.fit(X[:n], y[:n])
+            est.fit(X[:n], y[:n], **kwargs)
             fit_time = time.perf_counter() - t0
         converge = any(issubclass(w.category, ConvergenceWarning) for w in caught)
         for w in caught:
             if not issubclass(w.category, ConvergenceWarning):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        X_test, y_test = X[n:], y[n:]
         t0 = time.perf_counter()
         est.predict(X_test)
         predict_time = time.perf_counter() - t0
@@ -404,7 +468,7 @@ def _worker_threads(n_jobs):
 
 
 def sweep(make, data_grid, estimators, *, param_grid=None, seeds, metrics, n_test,
-          n_jobs=None, verbose=0, cache=None):
+          fit_params=None, n_jobs=None, verbose=0, cache=None):
     """Fit estimators across a grid of data distributions, seeds and hyperparameters.
 
     Where :class:`~sklearn.model_selection.GridSearchCV` sweeps the hyperparameters on
@@ -431,7 +495,8 @@ def sweep(make, data_grid, estimators, *, param_grid=None, seeds, metrics, n_tes
         ``n_jobs`` is None gets the cell's thread cap (see ``n_jobs``).
     param_grid : dict of str to (dict or list of dict), default=None
         Optional hyperparameter grid per estimator name (as in ``GridSearchCV``);
-        the frame holds them as ``param_<name>`` columns.
+        the frame holds them as ``param_<name>`` columns. A :class:`FromData` value is
+        computed per cell from the data parameters.
     seeds : int or list of int
         Number of seeds (0, 1, ...) or the seeds themselves (distinct ints >= 0).
         Seed ``s`` and the data parameters determine the cell's data and estimator
@@ -444,6 +509,14 @@ def sweep(make, data_grid, estimators, *, param_grid=None, seeds, metrics, n_tes
         :func:`subspace_overlap`, :func:`zero_loss_ratio`.
     n_test : int
         Held-out rows per cell, >= 1.
+    fit_params : dict of str to callable, default=None
+        Extra ``fit`` arguments per estimator name:
+        ``fit_params[name](X_test, y_test, info) -> dict``. Meant for arguments that only
+        record diagnostics during the fit, such as the planted ``directions`` of
+        :class:`~sklearn_relu.GiantStepRegressor`, the ``teacher`` of
+        :class:`~sklearn_relu.LeakyReLUTwoLayerClassifier` or the monitor set ``X_val,
+        y_val`` of :class:`~sklearn_relu.TwoLayerXORClassifier`; an argument the fit
+        learns from would leak the test rows.
     n_jobs : int, default=None
         Cells run in parallel through joblib, so ``joblib.parallel_config(backend=
         "dask")`` (a ``dask.distributed`` client) or the ray backend apply unchanged.
@@ -491,6 +564,7 @@ def sweep(make, data_grid, estimators, *, param_grid=None, seeds, metrics, n_tes
     t_start = time.perf_counter()
     points = _data_points(make, data_grid)
     grids = _check_estimators(estimators, param_grid)
+    fit_params = _check_fit_params(fit_params, estimators)
     metrics = _check_metrics(metrics)
     seed_list = _check_seeds(seeds)
     if isinstance(n_test, bool) or not isinstance(n_test, numbers.Integral) or n_test < 1:
@@ -508,7 +582,9 @@ def sweep(make, data_grid, estimators, *, param_grid=None, seeds, metrics, n_tes
             data_seed, fit_seed = cell_seeds(seed, data_key)
             for est_name, est in estimators.items():
                 est_key = _canonical(est.get_params(deep=False))
-                for params in grids[est_name]:
+                for grid_point in grids[est_name]:
+                    params = {k: v.resolve(data_params) if isinstance(v, FromData) else v
+                              for k, v in grid_point.items()}
                     rec = {**data_params, **extra, "n_test": n_test, "seed": seed,
                            "estimator": est_name,
                            **{f"param_{k}": v for k, v in params.items()}}
@@ -516,7 +592,8 @@ def sweep(make, data_grid, estimators, *, param_grid=None, seeds, metrics, n_tes
                                               type(est).__name__, est_key, params]))
                     records.append(rec)
                     keys.append(key)
-                    todo.append((data_params, data_seed, fit_seed, est, params))
+                    todo.append((data_params, data_seed, fit_seed, est, params,
+                                 fit_params.get(est_name)))
 
     outputs = [None] * len(records)
     if cache is not None:
@@ -530,8 +607,8 @@ def sweep(make, data_grid, estimators, *, param_grid=None, seeds, metrics, n_tes
         progress = Progress(len(pending), "sweep", stream=sys.stderr) if verbose else None
         if progress is not None and n_cached:
             sys.stderr.write(f"[sweep] {n_cached} of {len(records)} cells from the cache\n")
-        tasks = (delayed(_indexed)(i, make, todo[i][0], n_test, *todo[i][1:], metrics,
-                                   threads) for i in pending)
+        tasks = (delayed(_indexed)(i, make, todo[i][0], n_test, *todo[i][1:5], metrics,
+                                   threads, todo[i][5]) for i in pending)
         for i, out in _run(n_jobs, tasks):
             outputs[i] = out
             if cache is not None:
@@ -551,10 +628,10 @@ def _describe(rec, data_params):
 
 
 def _indexed(i, make, data_params, n_test, data_seed, fit_seed, est, params, metrics,
-             threads):
+             threads, fit_params):
     try:
         return i, _run_cell(make, data_params, n_test, data_seed, fit_seed, est, params,
-                            metrics, threads)
+                            metrics, threads, fit_params)
     except Exception as exc:
         if hasattr(exc, "add_note"):  # Python >= 3.11
             exc.add_note(f"sweep: in the cell {type(est).__name__}({params}) on "
