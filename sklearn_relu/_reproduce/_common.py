@@ -9,6 +9,24 @@ import numpy as np
 from ..experiments._progress import Progress  # noqa: F401  (re-exported for the papers)
 
 
+def medians(records, by, values):
+    """Median of each of ``values`` over the records that share the ``by`` fields.
+
+    ``records`` are a sweep's (``SweepResult.records``); returns ``{key: {value:
+    median}}`` with ``key`` the tuple of the ``by`` fields, NaN ignored (NaN when all are).
+    """
+    groups = {}
+    for r in records:
+        groups.setdefault(tuple(r[b] for b in by), []).append(r)
+    out = {}
+    for key, rs in groups.items():
+        out[key] = {}
+        for v in values:
+            x = np.array([np.nan if r[v] is None else r[v] for r in rs], dtype=float)
+            out[key][v] = float(np.nanmedian(x)) if np.any(~np.isnan(x)) else float("nan")
+    return out
+
+
 def table(rows, columns, formats=None):
     """Print ``rows`` (list of dicts) as an aligned table; returns the text."""
     formats = formats or {}
