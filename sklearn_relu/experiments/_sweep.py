@@ -503,7 +503,8 @@ def sweep(make, data_grid, estimators, *, param_grid=None, seeds, metrics, n_tes
         seeds through one :class:`numpy.random.SeedSequence`, so results do not depend
         on the execution order, the backend or ``n_jobs``.
     metrics : dict of str to callable or list of callable
-        ``metric(estimator, X_test, y_test, info) -> float``; a list uses the
+        ``metric(estimator, X_test, y_test, info) -> float`` (or another
+        JSON-serialisable value, such as a list for a training curve); a list uses the
         functions' ``__name__``. Ready-made: :func:`loss_ratio`,
         :func:`direction_cosine`, :func:`holdout_loss`, :func:`error_rate`,
         :func:`subspace_overlap`, :func:`zero_loss_ratio`.
