@@ -108,6 +108,24 @@ def test_dask_local_cluster_gives_the_same_frame(reference):
     pd.testing.assert_frame_equal(frame, reference, check_exact=True)
 
 
+def test_ray_backend_gives_the_same_frame(reference, tmp_path):
+    # ray's joblib backend has no result generator: cells run in batches, still cached
+    ray = pytest.importorskip("ray", reason="ray is not installed (optional extra 'ray')")
+    joblib = pytest.importorskip("joblib")
+    from ray.util.joblib import register_ray
+
+    register_ray()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": worker_thread_env(1)})
+    try:
+        with joblib.parallel_config(backend="ray"):
+            frame = _sweep(cache=tmp_path).to_frame(timings=False)
+    finally:
+        ray.shutdown()
+    pd.testing.assert_frame_equal(frame, reference, check_exact=True)
+    assert len(list(tmp_path.glob("*.json"))) == 8
+
+
 def _key(frame):
     return frame.set_index(["bias", "seed", "estimator"]).sort_index()
 

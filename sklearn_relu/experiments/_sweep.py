@@ -642,9 +642,17 @@ def _indexed(i, make, data_params, n_test, data_seed, fit_seed, est, params, met
 
 
 def _run(n_jobs, tasks):
-    """Results as cells finish (any order); ordered delivery when the backend has no
-    unordered generator."""
-    try:
-        return Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks)
-    except ValueError:  # pragma: no cover - backend without unordered results
-        return Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+    """Results as cells finish. Backends without generators (ray) run batches of
+    ``2 x workers`` cells, so the cache still fills as the sweep goes."""
+    tasks = list(tasks)
+    for mode in ("generator_unordered", "generator"):
+        try:
+            parallel = Parallel(n_jobs=n_jobs, return_as=mode)
+        except ValueError:  # the active backend does not support this mode
+            continue
+        yield from parallel(tasks)
+        return
+    batch = max(1, 2 * effective_n_jobs(n_jobs))
+    with Parallel(n_jobs=n_jobs) as parallel:
+        for k in range(0, len(tasks), batch):
+            yield from parallel(tasks[k:k + batch])
