@@ -1,7 +1,7 @@
 """
-=====================================================================
+======================================================================
 A phase diagram with ``sweep``: XOR test error over d and n / (d ln d)
-=====================================================================
+======================================================================
 
 Glasgow (ICLR 2024) proves that one pass of minibatch SGD on both layers of a two-layer
 ReLU network learns XOR of two hypercube coordinates from about ``d polylog d`` fresh
