@@ -3,6 +3,11 @@
 Each module of this package reproduces one paper: ``TITLE``, ``CLAIM`` and
 ``run(out_dir, quick, seed) -> dict`` (prints a table, writes PNG figures into
 ``out_dir`` and returns the numbers, which are also written as ``<paper>.json``).
+The experiments over data are :func:`sklearn_relu.experiments.sweep` calls: such a
+module's ``spec(quick, seed)`` returns the sweep's arguments (for sbg21, one per
+dataset), and ``run`` turns the sweep's records into the paper's table; the claim
+checks are in ``tests/test_reproduce.py``. gkmr21 measures the cost of the search
+against its resolution on fixed instances, which is not a sweep over data.
 """
 
 import importlib

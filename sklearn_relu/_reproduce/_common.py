@@ -3,33 +3,28 @@
 import json
 import math
 import os
-import sys
-import time
 
 import numpy as np
 
+from ..experiments._progress import Progress  # noqa: F401  (re-exported for the papers)
 
-class Progress:
-    """One line per finished task (or an updating line on a terminal) with elapsed time."""
 
-    def __init__(self, total, label, stream=None):
-        self.total, self.label, self.done = total, label, 0
-        self.stream = stream or sys.stdout
-        self.t0 = time.perf_counter()
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+def medians(records, by, values):
+    """Median of each of ``values`` over the records that share the ``by`` fields.
 
-    def step(self, what=""):
-        self.done += 1
-        elapsed = time.perf_counter() - self.t0
-        eta = elapsed / self.done * (self.total - self.done)
-        msg = (f"[{self.label}] {self.done}/{self.total} {what} "
-               f"({elapsed:.1f} s elapsed, ~{eta:.0f} s left)")
-        if self.tty:
-            end = "\n" if self.done == self.total else ""
-            self.stream.write("\r" + msg.ljust(100) + end)
-        else:
-            self.stream.write(msg + "\n")
-        self.stream.flush()
+    ``records`` are a sweep's (``SweepResult.records``); returns ``{key: {value:
+    median}}`` with ``key`` the tuple of the ``by`` fields, NaN ignored (NaN when all are).
+    """
+    groups = {}
+    for r in records:
+        groups.setdefault(tuple(r[b] for b in by), []).append(r)
+    out = {}
+    for key, rs in groups.items():
+        out[key] = {}
+        for v in values:
+            x = np.array([np.nan if r[v] is None else r[v] for r in rs], dtype=float)
+            out[key][v] = float(np.nanmedian(x)) if np.any(~np.isnan(x)) else float("nan")
+    return out
 
 
 def table(rows, columns, formats=None):

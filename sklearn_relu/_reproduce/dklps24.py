@@ -5,8 +5,10 @@ nothing beyond the first Hermite direction of a non-staircase target at n = O(d)
 import numpy as np
 
 from ..datasets import make_giant_step_target
+from ..diagnostics import subspace_overlaps
+from ..experiments import FromData, sweep
 from ..two_layer import GiantStepRegressor
-from ._common import Progress, figure, save, table
+from ._common import figure, medians, save, table
 
 TITLE = ("Dandi, Krzakala, Loureiro, Pesce & Stephan, How two-layer neural networks learn, "
          "one (giant) step at a time (JMLR 2024)")
@@ -18,32 +20,61 @@ CLAIM = ("With n = O(d) samples per step, one giant step learns only the directi
 KINDS = ("stair2", "h124")
 
 
-def run(out_dir, quick=False, seed=0):
+def _rows_per_step(n_features, log_n_log_d):
+    return int(round(n_features**log_n_log_d))
+
+
+def make_target(n_samples, n_features, kind, log_n_log_d, n_steps, random_state=None):
+    """The giant-step target; ``log_n_log_d`` and ``n_steps`` only label the grid point
+    (``n_samples`` is ``(n_steps + 1) * d^log_n_log_d``: T step batches and a read-out)."""
+    return make_giant_step_target(kind, n_samples, n_features, random_state=random_state)
+
+
+def mse(est, X, y, info):
+    return float(np.mean((est.predict(X) - y) ** 2))
+
+
+def sv2(est, X, y, info):
+    """Second singular value of the neuron-direction overlaps after the last step."""
+    return float(subspace_overlaps(est.W_, info.directions).subspace_sv[1])
+
+
+def linear_line(est, X, y, info):
+    return float(info.linear_kernel_error)
+
+
+def spec(quick=False, seed=0):
+    """The sweep: target x n = d^kappa x number of steps T, random features at T = 0."""
     if quick:
         d, p, ratios, steps, seeds = 32, 64, (1.0, 1.5, 2.0), (0, 1, 2, 3), 2
     else:
         d, p, ratios, steps, seeds = 64, 256, (1.0, 1.25, 1.5, 1.75, 2.0), (0, 1, 2, 3, 4), 3
-    prog = Progress(len(KINDS) * len(ratios) * len(steps), "dklps24")
-    rows, lines = [], {}
-    for kind in KINDS:
-        for kappa in ratios:
-            n = int(round(d**kappa))
-            for T in steps:
-                mses, svs = [], []
-                for s in range(seed, seed + seeds):
-                    X, y, info = make_giant_step_target(kind, (T + 1) * n, d, random_state=s)
-                    Xt, yt, _ = make_giant_step_target(kind, 4000, d, random_state=10_000 + s,
-                                                       directions=info.directions)
-                    est = GiantStepRegressor(n_hidden=p, n_steps=T, batch_size=n, n_jobs=1,
-                                             fit_intercept=False, random_state=s)
-                    est.fit(X, y, directions=info.directions)
-                    mses.append(float(np.mean((est.predict(Xt) - yt) ** 2)))
-                    svs.append(float(est.history_["subspace_sv"][-1, 1]))
-                lines[kind] = float(info.linear_kernel_error)
-                rows.append(dict(target=kind, log_n_log_d=kappa, n=n, T=T,
-                                 test_mse=float(np.median(mses)), sv2=float(np.median(svs)),
-                                 linear_line=lines[kind]))
-                prog.step(f"{kind} n=d^{kappa:g} T={T}")
+    return dict(
+        make=make_target,
+        data_grid={"kind": list(KINDS), "n_features": [d], "log_n_log_d": list(ratios),
+                   "n_steps": list(steps),
+                   "n_samples": [lambda n_features, log_n_log_d, n_steps:
+                                 (n_steps + 1) * _rows_per_step(n_features, log_n_log_d)]},
+        estimators={"giant_step": GiantStepRegressor(n_hidden=p, n_jobs=1,
+                                                     fit_intercept=False)},
+        param_grid={"giant_step": {"n_steps": [FromData(lambda n_steps: n_steps)],
+                                   "batch_size": [FromData(_rows_per_step)]}},
+        seeds=list(range(seed, seed + seeds)), n_test=4000,
+        metrics={"test_mse": mse, "sv2": sv2, "linear_line": linear_line})
+
+
+def run(out_dir, quick=False, seed=0):
+    args = spec(quick, seed)
+    grid = args["data_grid"]
+    d, p = grid["n_features"][0], args["estimators"]["giant_step"].n_hidden
+    ratios, steps, seeds = grid["log_n_log_d"], grid["n_steps"], len(args["seeds"])
+    records = sweep(**args, verbose=1).records
+    med = medians(records, ["kind", "log_n_log_d", "n_steps"],
+                  ["test_mse", "sv2", "linear_line"])
+    rows = [dict(target=kind, log_n_log_d=kappa, n=_rows_per_step(d, kappa), T=T,
+                 test_mse=m["test_mse"], sv2=m["sv2"], linear_line=m["linear_line"])
+            for (kind, kappa, T), m in med.items()]
+    lines = {r["target"]: r["linear_line"] for r in rows}
     print(f"\nd={d}, p={p}, {seeds} seed(s), medians; T=0 is random features; sv2 = second "
           f"singular value of the neuron-direction overlaps (random level {d ** -0.5:.3f})")
     table(rows, ["target", "log_n_log_d", "n", "T", "test_mse", "sv2", "linear_line"],
@@ -73,4 +104,4 @@ def run(out_dir, quick=False, seed=0):
                f"at most over T (random level {d ** -0.5:.3f})")
     return dict(paper="dklps24", title=TITLE, claim=CLAIM, summary=summary,
                 settings=dict(d=d, p=p, seeds=seeds, ratios=list(ratios), steps=list(steps)),
-                rows=rows, figures=figs)
+                rows=rows, runs=records, figures=figs)

@@ -2,14 +2,13 @@
 d log d samples."""
 
 import math
-import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from ..datasets import make_xor_hypercube
+from ..experiments import sweep
 from ..two_layer import TwoLayerXORClassifier
-from ._common import Progress, figure, save, table
+from ._common import figure, save, table
 
 TITLE = ("Glasgow, SGD finds then tunes features in two-layer neural networks with "
          "near-optimal sample complexity: a case study in the XOR problem (ICLR 2024)")
@@ -18,26 +17,42 @@ CLAIM = ("Minibatch SGD on both layers of a two-layer ReLU network, from a small
          "methods need about d^2.")
 
 
-def run(out_dir, quick=False, seed=0):
+def _phase(key):
+    def metric(est, X, y, info):
+        value = est.phase_steps_[key]
+        return np.nan if value is None else float(value)
+
+    metric.__name__ = key
+    return metric
+
+
+def _monitor(X_test, y_test, info):
+    """The held-out rows are the monitor set whose error curve gives phase_steps_."""
+    return {"X_val": X_test, "y_val": y_test}
+
+
+def spec(quick=False, seed=0):
+    """The sweep: one pass of 20 d ln d fresh samples per dimension, defaults."""
     dims, seeds = ((32, 64, 128), 2) if quick else ((32, 64, 128, 256, 512), 5)
-    prog = Progress(len(dims) * seeds, "gla24")
-    raw = []
-    for d in dims:
-        dlnd = d * math.log(d)
-        Xv, yv, _ = make_xor_hypercube(2000 if quick else 4000, d, random_state=99)
-        for s in range(seed, seed + seeds):
-            X, y, _ = make_xor_hypercube(int(20 * dlnd), d, random_state=s)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                clf = TwoLayerXORClassifier(random_state=s).fit(X, y, X_val=Xv, y_val=yv)
-            ps = clf.phase_steps_
-            raw.append(dict(d=d, seed=s, n1=ps["T_err1_n_seen"], n10=ps["T_err10_n_seen"],
-                            T1_output=ps["T1_output"], T_err1=ps["T_err1"]))
-            prog.step(f"d={d} seed={s}")
+    return dict(
+        make=make_xor_hypercube,
+        data_grid={"n_features": list(dims),
+                   "n_samples": [lambda n_features: int(20 * n_features * math.log(n_features))]},
+        estimators={"sgd": TwoLayerXORClassifier()},
+        fit_params={"sgd": _monitor},
+        seeds=list(range(seed, seed + seeds)), n_test=2000 if quick else 4000,
+        metrics={"n1": _phase("T_err1_n_seen"), "n10": _phase("T_err10_n_seen"),
+                 "T1_output": _phase("T1_output"), "T_err1": _phase("T_err1")})
+
+
+def run(out_dir, quick=False, seed=0):
+    args = spec(quick, seed)
+    dims, seeds = args["data_grid"]["n_features"], len(args["seeds"])
+    raw = sweep(**args, verbose=1).records
     rows = []
     for d in dims:
-        rs = [r for r in raw if r["d"] == d]
-        n1 = np.array([np.nan if r["n1"] is None else r["n1"] for r in rs], dtype=float)
+        rs = [r for r in raw if r["n_features"] == d]
+        n1 = np.array([r["n1"] for r in rs], dtype=float)
         rows.append(dict(d=d, n1_median=float(np.nanmedian(n1)),
                          per_dlnd=float(np.nanmedian(n1)) / (d * math.log(d)),
                          per_d2=float(np.nanmedian(n1)) / d**2,

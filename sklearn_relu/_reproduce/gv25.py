@@ -1,16 +1,10 @@
 """Guo & Vijayaraghavan (COLT 2025): the SQ learner stays within a constant factor of the
 planted loss as the bias goes negative, where gradient descent follows a decoy."""
 
-import warnings
-
-import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-
 from ..datasets import make_biased_relu_halfspace_noise
-from ..diagnostics import cosine, planted_neuron_loss
-from ..metrics import half_squared_loss
+from ..experiments import direction_cosine, loss_ratio, sweep, zero_loss_ratio
 from ..neuron import BiasedReLURegressorSQ, GDReLURegressor
-from ._common import Progress, figure, save, table
+from ._common import figure, medians, save, table
 
 TITLE = ("Guo & Vijayaraghavan, Agnostic learning of arbitrary ReLU activation under "
          "Gaussian marginals (COLT 2025)")
@@ -19,40 +13,30 @@ CLAIM = ("A statistical-query algorithm learns a ReLU with arbitrary bias to O(O
          "bias is very negative (their Eq. 4 counterexample).")
 
 
-def run(out_dir, quick=False, seed=0):
+def spec(quick=False, seed=0):
+    """The sweep: SQ learner vs Adam-GD over the bias of the planted neuron."""
     if quick:
         d, n, n_test, biases, seeds = 10, 100_000, 50_000, (-1.0, -2.0, -2.5, -3.0), 2
     else:
         d, n, n_test, biases, seeds = 20, 500_000, 200_000, (0.0, -1.0, -2.0, -2.5, -3.0,
                                                              -3.5), 5
-    learners = {"SQ": lambda s: BiasedReLURegressorSQ(random_state=s),
-                "GD": lambda s: GDReLURegressor(solver="adam")}
-    prog = Progress(len(biases) * seeds, "gv25")
-    raw = []
-    for b in biases:
-        for s in range(seed, seed + seeds):
-            X, y, info = make_biased_relu_halfspace_noise(n, d, bias=b, random_state=s)
-            Xt, yt, _ = make_biased_relu_halfspace_noise(n_test, d, bias=b,
-                                                         direction=info.direction,
-                                                         random_state=10_000 + s)
-            planted = planted_neuron_loss(Xt, yt, info)
-            row = dict(bias=b, seed=s, zero=half_squared_loss(yt, 0 * yt) / planted)
-            for name, make in learners.items():
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    est = make(s).fit(X, y)
-                row[name] = half_squared_loss(yt, est.predict(Xt)) / planted
-                row[name + "_cos"] = cosine(est.coef_, info.direction)
-            raw.append(row)
-            prog.step(f"b={b:g} seed={s}")
-    rows = []
-    for b in biases:
-        rs = [r for r in raw if r["bias"] == b]
-        rows.append(dict(bias=b, SQ=float(np.median([r["SQ"] for r in rs])),
-                         SQ_cos=float(np.median([r["SQ_cos"] for r in rs])),
-                         GD=float(np.median([r["GD"] for r in rs])),
-                         GD_cos=float(np.median([r["GD_cos"] for r in rs])),
-                         zero=float(np.median([r["zero"] for r in rs]))))
+    return dict(make=make_biased_relu_halfspace_noise,
+                data_grid={"n_features": [d], "bias": list(biases), "n_samples": [n]},
+                estimators={"SQ": BiasedReLURegressorSQ(),
+                            "GD": GDReLURegressor(solver="adam")},
+                seeds=list(range(seed, seed + seeds)), n_test=n_test,
+                metrics={"ratio": loss_ratio, "cos": direction_cosine, "zero": zero_loss_ratio})
+
+
+def run(out_dir, quick=False, seed=0):
+    args = spec(quick, seed)
+    records = sweep(**args, verbose=1).records
+    d, n = args["data_grid"]["n_features"][0], args["data_grid"]["n_samples"][0]
+    seeds, biases = len(args["seeds"]), args["data_grid"]["bias"]
+    med = medians(records, ["bias", "estimator"], ["ratio", "cos", "zero"])
+    rows = [dict(bias=b, SQ=med[b, "SQ"]["ratio"], SQ_cos=med[b, "SQ"]["cos"],
+                 GD=med[b, "GD"]["ratio"], GD_cos=med[b, "GD"]["cos"], zero=med[b, "SQ"]["zero"])
+            for b in biases]
     print(f"\nHalf-space noise (kappa=2), d={d}, n={n}, {seeds} seeds: medians of test loss /"
           " planted loss [cos(w, v)]")
     table(rows, ["bias", "SQ", "SQ_cos", "GD", "GD_cos", "zero"],
@@ -75,5 +59,5 @@ def run(out_dir, quick=False, seed=0):
     summary = (f"at b={worst_b:g}: SQ ratio {last['SQ']:.2f} (cos {last['SQ_cos']:+.3f}) vs GD "
                f"{last['GD']:.2f} (cos {last['GD_cos']:+.3f}); zero function {last['zero']:.2f}")
     return dict(paper="gv25", title=TITLE, claim=CLAIM, summary=summary,
-                settings=dict(d=d, n=n, n_test=n_test, seeds=seeds, kappa=2),
-                rows=rows, runs=raw, figures=figs)
+                settings=dict(d=d, n=n, n_test=args["n_test"], seeds=seeds, kappa=2),
+                rows=rows, runs=records, figures=figs)

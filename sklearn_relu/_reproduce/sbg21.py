@@ -3,10 +3,12 @@ leaky-ReLU network reaches zero training error, and from a small initialisation 
 hidden weights form two clusters, which makes the network a linear classifier."""
 
 import numpy as np
+from sklearn.utils import Bunch
 
 from ..datasets import load_digits_3_vs_5, make_linear_teacher
+from ..experiments import sweep
 from ..two_layer import LeakyReLUTwoLayerClassifier
-from ._common import Progress, figure, save, table
+from ._common import figure, save, table
 
 TITLE = ("Sarussi, Brutzkus & Globerson, Towards understanding learning in neural networks "
          "with linear teachers (ICML 2021)")
@@ -16,55 +18,87 @@ CLAIM = ("SGD optimises a two-layer leaky-ReLU network on linearly separable dat
 
 INITS = {"small": dict(init_scale=0.01, learning_rate=0.5),
          "large": dict(init_scale=1.0, learning_rate=0.05)}
+CLUSTERING = {"coherence": "coherence_min", "rank2": "low_rank_energy",
+              "agreement": "agreement", "agreement_ball": "agreement_ball",
+              "certified": "certified_fraction", "teacher_cos": "teacher_cosine",
+              "violations": "violations"}
 
 
-def _teacher_test(info, d, n, seed):
-    Xt, _, _ = make_linear_teacher(n, d, margin=0.05, random_state=seed)
-    keep = np.abs(Xt @ info.direction) >= 0.05
-    Xt = Xt[keep]
-    return Xt, np.where(Xt @ info.direction > 0, 1.0, -1.0)
+class _Leaky(LeakyReLUTwoLayerClassifier):
+    """Records its training error after ``fit`` (the sweep's metrics see the test rows)."""
+
+    def fit(self, X, y, **kwargs):
+        super().fit(X, y, **kwargs)
+        self.train_error_ = 1 - self.score(X, y)
+        return self
+
+
+def load_digits_split(n_samples, random_state=None):
+    """Digits 3 vs 5 in a random order (the sweep cuts train and test rows); no teacher."""
+    X, y, _ = load_digits_3_vs_5()
+    perm = np.random.default_rng(random_state).permutation(len(y))[:n_samples]
+    return X[perm], y[perm], Bunch()
+
+
+def _clustering(est, X, y, info):
+    """weight_clustering on the test rows, once per fitted estimator."""
+    if not hasattr(est, "_clustering"):
+        est._clustering = est.weight_clustering(X, y, teacher=info.get("coef"), svm=False)
+    return est._clustering
+
+
+def _metrics():
+    def clustering_metric(key):
+        def metric(est, X, y, info):
+            value = _clustering(est, X, y, info)[key]
+            return np.nan if value is None else float(value)
+
+        return metric
+
+    out = {"train_error": lambda est, X, y, info: float(est.train_error_),
+           "test_error": lambda est, X, y, info: 1 - est.score(X, y)}
+    out.update({name: clustering_metric(key) for name, key in CLUSTERING.items()})
+    out["history"] = lambda est, X, y, info: {
+        k: est.history_[k].tolist() for k in ("epoch", "coherence_min", "agreement")}
+    return out
+
+
+def spec(quick=False, seed=0):
+    """Two sweeps: the linear teacher over seeds, and digits 3 vs 5 (one split), each
+    with the small and the large initialisation."""
+    epochs, seeds = (30, 2) if quick else (100, 5)
+    teacher = dict(
+        make=make_linear_teacher,
+        data_grid={"n_features": [20], "n_samples": [1000], "margin": [0.05]},
+        estimators={name: _Leaky(max_epochs=epochs, tol=None,
+                                 diagnostics_every=max(1, epochs // 15), **kw)
+                    for name, kw in INITS.items()},
+        fit_params={name: lambda X, y, info: {"teacher": info.coef} for name in INITS},
+        seeds=list(range(seed, seed + seeds)), n_test=4000, metrics=_metrics())
+    n_digits = len(load_digits_3_vs_5()[1])
+    cut = int(0.7 * n_digits)
+    digits = dict(
+        make=load_digits_split, data_grid={"n_samples": [cut]},
+        estimators={name: _Leaky(max_epochs=2 * epochs, tol=None, diagnostics_every=0, **kw)
+                    for name, kw in INITS.items()},
+        seeds=[seed], n_test=n_digits - cut,
+        metrics={k: v for k, v in _metrics().items() if k != "history"})
+    return {"teacher d=20": teacher, "digits 3v5": digits}
 
 
 def run(out_dir, quick=False, seed=0):
-    d, n = 20, 1000
-    epochs, seeds = (30, 2) if quick else (100, 5)
-    prog = Progress(2 * seeds + 2, "sbg21")
+    specs = spec(quick, seed)
+    d = specs["teacher d=20"]["data_grid"]["n_features"][0]
+    n = specs["teacher d=20"]["data_grid"]["n_samples"][0]
+    epochs = specs["teacher d=20"]["estimators"]["small"].max_epochs
+    seeds = len(specs["teacher d=20"]["seeds"])
     raw, hists = [], {}
-    for s in range(seed, seed + seeds):
-        X, y, info = make_linear_teacher(n, d, margin=0.05, random_state=s)
-        Xt, yt = _teacher_test(info, d, 4000, 10_000 + s)
-        for name, kw in INITS.items():
-            est = LeakyReLUTwoLayerClassifier(max_epochs=epochs, tol=None,
-                                              diagnostics_every=max(1, epochs // 15),
-                                              random_state=s, **kw).fit(X, y, teacher=info.coef)
-            res = est.weight_clustering(Xt, yt, teacher=info.coef, svm=False)
-            raw.append(dict(data="teacher d=20", init=name, seed=s,
-                            train_error=1 - est.score(X, y), test_error=1 - est.score(Xt, yt),
-                            coherence=res["coherence_min"], rank2=res["low_rank_energy"],
-                            agreement=res["agreement"], agreement_ball=res["agreement_ball"],
-                            certified=res["certified_fraction"],
-                            teacher_cos=res["teacher_cosine"], violations=res["violations"]))
-            if s == seed:
-                hists[name] = est.history_
-            prog.step(f"{name} init, seed {s}")
-    # real-data proxy: digits 3 vs 5, small init
-    X, y, _ = load_digits_3_vs_5()
-    rng = np.random.default_rng(seed)
-    perm = rng.permutation(len(y))
-    cut = int(0.7 * len(y))
-    tr, te = perm[:cut], perm[cut:]
-    for name, kw in INITS.items():
-        est = LeakyReLUTwoLayerClassifier(max_epochs=2 * epochs, tol=None, diagnostics_every=0,
-                                          random_state=seed, **kw).fit(X[tr], y[tr])
-        res = est.weight_clustering(X[te], y[te], svm=False)
-        raw.append(dict(data="digits 3v5", init=name, seed=seed,
-                        train_error=1 - est.score(X[tr], y[tr]),
-                        test_error=1 - est.score(X[te], y[te]),
-                        coherence=res["coherence_min"], rank2=res["low_rank_energy"],
-                        agreement=res["agreement"], agreement_ball=res["agreement_ball"],
-                        certified=res["certified_fraction"], teacher_cos=np.nan,
-                        violations=res["violations"]))
-        prog.step(f"digits, {name} init")
+    for data, args in specs.items():
+        for r in sweep(**args, verbose=1).records:
+            raw.append(dict(data=data, init=r["estimator"], seed=r["seed"],
+                            **{k: r[k] for k in ["train_error", "test_error", *CLUSTERING]}))
+            if "history" in r and r["seed"] == seed:
+                hists[r["estimator"]] = r["history"]
     rows = []
     for data in ("teacher d=20", "digits 3v5"):
         for name in INITS:
