@@ -67,7 +67,7 @@ def reference():
 
 
 def test_frame_is_tidy_with_every_input_as_a_column(reference):
-    res = _sweep(param_grid={"gd": {"solver": ["gd", "adam"]}})
+    res = _sweep(param_grid={"gd": {"solver": ["lbfgs", "adam"]}})
     frame = res.to_frame()
     # 2 biases x 2 seeds x (2 gd solvers + 1 glmtron)
     assert len(frame) == len(res) == 12
@@ -82,7 +82,7 @@ def test_frame_is_tidy_with_every_input_as_a_column(reference):
     assert (frame[["fit_time", "predict_time"]] > 0).all().all()
     assert set(frame.n_test) == {200} and set(frame.n_samples) == {400}
     # the rows without a grid are the reference's rows
-    plain = frame[frame.param_solver.isin(["gd", np.nan]) | (frame.estimator == "glmtron")]
+    plain = frame[frame.param_solver.isin(["lbfgs", np.nan]) | (frame.estimator == "glmtron")]
     plain = plain.drop(columns=["param_solver", "fit_time", "predict_time"])
     pd.testing.assert_frame_equal(plain.reset_index(drop=True), reference)
 

@@ -73,28 +73,6 @@ def split_folds(X, y, sample_weight, validation_fraction, rng):
     return fold, 2
 
 
-def check_magnitudes(X, y, name):
-    """Refuse inputs whose squares overflow or underflow float64.
-
-    The losses and gradients multiply two values of ``X`` or of ``y``; beyond about
-    ``1e154`` (the square root of the largest double) they overflow, and below about
-    ``1e-154`` every square underflows to zero. Values within ``[1e-150, 1e150]`` in
-    magnitude (or exactly zero) are accepted.
-    """
-    for label, a, fix in (("X", X, "standardise X, e.g. with StandardScaler"),
-                          ("y", y, "rescale y, e.g. divide it by its standard deviation")):
-        if hasattr(a, "map_blocks"):  # dask: one pass for the largest magnitude
-            top = float(abs(a).max().compute())
-        else:
-            top = float(np.abs(a).max(initial=0.0))
-        if top > 1e150 or 0 < top < 1e-150:
-            raise ValueError(
-                f"{name}: the largest magnitude in {label} is {top:.3g}; the squared loss "
-                f"{'overflows' if top > 1 else 'underflows'} in double precision outside "
-                f"[1e-150, 1e150]. {fix[0].upper() + fix[1:]} before fitting."
-            )
-
-
 def max_row_norm(X, extra=0.0):
     """``max_i sqrt(||x_i||^2 + extra^2)`` without overflow or underflow (the rows are
     divided by ``max |x_ij|`` before squaring), so ``1e160 * X`` is handled exactly."""
@@ -141,3 +119,17 @@ def check_square_safe(scale, what, name, fix):
         raise ValueError(
             f"{name}: {what} has a root-mean-square magnitude of {scale:.3g}, outside "
             f"[{lo:g}, {hi:g}] where its squares over- or underflow float64; {fix}.")
+
+
+def check_magnitudes(X, y, name):
+    """:func:`check_square_safe` on the root mean squares of ``X`` and ``y`` (dask
+    arrays are reduced on their chunks), with the fix a user of ``name`` needs."""
+    for label, a, fix in (
+            ("X", X, f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())"),
+            ("y", y, "rescale y, e.g. divide it by its standard deviation")):
+        if hasattr(a, "map_blocks"):  # dask
+            top = float(abs(a).max().compute())
+            scale = top * float((((a / top) ** 2).mean() ** 0.5).compute()) if top > 0 else 0.0
+        else:
+            scale = root_mean_square(a)
+        check_square_safe(scale, label, name, fix)
