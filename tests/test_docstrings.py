@@ -6,7 +6,8 @@ import inspect
 import pytest
 
 import sklearn_relu
-from sklearn_relu import datasets, diagnostics, metrics, oracles, utils
+from sklearn_relu import datasets, diagnostics, experiments, metrics, oracles, utils
+from sklearn_relu.utils import estimator_checks
 
 numpydoc_validate = pytest.importorskip("numpydoc.validate")
 
@@ -27,7 +28,8 @@ def _public_objects():
     for module, names in [(sklearn_relu, sklearn_relu.__all__), (datasets, datasets.__all__),
                           (diagnostics, diagnostics.__all__), (metrics, ["half_squared_loss"]),
                           (oracles, ["ArrayOracle", "DaskOracle", "NoisyOracle"]),
-                          (utils, utils.__all__)]:
+                          (utils, utils.__all__), (experiments, experiments.__all__),
+                          (estimator_checks, estimator_checks.__all__)]:
         for name in names:
             obj = getattr(module, name)
             if not (inspect.isclass(obj) or inspect.isfunction(obj)):

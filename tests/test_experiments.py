@@ -2,7 +2,6 @@
 joblib backends (loky, a loopback dask.distributed cluster), resumption from the cache,
 the ready-made metrics and the plots."""
 
-import inspect
 import os
 import signal
 import subprocess
@@ -20,7 +19,6 @@ from sklearn_relu import (
     GiantStepRegressor,
     GLMtronRegressor,
     TwoLayerXORClassifier,
-    experiments,
 )
 from sklearn_relu.datasets import (
     make_biased_relu,
@@ -393,22 +391,3 @@ def test_plot_phase_diagram_draws_heatmap_and_threshold_contour():
     assert [a.get_title().split(":")[0] for a in axes] == ["estimator = GD",
                                                            "estimator = SQ"]
     plt.close("all")
-
-
-def test_public_docstrings_validate():
-    numpydoc_validate = pytest.importorskip("numpydoc.validate")
-    checks = {"GL02", "GL03", "GL06", "GL07", "GL09", "GL10", "SS01", "SS02", "SS03", "SS04",
-              "SS05", "SS06", "PR01", "PR02", "PR03", "PR04", "PR05", "PR06", "PR07", "PR08",
-              "PR09", "PR10", "RT01", "RT03", "YD01"}  # as tests/test_docstrings.py
-    objects = []
-    for name in experiments.__all__:
-        obj = getattr(experiments, name)
-        objects.append(obj)
-        if inspect.isclass(obj):
-            objects += [m for n, m in inspect.getmembers(obj)
-                        if not n.startswith("_") and inspect.isfunction(m)]
-    errors = []
-    for obj in objects:
-        res = numpydoc_validate.validate(numpydoc_validate.get_doc_object(obj))
-        errors += [f"{obj.__qualname__}: {c} {m}" for c, m in res["errors"] if c in checks]
-    assert not errors, "\n".join(errors)
