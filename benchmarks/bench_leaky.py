@@ -88,17 +88,26 @@ def run(n, d, epochs, repeats, k=50):
         X, y, info = make_linear_teacher(n, d, margin=0.05, random_state=rep)
         Xt, yt = test_points(info, d, rep)
         t0 = time.perf_counter()
-        est = LeakyReLUTwoLayerClassifier(n_hidden_per_group=k, max_epochs=epochs, tol=None,
-                                          diagnostics_every=0, random_state=rep).fit(X, y)
+        est = LeakyReLUTwoLayerClassifier(
+            n_hidden_per_group=k, max_epochs=epochs, tol=None, diagnostics_every=0, random_state=rep
+        ).fit(X, y)
         t_ours = time.perf_counter() - t0
         rng = np.random.RandomState(rep)
         W = rng.normal(scale=0.01, size=(2 * k, d))
         t0 = time.perf_counter()
         numpy_epoch(X, y, W, 1 / np.sqrt(2 * k), 0.3, 0.5, rng.permutation(n))
         t_np = (time.perf_counter() - t0) * epochs
-        mlp = MLPClassifier(hidden_layer_sizes=(2 * k,), activation="relu", solver="sgd",
-                            batch_size=1, learning_rate_init=0.01, max_iter=epochs,
-                            tol=0.0, n_iter_no_change=epochs + 1, random_state=rep)
+        mlp = MLPClassifier(
+            hidden_layer_sizes=(2 * k,),
+            activation="relu",
+            solver="sgd",
+            batch_size=1,
+            learning_rate_init=0.01,
+            max_iter=epochs,
+            tol=0.0,
+            n_iter_no_change=epochs + 1,
+            random_state=rep,
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             t0 = time.perf_counter()
@@ -113,13 +122,16 @@ def run(n, d, epochs, repeats, k=50):
         errors["mlp"].append(1 - mlp.score(Xt, yt))
     limit = 4 * n * 2 * k * d * epochs / rate
     med = {key: float(np.median(v)) for key, v in times.items()}
-    print(f"n={n:6d} d={d:3d} p={2 * k} epochs={epochs:3d} | ours {med['ours']:8.3f} s | "
-          f"numpy {med['numpy']:8.2f} s ({med['numpy'] / med['ours']:6.1f}x) | mlp "
-          f"{med['mlp']:8.2f} s ({med['mlp'] / med['ours']:6.1f}x) | limit {limit:7.4f} s "
-          f"(ours / limit {med['ours'] / limit:5.1f}) | test err ours "
-          f"{np.median(errors['ours']):.4f} [{min(errors['ours']):.4f}, "
-          f"{max(errors['ours']):.4f}] mlp {np.median(errors['mlp']):.4f} "
-          f"[{min(errors['mlp']):.4f}, {max(errors['mlp']):.4f}]", flush=True)
+    print(
+        f"n={n:6d} d={d:3d} p={2 * k} epochs={epochs:3d} | ours {med['ours']:8.3f} s | "
+        f"numpy {med['numpy']:8.2f} s ({med['numpy'] / med['ours']:6.1f}x) | mlp "
+        f"{med['mlp']:8.2f} s ({med['mlp'] / med['ours']:6.1f}x) | limit {limit:7.4f} s "
+        f"(ours / limit {med['ours'] / limit:5.1f}) | test err ours "
+        f"{np.median(errors['ours']):.4f} [{min(errors['ours']):.4f}, "
+        f"{max(errors['ours']):.4f}] mlp {np.median(errors['mlp']):.4f} "
+        f"[{min(errors['mlp']):.4f}, {max(errors['mlp']):.4f}]",
+        flush=True,
+    )
 
 
 def main():
@@ -127,18 +139,21 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    shapes = [(1000, 20, 10)] if args.quick else [(1000, 20, 20), (2000, 50, 20),
-                                                  (10000, 100, 5)]
-    print(f"median of {args.repeats} repeats after a warm-up; seeds 1..{args.repeats}; "
-          f"GEMM rate {gemm_rate() / 1e9:.1f} GFLOP/s (1 thread)")
+    shapes = [(1000, 20, 10)] if args.quick else [(1000, 20, 20), (2000, 50, 20), (10000, 100, 5)]
+    print(
+        f"median of {args.repeats} repeats after a warm-up; seeds 1..{args.repeats}; "
+        f"GEMM rate {gemm_rate() / 1e9:.1f} GFLOP/s (1 thread)"
+    )
     foreign0 = foreign_cpu_seconds()
     t0 = time.perf_counter()
     for n, d, epochs in shapes:
         run(n, d, epochs, args.repeats)
     if foreign0 is not None:
         busy = (foreign_cpu_seconds() - foreign0) / (time.perf_counter() - t0)
-        print(f"other processes used {busy:.2f} CPU cores on average during the run "
-              f"(of {os.cpu_count()}): timings are noisy when this is large")
+        print(
+            f"other processes used {busy:.2f} CPU cores on average during the run "
+            f"(of {os.cpu_count()}): timings are noisy when this is large"
+        )
 
 
 if __name__ == "__main__":

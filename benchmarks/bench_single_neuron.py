@@ -31,6 +31,7 @@ Not a test module (pytest collects ``tests/`` only). Peak memory ~2.7 GB
 
 import argparse
 import contextlib
+import itertools
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -39,8 +40,8 @@ import numba
 import numpy as np
 
 from sklearn_relu._kernels.single_relu import GATE_RELU, loss_grad
-from sklearn_relu.utils._threads import chunked_sums
 from sklearn_relu.utils import kernel_threads
+from sklearn_relu.utils._threads import chunked_sums
 
 try:
     from threadpoolctl import threadpool_info, threadpool_limits
@@ -53,7 +54,8 @@ COPY_BYTES = 800_000_000  # >> any L3; the largest X (n=1e6, d=100) has this siz
 
 def foreign_cpu_seconds():
     """CPU-seconds used so far by all other processes (Linux /proc/stat), or None.
-    The machine may be shared: a busy neighbour skews every timing here."""
+    The machine may be shared: a busy neighbour skews every timing here.
+    """
     try:
         with open("/proc/stat") as f:
             ticks = [int(v) for v in f.readline().split()[1:9]]
@@ -73,7 +75,7 @@ def blas_limits(n_threads):
 def split_map(pool, f, n_items):
     """Run ``f(slice)`` on ``pool.n_parts`` contiguous chunks of range(n_items)."""
     bounds = np.linspace(0, n_items, pool.n_parts + 1).astype(int)
-    return list(pool.map(f, [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]))
+    return list(pool.map(f, [slice(a, b) for a, b in itertools.pairwise(bounds)]))
 
 
 def copy_time(pool, src, dst):
@@ -86,7 +88,8 @@ def copy_time(pool, src, dst):
     bytes at the full read+write rate. On a machine with few cores a read-only
     stream usually cannot (per-core outstanding misses bound it), which makes
     this limit strict rather than flattering; the header also prints the
-    measured read-only rate (threaded np.sum) for reference."""
+    measured read-only rate (threaded np.sum) for reference.
+    """
     t0 = time.perf_counter()
     split_map(pool, lambda s: np.copyto(dst[s], src[s]), src.shape[0])
     return time.perf_counter() - t0
@@ -151,35 +154,51 @@ def bench_shape(n, d, repeats, n_threads, pool, src, dst, rng):
         return numpy_reference(X, y, sw, w, 0.1)
 
     out, ref = numba_parallel()[0], numpy_ref()
-    rel = max(np.max(np.abs(g - r)) / max(np.max(np.abs(r)), 1e-300)
-              for g, r in zip((out[:d], out[d], out[d + 1]), ref))
-    t = interleaved({"numba": numba_parallel, "serial": numba_serial, "numpy": numpy_ref,
-                     "copy": lambda: copy_time(pool, src, dst)}, repeats)
+    rel = max(
+        np.max(np.abs(g - r)) / max(np.max(np.abs(r)), 1e-300)
+        for g, r in zip((out[:d], out[d], out[d + 1]), ref, strict=True)
+    )
+    t = interleaved(
+        {
+            "numba": numba_parallel,
+            "serial": numba_serial,
+            "numpy": numpy_ref,
+            "copy": lambda: copy_time(pool, src, dst),
+        },
+        repeats,
+    )
     bw = 2 * src.nbytes / t["copy"]
     limit = X.nbytes / bw
-    return dict(t, speedup=t["numpy"] / t["numba"], bw=bw, limit=limit,
-                frac=limit / t["numba"], rel=rel)
+    return dict(
+        t, speedup=t["numpy"] / t["numba"], bw=bw, limit=limit, frac=limit / t["numba"], rel=rel
+    )
 
 
 def print_header(n_threads, pool, src):
-    print(f"# numpy {np.__version__}, numba {numba.__version__}, {os.cpu_count()} CPUs, "
-          f"numba threads: {n_threads}")
+    print(
+        f"# numpy {np.__version__}, numba {numba.__version__}, {os.cpu_count()} CPUs, "
+        f"numba threads: {n_threads}"
+    )
     if threadpool_info is None:
         print("# BLAS: threadpoolctl not installed, BLAS thread count NOT controlled")
     else:
         for p in threadpool_info():
             lib = os.path.basename(os.path.dirname(p["filepath"]))
-            print(f"# {p['user_api']}: {p['internal_api']} {p.get('version')} in {lib} "
-                  f"({p.get('architecture')}), threads during the numpy runs: "
-                  f"{p['num_threads']}")
+            print(
+                f"# {p['user_api']}: {p['internal_api']} {p.get('version')} in {lib} "
+                f"({p.get('architecture')}), threads during the numpy runs: "
+                f"{p['num_threads']}"
+            )
     t_read = []
     for _ in range(4):  # the first call is a warm-up
         t0 = time.perf_counter()
         split_map(pool, lambda s: src[s].sum(), src.shape[0])
         t_read.append(time.perf_counter() - t0)
-    print(f"# bandwidth BW = 2*bytes/time of np.copyto of {src.nbytes / 1e6:.0f} MB on "
-          f"{n_threads} threads (read+write); for reference, read-only "
-          f"{src.nbytes / min(t_read[1:]) / 1e9:.1f} GB/s (threaded np.sum)")
+    print(
+        f"# bandwidth BW = 2*bytes/time of np.copyto of {src.nbytes / 1e6:.0f} MB on "
+        f"{n_threads} threads (read+write); for reference, read-only "
+        f"{src.nbytes / min(t_read[1:]) / 1e9:.1f} GB/s (threaded np.sum)"
+    )
     print("# limit = 8*n*d / BW (one read of X at BW); frac = limit / numba time")
 
 
@@ -195,12 +214,21 @@ def main():
     src = np.ones(COPY_BYTES // 8)
     dst = np.zeros_like(src)  # zeros, not empty: fault the pages in before timing
     rng = np.random.default_rng(0)
-    cols = ["n", "d", "numba s/it", "serial s/it", "numpy s/it", "numpy/numba",
-            "limit s/it", "frac limit", "BW GB/s", "max rel diff"]
+    cols = [
+        "n",
+        "d",
+        "numba s/it",
+        "serial s/it",
+        "numpy s/it",
+        "numpy/numba",
+        "limit s/it",
+        "frac limit",
+        "BW GB/s",
+        "max rel diff",
+    ]
     ok = True
     foreign0, wall0 = foreign_cpu_seconds(), time.perf_counter()
-    with (ThreadPoolExecutor(n_threads) as pool, kernel_threads(n_threads),
-          blas_limits(n_threads)):
+    with ThreadPoolExecutor(n_threads) as pool, kernel_threads(n_threads), blas_limits(n_threads):
         pool.n_parts = n_threads
         print_header(n_threads, pool, src)
         print("".join(f"{c:>13}" for c in cols))
@@ -208,17 +236,22 @@ def main():
             for d in (20, 100):
                 r = bench_shape(n, d, repeats, n_threads, pool, src, dst, rng)
                 ok &= r["rel"] <= 1e-10
-                print(f"{n:>13.0e}{d:>13d}{r['numba']:>13.3e}{r['serial']:>13.3e}"
-                      f"{r['numpy']:>13.3e}{r['speedup']:>13.2f}{r['limit']:>13.3e}"
-                      f"{r['frac']:>13.2f}{r['bw'] / 1e9:>13.1f}{r['rel']:>13.1e}", flush=True)
+                print(
+                    f"{n:>13.0e}{d:>13d}{r['numba']:>13.3e}{r['serial']:>13.3e}"
+                    f"{r['numpy']:>13.3e}{r['speedup']:>13.2f}{r['limit']:>13.3e}"
+                    f"{r['frac']:>13.2f}{r['bw'] / 1e9:>13.1f}{r['rel']:>13.1e}",
+                    flush=True,
+                )
     print(f"# numba threading layer: {numba.threading_layer()}")
     if foreign0 is not None:
         other = max(0.0, foreign_cpu_seconds() - foreign0)
         wall = time.perf_counter() - wall0
         share = other / (wall * os.cpu_count())
-        print(f"# other processes used {other:.1f} CPU-s during this {wall:.0f} s run "
-              f"({100 * share:.0f}% of the machine)"
-              + ("  WARNING: shared machine, timings disturbed" if share > 0.05 else ""))
+        print(
+            f"# other processes used {other:.1f} CPU-s during this {wall:.0f} s run "
+            f"({100 * share:.0f}% of the machine)"
+            + ("  WARNING: shared machine, timings disturbed" if share > 0.05 else "")
+        )
     print("# agreement numba vs numpy (rel 1e-10):", "OK" if ok else "FAILED")
     return 0 if ok else 1
 

@@ -31,22 +31,37 @@ def main():
     args = parser.parse_args()
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
-    res = sweep(make_biased_relu_halfspace_noise,
-                {"n_features": [20], "bias": [-1.5, -2.0, -2.5, -3.0],
-                 "n_samples": [20_000, 50_000, 100_000]},
-                {"SQ": BiasedReLURegressorSQ(), "GD": GDReLURegressor()},
-                seeds=5, metrics=[loss_ratio, direction_cosine], n_test=20_000,
-                n_jobs=args.n_jobs, verbose=1)
+    res = sweep(
+        make_biased_relu_halfspace_noise,
+        {
+            "n_features": [20],
+            "bias": [-1.5, -2.0, -2.5, -3.0],
+            "n_samples": [20_000, 50_000, 100_000],
+        },
+        {"SQ": BiasedReLURegressorSQ(), "GD": GDReLURegressor()},
+        seeds=5,
+        metrics=[loss_ratio, direction_cosine],
+        n_test=20_000,
+        n_jobs=args.n_jobs,
+        verbose=1,
+    )
     wall = time.perf_counter() - t0
     frame = res.to_frame()
-    print(f"\n{len(frame)} cells, n_jobs={args.n_jobs}, {os.cpu_count()} cores: wall "
-          f"{wall:.1f} s (sum of fit_time {frame.fit_time.sum():.1f} s: SQ "
-          f"{frame[frame.estimator == 'SQ'].fit_time.sum():.1f} s, GD "
-          f"{frame[frame.estimator == 'GD'].fit_time.sum():.1f} s); 1-min load average "
-          f"{load:.1f} before, {os.getloadavg()[0]:.1f} after")
+    print(
+        f"\n{len(frame)} cells, n_jobs={args.n_jobs}, {os.cpu_count()} cores: wall "
+        f"{wall:.1f} s (sum of fit_time {frame.fit_time.sum():.1f} s: SQ "
+        f"{frame[frame.estimator == 'SQ'].fit_time.sum():.1f} s, GD "
+        f"{frame[frame.estimator == 'GD'].fit_time.sum():.1f} s); 1-min load average "
+        f"{load:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
     print("\nmedian test loss / planted loss")
-    print(frame.pivot_table(index=["estimator", "n_samples"], columns="bias",
-                            values="loss_ratio", aggfunc="median").round(2).to_string())
+    print(
+        frame.pivot_table(
+            index=["estimator", "n_samples"], columns="bias", values="loss_ratio", aggfunc="median"
+        )
+        .round(2)
+        .to_string()
+    )
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ def dlnd(d):
 
 # --------------------------------------------------------------------------- part 1
 
+
 def samples_to_one_percent(d, seed, n_mon=4000, max_budget=30):
     X, y, _ = make_xor_hypercube(int(max_budget * dlnd(d)), d, random_state=seed)
     Xv, yv, _ = make_xor_hypercube(n_mon, d, random_state=10_000 + seed)
@@ -75,9 +76,9 @@ def random_features_error(X, y, Xt, yt, width, seed, block=4096):
     G = np.zeros((width, width))
     b = np.zeros(width)
     for s in range(0, len(ytr), block):
-        P = np.maximum(Xtr[s:s + block] @ W.T, 0)
+        P = np.maximum(Xtr[s : s + block] @ W.T, 0)
         G += P.T @ P
-        b += P.T @ ytr[s:s + block]
+        b += P.T @ ytr[s : s + block]
     scale = np.trace(G) / width
     Pv = np.maximum(Xv @ W.T, 0)
     best = None
@@ -99,8 +100,10 @@ def mlp_error(X, y, Xt, yt, seed):
 
 def part1(dims, seeds, rf_width, baseline_dims):
     print("\n## Samples to 1 % test error (one pass, defaults), units of d ln d\n")
-    print(f"{'d':>5} {'d ln d':>8} {'n1% median':>11} {'/dlnd med':>10} {'/dlnd min-max':>14} "
-          f"{'n10%/dlnd':>10} {'/d^2':>7} {'<=12?':>6} {'s':>6}")
+    print(
+        f"{'d':>5} {'d ln d':>8} {'n1% median':>11} {'/dlnd med':>10} {'/dlnd min-max':>14} "
+        f"{'n10%/dlnd':>10} {'/d^2':>7} {'<=12?':>6} {'s':>6}"
+    )
     rows = []
     for d in dims:
         t0 = time.perf_counter()
@@ -110,16 +113,21 @@ def part1(dims, seeds, rf_width, baseline_dims):
         med = float(np.nanmedian(r)) if np.any(np.isfinite(r)) else np.nan
         ok = med <= 12
         rows.append(dict(d=d, n1=n1.tolist(), ratio_median=med, ok=bool(ok)))
-        print(f"{d:5d} {dlnd(d):8.0f} {np.nanmedian(n1):11.0f} {med:10.2f} "
-              f"{np.nanmin(r):6.2f}-{np.nanmax(r):<7.2f} {np.nanmedian(n10) / dlnd(d):10.2f} "
-              f"{np.nanmedian(n1) / d**2:7.3f} {'PASS' if ok else 'FAIL':>6} "
-              f"{time.perf_counter() - t0:6.1f}")
-    print(f"\nbar: median n1% <= 12 d ln d for every d: "
-          f"{'PASS' if all(r['ok'] for r in rows) else 'FAIL'}")
+        print(
+            f"{d:5d} {dlnd(d):8.0f} {np.nanmedian(n1):11.0f} {med:10.2f} "
+            f"{np.nanmin(r):6.2f}-{np.nanmax(r):<7.2f} {np.nanmedian(n10) / dlnd(d):10.2f} "
+            f"{np.nanmedian(n1) / d**2:7.3f} {'PASS' if ok else 'FAIL':>6} "
+            f"{time.perf_counter() - t0:6.1f}"
+        )
+    print(
+        f"\nbar: median n1% <= 12 d ln d for every d: "
+        f"{'PASS' if all(r['ok'] for r in rows) else 'FAIL'}"
+    )
 
     print("\n## Baselines at the budget 12 d ln d (seed 0; test error on 4000 points)\n")
-    print(f"{'d':>5} {'n':>7} {'ours (1 pass)':>14} {f'RF p={rf_width}':>12} "
-          f"{'MLP adam 200ep':>15}")
+    print(
+        f"{'d':>5} {'n':>7} {'ours (1 pass)':>14} {f'RF p={rf_width}':>12} {'MLP adam 200ep':>15}"
+    )
     for d in baseline_dims:
         n = int(12 * dlnd(d))
         X, y, _ = make_xor_hypercube(n, d, random_state=0)
@@ -135,10 +143,11 @@ def part1(dims, seeds, rf_width, baseline_dims):
 
 # --------------------------------------------------------------------------- part 2
 
+
 def numpy_reference(X, y, W, a, eta, m, steps):
     W, a = W.copy(), a.copy()
     for t in range(steps):
-        Xb, yb = X[t * m:(t + 1) * m], y[t * m:(t + 1) * m]
+        Xb, yb = X[t * m : (t + 1) * m], y[t * m : (t + 1) * m]
         Z = Xb @ W.T
         H = np.maximum(Z, 0)
         g = -yb / (1 + np.exp(np.clip(yb * (H @ a), -50, 50)))
@@ -158,7 +167,7 @@ def torch_loop(X, y, W, a, eta, m, steps):
     opt = torch.optim.SGD(list(net1.parameters()) + list(net2.parameters()), lr=eta)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     for t in range(steps):
-        xb, yb = Xt[t * m:(t + 1) * m], yt[t * m:(t + 1) * m]
+        xb, yb = Xt[t * m : (t + 1) * m], yt[t * m : (t + 1) * m]
         opt.zero_grad()
         out = net2(torch.relu(net1(xb)))[:, 0]
         loss = torch.nn.functional.softplus(-yb * out).mean()
@@ -167,28 +176,45 @@ def torch_loop(X, y, W, a, eta, m, steps):
 
 
 def part2(repeats, batches, d=128, p=64, target_steps=(2000, 400, 100)):
-    print(f"\n## Seconds per SGD step, d={d}, width {p} (median of {repeats}; ratios = "
-          "contender / ours)\n")
+    print(
+        f"\n## Seconds per SGD step, d={d}, width {p} (median of {repeats}; ratios = "
+        "contender / ours)\n"
+    )
     if torch is not None:
         tver = torch.__version__
     else:
         tver = None
-        print("torch is not installed: the PyTorch column is skipped "
-              "(pip install torch to measure it)")
-    print(f"{'batch':>6} {'steps':>6} {'ours us':>9} {'sklearn us':>11} {'torch us':>9} "
-          f"{'numpy us':>9} {'sk/ours':>8} {'torch/ours':>10} {'numpy/ours':>10}")
+        print(
+            "torch is not installed: the PyTorch column is skipped "
+            "(pip install torch to measure it)"
+        )
+    print(
+        f"{'batch':>6} {'steps':>6} {'ours us':>9} {'sklearn us':>11} {'torch us':>9} "
+        f"{'numpy us':>9} {'sk/ours':>8} {'torch/ours':>10} {'numpy/ours':>10}"
+    )
     rng = np.random.default_rng(0)
-    for m, steps in zip(batches, target_steps):
+    for m, steps in zip(batches, target_steps, strict=True):
         n = m * steps
         X, y, _ = make_xor_hypercube(n, d, random_state=0)
         eta = 1.0 if m >= 32 else 0.05  # batch 1 at eta = 1 diverges on ||x||^2 = d
-        clf = TwoLayerXORClassifier(p, learning_rate=eta, batch_size=m, log_every=steps,
-                                    random_state=0)
+        clf = TwoLayerXORClassifier(
+            p, learning_rate=eta, batch_size=m, log_every=steps, random_state=0
+        )
         W0 = rng.standard_normal((p, d)) * 0.01
         a0 = rng.standard_normal(p) * 0.01
-        mlp = MLPClassifier(hidden_layer_sizes=(p,), solver="sgd", momentum=0.0, alpha=0.0,
-                            batch_size=m, max_iter=1, shuffle=False, learning_rate_init=eta,
-                            n_iter_no_change=10**9, tol=0, random_state=0)
+        mlp = MLPClassifier(
+            hidden_layer_sizes=(p,),
+            solver="sgd",
+            momentum=0.0,
+            alpha=0.0,
+            batch_size=m,
+            max_iter=1,
+            shuffle=False,
+            learning_rate_init=eta,
+            n_iter_no_change=10**9,
+            tol=0,
+            random_state=0,
+        )
 
         def ours():
             clf.fit(X, y)
@@ -223,11 +249,15 @@ def part2(repeats, batches, d=128, p=64, target_steps=(2000, 400, 100)):
                     times[k].append(time.perf_counter() - t0)
         us = {k: 1e6 * float(np.median(v)) / steps for k, v in times.items()}
         tt = min(us.get("torch1", np.nan), us.get("torch2", np.nan))
-        print(f"{m:6d} {steps:6d} {us['ours']:9.2f} {us['sklearn']:11.2f} {tt:9.2f} "
-              f"{us['numpy']:9.2f} {us['sklearn'] / us['ours']:8.2f} "
-              f"{tt / us['ours']:10.2f} {us['numpy'] / us['ours']:10.2f}")
-    print("\ngoals: sklearn/ours >= 5 and torch/ours >= 2 at batch <= 64; "
-          "numpy/ours >= 0.5 at 256" + (f" (torch {tver})" if tver else ""))
+        print(
+            f"{m:6d} {steps:6d} {us['ours']:9.2f} {us['sklearn']:11.2f} {tt:9.2f} "
+            f"{us['numpy']:9.2f} {us['sklearn'] / us['ours']:8.2f} "
+            f"{tt / us['ours']:10.2f} {us['numpy'] / us['ours']:10.2f}"
+        )
+    print(
+        "\ngoals: sklearn/ours >= 5 and torch/ours >= 2 at batch <= 64; "
+        "numpy/ours >= 0.5 at 256" + (f" (torch {tver})" if tver else "")
+    )
 
 
 def main():
@@ -241,8 +271,12 @@ def main():
     if args.quick:
         dims, seeds, repeats, bdims = (32, 64, 128), 2, 3, (64,)
     else:
-        dims, seeds, repeats, bdims = (32, 64, 128, 256, 512), args.seeds, args.repeats, (
-            64, 128, 256)
+        dims, seeds, repeats, bdims = (
+            (32, 64, 128, 256, 512),
+            args.seeds,
+            args.repeats,
+            (64, 128, 256),
+        )
     if not args.skip_samples:
         part1(dims, seeds, args.rf_width, bdims)
     part2(repeats, (1, 32, 256))

@@ -57,9 +57,10 @@ autodoc_default_options = {
     "inherited-members": "BaseEstimator, RegressorMixin, ClassifierMixin, TransformerMixin",
     "exclude-members": ", ".join(
         ["get_metadata_routing"]
-        + [f"set_{method}_request"
-           for method in ("fit", "partial_fit", "predict", "predict_proba", "score",
-                          "transform")]
+        + [
+            f"set_{method}_request"
+            for method in ("fit", "partial_fit", "predict", "predict_proba", "score", "transform")
+        ]
     ),
 }
 autodoc_typehints = "none"  # the numpydoc sections carry the types

@@ -33,10 +33,10 @@ bias, d = -3.0, 10
 kappas = np.array([0.25, 0.5, 0.75, 0.9, 1.1, 1.25, 1.5, 2.0, 3.0])
 cos, ratio, zero_ratio, corr = [], [], [], []
 for kappa in kappas:
-    X, y, info = make_biased_relu_halfspace_noise(20_000, d, bias=bias, kappa=kappa,
-                                                  random_state=0)
-    Xt, yt, _ = make_biased_relu_halfspace_noise(50_000, d, bias=bias, kappa=kappa,
-                                                 direction=info.direction, random_state=1)
+    X, y, info = make_biased_relu_halfspace_noise(20_000, d, bias=bias, kappa=kappa, random_state=0)
+    Xt, yt, _ = make_biased_relu_halfspace_noise(
+        50_000, d, bias=bias, kappa=kappa, direction=info.direction, random_state=1
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gd = GDReLURegressor().fit(X, y)

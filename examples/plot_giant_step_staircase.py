@@ -22,8 +22,8 @@ two directions ``s_k = <theta_k, x>``:
 The dashed line is the linear-kernel error ``Var(f*) - ||E[y x]||^2``: random features
 with ``n, p = O(d)`` cannot go below it. The dotted curve is one step with the
 first-Hermite part of the labels removed (``remove_linear=True``) and the large-batch
-learning rate ``eta = 3 p sqrt(n/d)`` (drawn for ``n >= d^1.25``): at ``n ~ d^2`` it learns both directions of
-``h124`` in a single step.
+learning rate ``eta = 3 p sqrt(n/d)`` (drawn for ``n >= d^1.25``): at ``n ~ d^2`` it
+learns both directions of ``h124`` in a single step.
 
 ``d = 64``, ``p = 128``, ``alpha = 1``, mean and standard deviation over ``N_SEEDS``
 seeds, ``4000`` test rows; the benchmark ``benchmarks/bench_giant_step.py`` runs
@@ -47,11 +47,19 @@ steps = [0, 1, 2, 3, 4]
 def test_mse(kind, n, T, seed, **params):
     """T steps on n fresh rows each, read-out on n more; test MSE on fresh rows."""
     X, y, info = make_giant_step_target(kind, (T + 1) * n, d, random_state=seed)
-    Xt, yt, _ = make_giant_step_target(kind, n_test, d, directions=info.directions,
-                                       random_state=1000 + seed)
+    Xt, yt, _ = make_giant_step_target(
+        kind, n_test, d, directions=info.directions, random_state=1000 + seed
+    )
     # n_jobs=1: at these sizes one thread beats two (no thread synchronisation)
-    est = GiantStepRegressor(n_hidden=p, n_steps=T, batch_size=n, n_jobs=1,
-                             fit_intercept=False, random_state=seed, **params).fit(X, y)
+    est = GiantStepRegressor(
+        n_hidden=p,
+        n_steps=T,
+        batch_size=n,
+        n_jobs=1,
+        fit_intercept=False,
+        random_state=seed,
+        **params,
+    ).fit(X, y)
     return np.mean((est.predict(Xt) - yt) ** 2), info.linear_kernel_error
 
 
@@ -64,27 +72,32 @@ for kind in ("stair2", "h124"):
             errs = [test_mse(kind, n, T, s)[0] for s in range(N_SEEDS)]
             curves[kind, T, kappa] = (np.mean(errs), np.std(errs))
         if kappa >= 1.25:  # the large-batch rule eta = 3 p sqrt(n/d) is for n >> d
-            errs = [test_mse(kind, n, 1, s, remove_linear=True, lr_scaling="p_sqrt_n_over_d")[0]
-                    for s in range(N_SEEDS)]
+            errs = [
+                test_mse(kind, n, 1, s, remove_linear=True, lr_scaling="p_sqrt_n_over_d")[0]
+                for s in range(N_SEEDS)
+            ]
             curves[kind, "pre", kappa] = (np.mean(errs), np.std(errs))
     lines[kind] = test_mse(kind, d, 0, 0)[1]
 
 # %%
 # The table: test MSE per number of steps and per batch size.
 for kind in ("stair2", "h124"):
-    print(f"{kind}: test MSE (rows: log n / log d; columns: T = 0 (RF), 1..4, one step "
-          "with remove_linear)")
+    print(
+        f"{kind}: test MSE (rows: log n / log d; columns: T = 0 (RF), 1..4, one step "
+        "with remove_linear)"
+    )
     for kappa in kappas:
         vals = [curves[kind, T, kappa][0] for T in steps]
         vals.append(curves.get((kind, "pre", kappa), (np.nan,))[0])
-        print(f"  {kappa:4.2f}  n={int(round(d ** kappa)):5d}  " +
-              "  ".join(f"{v:.3f}" for v in vals))
+        print(
+            f"  {kappa:4.2f}  n={int(round(d**kappa)):5d}  " + "  ".join(f"{v:.3f}" for v in vals)
+        )
     print(f"  linear-kernel line: {lines[kind]:.3f}")
 
 # %%
 # The figure.
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=False)
-for ax, kind in zip(axes, ("h124", "stair2")):
+for ax, kind in zip(axes, ("h124", "stair2"), strict=True):
     for T in steps:
         m, s = np.array([curves[kind, T, k] for k in kappas]).T
         label = "random features (T = 0)" if T == 0 else f"T = {T}"
@@ -92,8 +105,9 @@ for ax, kind in zip(axes, ("h124", "stair2")):
         ax.errorbar(kappas, m, yerr=s, label=label, capsize=2, **style)
     k_pre = [k for k in kappas if (kind, "pre", k) in curves]
     m, s = np.array([curves[kind, "pre", k] for k in k_pre]).T
-    ax.errorbar(k_pre, m, yerr=s, label="T = 1, remove_linear", color="gray", ls="-.",
-                marker="^", capsize=2)
+    ax.errorbar(
+        k_pre, m, yerr=s, label="T = 1, remove_linear", color="gray", ls="-.", marker="^", capsize=2
+    )
     ax.axhline(lines[kind], color="gray", ls="--", label="linear kernel")
     ax.set_title(kind)
     ax.set_xlabel("log n / log d  (n = rows per step)")

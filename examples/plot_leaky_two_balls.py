@@ -30,16 +30,21 @@ from sklearn_relu import LeakyReLUTwoLayerClassifier
 from sklearn_relu.datasets import make_two_balls
 
 X, y, info = make_two_balls(300, random_state=0)
-settings = {"small init (std 0.01)": dict(init_scale=0.01, learning_rate=0.5),
-            "large init (std 1)": dict(init_scale=1.0, learning_rate=0.05)}
+settings = {
+    "small init (std 0.01)": dict(init_scale=0.01, learning_rate=0.5),
+    "large init (std 1)": dict(init_scale=1.0, learning_rate=0.05),
+}
 fits = {}
 for name, kw in settings.items():
-    est = LeakyReLUTwoLayerClassifier(max_epochs=100, tol=None, diagnostics_every=2,
-                                      random_state=0, **kw).fit(X, y)
+    est = LeakyReLUTwoLayerClassifier(
+        max_epochs=100, tol=None, diagnostics_every=2, random_state=0, **kw
+    ).fit(X, y)
     fits[name] = (est, est.weight_clustering(X, y, svm=False))
     res = fits[name][1]
-    print(f"{name}: coherence {res['coherence_min']:.4f}, agreement with the surrogate "
-          f"(unit ball) {res['agreement_ball']:.4f}, certified {res['certified_fraction']:.2f}")
+    print(
+        f"{name}: coherence {res['coherence_min']:.4f}, agreement with the surrogate "
+        f"(unit ball) {res['agreement_ball']:.4f}, certified {res['certified_fraction']:.2f}"
+    )
 
 # %%
 # Weights, boundary and surrogate
@@ -48,7 +53,7 @@ fig, axes = plt.subplots(2, 2, figsize=(10, 8.5))
 g = np.linspace(-1, 1, 301)
 G1, G2 = np.meshgrid(g, g)
 grid = np.column_stack([G1.ravel(), G2.ravel()])
-for ax, (name, (est, res)) in zip(axes[0], fits.items()):
+for ax, (name, (est, res)) in zip(axes[0], fits.items(), strict=True):
     ax.scatter(X[:, 0], X[:, 1], c=np.where(y > 0, "tab:blue", "tab:red"), s=8, alpha=0.4)
     F = est.decision_function(grid).reshape(G1.shape)
     ax.contour(G1, G2, F, levels=[0.0], colors="k")
@@ -58,10 +63,24 @@ for ax, (name, (est, res)) in zip(axes[0], fits.items()):
     for group, color in [(1, "tab:blue"), (0, "tab:red")]:
         W = est.coef_hidden_[group]
         W = 0.9 * W / np.abs(W).max()
-        ax.quiver(np.zeros(len(W)), np.zeros(len(W)), W[:, 0], W[:, 1], color=color,
-                  angles="xy", scale_units="xy", scale=1, width=0.004, alpha=0.6)
-    ax.set(xlim=(-1, 1), ylim=(-1, 1), aspect="equal",
-           title=f"{name}\ncoherence {res['coherence_min']:.3f}")
+        ax.quiver(
+            np.zeros(len(W)),
+            np.zeros(len(W)),
+            W[:, 0],
+            W[:, 1],
+            color=color,
+            angles="xy",
+            scale_units="xy",
+            scale=1,
+            width=0.004,
+            alpha=0.6,
+        )
+    ax.set(
+        xlim=(-1, 1),
+        ylim=(-1, 1),
+        aspect="equal",
+        title=f"{name}\ncoherence {res['coherence_min']:.3f}",
+    )
 
 # %%
 # Clustering and agreement during training

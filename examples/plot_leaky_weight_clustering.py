@@ -44,14 +44,21 @@ r /= np.linalg.norm(r)
 
 N_EPOCHS = 60
 SNAPSHOTS = (1, 10, N_EPOCHS)
-inits = {"small init (std 0.01)": dict(init_scale=0.01, learning_rate=0.5),
-         "large init (std 1)": dict(init_scale=1.0, learning_rate=0.05)}
+inits = {
+    "small init (std 0.01)": dict(init_scale=0.01, learning_rate=0.5),
+    "large init (std 1)": dict(init_scale=1.0, learning_rate=0.05),
+}
 
 curves, snaps = {}, {}
 for name, kw in inits.items():
-    est = LeakyReLUTwoLayerClassifier(max_epochs=1, tol=None, warm_start=True,
-                                      diagnostics_every=0,
-                                      random_state=np.random.RandomState(0), **kw)
+    est = LeakyReLUTwoLayerClassifier(
+        max_epochs=1,
+        tol=None,
+        warm_start=True,
+        diagnostics_every=0,
+        random_state=np.random.RandomState(0),
+        **kw,
+    )
     coh, agree = [], []
     snaps[name] = {}
     for epoch in range(1, N_EPOCHS + 1):
@@ -62,8 +69,10 @@ for name, kw in inits.items():
         coh.append(res["coherence"])
         agree.append(res["agreement_ball"])
     curves[name] = (np.array(coh), np.array(agree))
-    print(f"{name}: coherence (neg, pos) {coh[-1].round(4)}, ball agreement {agree[-1]:.4f}, "
-          f"training accuracy {est.score(X, y):.3f}")
+    print(
+        f"{name}: coherence (neg, pos) {coh[-1].round(4)}, ball agreement {agree[-1]:.4f}, "
+        f"training accuracy {est.score(X, y):.3f}"
+    )
 
 # %%
 # The hidden weights, projected on the teacher and a random orthogonal direction
@@ -76,10 +85,15 @@ for row, name in enumerate(inits):
         ax = axes[row, col]
         W = snaps[name][epoch]
         for g, color in ((1, "tab:blue"), (0, "tab:red")):
-            ax.scatter(W[g] @ u, W[g] @ r, s=10, color=color, alpha=0.7,
-                       label="positive group" if g else "negative group")
-        lim = 1.1 * np.abs(np.concatenate([W.reshape(-1, 20) @ u,
-                                           W.reshape(-1, 20) @ r])).max()
+            ax.scatter(
+                W[g] @ u,
+                W[g] @ r,
+                s=10,
+                color=color,
+                alpha=0.7,
+                label="positive group" if g else "negative group",
+            )
+        lim = 1.1 * np.abs(np.concatenate([W.reshape(-1, 20) @ u, W.reshape(-1, 20) @ r])).max()
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-lim, lim)
         ax.axhline(0, color="k", lw=0.3)
@@ -101,7 +115,7 @@ fig.tight_layout()
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
 epochs = np.arange(1, N_EPOCHS + 1)
-for (name, (coh, agree)), color in zip(curves.items(), ("tab:green", "tab:purple")):
+for (name, (coh, agree)), color in zip(curves.items(), ("tab:green", "tab:purple"), strict=True):
     axes[0].plot(epochs, coh.min(axis=1), color=color, label=name)
     axes[1].plot(epochs, agree, color=color, label=name)
 axes[0].set_ylabel("min group coherence")

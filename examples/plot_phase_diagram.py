@@ -40,21 +40,26 @@ from sklearn_relu.experiments import (
 # -------------------------------------------------------------
 result = sweep(
     make_xor_hypercube,
-    {"n_features": [16, 32, 64],
-     "n_samples": [FeatureScaled(c, "d log d") for c in (1, 2, 4, 8, 16, 32)]},
+    {
+        "n_features": [16, 32, 64],
+        "n_samples": [FeatureScaled(c, "d log d") for c in (1, 2, 4, 8, 16, 32)],
+    },
     {"SGD": TwoLayerXORClassifier()},
-    seeds=3, metrics=[error_rate], n_test=2000)
+    seeds=3,
+    metrics=[error_rate],
+    n_test=2000,
+)
 frame = result.to_frame()
 print(result)
-print(frame.pivot_table(index="n_features", columns="n_samples_factor",
-                        values="error_rate").round(3))
+print(
+    frame.pivot_table(index="n_features", columns="n_samples_factor", values="error_rate").round(3)
+)
 
 # %%
 # The phase diagram and the collapse
 # ----------------------------------
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-plot_phase_diagram(frame, "n_samples_factor", "n_features", "error_rate", threshold=0.05,
-                   ax=ax1)
+plot_phase_diagram(frame, "n_samples_factor", "n_features", "error_rate", threshold=0.05, ax=ax1)
 ax1.set_xlabel("samples / (d ln d)")
 ax1.set_ylabel("d")
 plot_sweep(frame, "n_samples_factor", "error_rate", hue="n_features", logx=True, ax=ax2)

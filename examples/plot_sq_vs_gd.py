@@ -53,11 +53,12 @@ gd_ratio = np.empty((len(biases), N_SEEDS))
 zero_ratio = np.empty(len(biases))
 for i, bias in enumerate(biases):
     for seed in range(N_SEEDS):
-        X, y, info = make_biased_relu_halfspace_noise(n_train, d, bias=bias, kappa=kappa,
-                                                      random_state=seed)
-        Xt, yt, _ = make_biased_relu_halfspace_noise(n_test, d, bias=bias, kappa=kappa,
-                                                     direction=info.direction,
-                                                     random_state=10_000 + seed)
+        X, y, info = make_biased_relu_halfspace_noise(
+            n_train, d, bias=bias, kappa=kappa, random_state=seed
+        )
+        Xt, yt, _ = make_biased_relu_halfspace_noise(
+            n_test, d, bias=bias, kappa=kappa, direction=info.direction, random_state=10_000 + seed
+        )
         sq = BiasedReLURegressorSQ(random_state=seed).fit(X, y)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -72,8 +73,7 @@ for ratio, label, color, marker in [
     (gd_ratio, "GDReLURegressor (zero init)", "tab:red", "s"),
     (sq_ratio, "BiasedReLURegressorSQ", "tab:blue", "o"),
 ]:
-    ax.fill_between(biases, ratio.min(axis=1), ratio.max(axis=1), color=color, alpha=0.2,
-                    lw=0)
+    ax.fill_between(biases, ratio.min(axis=1), ratio.max(axis=1), color=color, alpha=0.2, lw=0)
     ax.plot(biases, np.median(ratio, axis=1), marker=marker, color=color, label=label)
 ax.plot(biases, zero_ratio, "--", color="gray", label="zero function (closed form)")
 ax.axhline(1.0, color="k", lw=0.5)

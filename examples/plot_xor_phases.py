@@ -44,8 +44,7 @@ fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
 def shade(ax):
     ax.axvspan(0, ps["T1_output"], color="tab:blue", alpha=0.08, label="phase 1")
     if ps["T_err1"] is not None:
-        ax.axvspan(ps["T1_output"], ps["T_err1"], color="tab:orange", alpha=0.08,
-                   label="phase 2")
+        ax.axvspan(ps["T1_output"], ps["T_err1"], color="tab:orange", alpha=0.08, label="phase 2")
 
 
 ax = axes[0, 0]
@@ -66,8 +65,9 @@ ax.set_title("output and second-layer growth")
 ax.legend(fontsize=8)
 
 ax = axes[1, 0]
-ax.fill_between(step, h["sig_frac_q10"], h["sig_frac_q90"], alpha=0.3,
-                label="signal fraction q10-q90")
+ax.fill_between(
+    step, h["sig_frac_q10"], h["sig_frac_q90"], alpha=0.3, label="signal fraction q10-q90"
+)
 ax.plot(step, h["sig_frac_q50"], label="median signal fraction")
 ax.plot(step, h["aligned_frac"], label="aligned fraction (cos > 0.9)")
 ax.axhline(math.sqrt(2 / d), color="gray", ls=":", label="sqrt(2/d) (random)")
@@ -77,8 +77,12 @@ ax.set_title("features found")
 ax.legend(fontsize=8)
 
 ax = axes[1, 1]
-for col, lab in [("cluster_mass_uminus_pos", "+u_minus"), ("cluster_mass_uminus_neg", "-u_minus"),
-                 ("cluster_mass_uplus_pos", "+u_plus"), ("cluster_mass_uplus_neg", "-u_plus")]:
+for col, lab in [
+    ("cluster_mass_uminus_pos", "+u_minus"),
+    ("cluster_mass_uminus_neg", "-u_minus"),
+    ("cluster_mass_uplus_pos", "+u_plus"),
+    ("cluster_mass_uplus_neg", "-u_plus"),
+]:
     ax.plot(step, h[col], label=lab)
 shade(ax)
 ax.set_xlabel("SGD step")

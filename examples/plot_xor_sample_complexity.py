@@ -54,8 +54,10 @@ for d in DIMS:
         n1[d].append(clf.phase_steps_["T_err1_n_seen"] or np.nan)
         if seed == 0:
             curves[d] = (clf.history_["n_seen"] / dlnd, clf.history_["val_error"])
-    print(f"d = {d:4d}: samples to 1 % = {n1[d]}  "
-          f"(= {np.nanmedian(n1[d]) / dlnd:.1f} d ln d, {np.nanmedian(n1[d]) / d**2:.3f} d^2)")
+    print(
+        f"d = {d:4d}: samples to 1 % = {n1[d]}  "
+        f"(= {np.nanmedian(n1[d]) / dlnd:.1f} d ln d, {np.nanmedian(n1[d]) / d**2:.3f} d^2)"
+    )
 
 # %%
 # Plot

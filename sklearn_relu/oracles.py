@@ -44,13 +44,19 @@ def _moment_sums(X, y, sw, fold):
         keep = fold == 0
         X, y, sw = X[keep], y[keep], sw[keep]
     Xw = X * sw[:, None]
-    return (np.array([sw.sum()]), Xw.sum(axis=0), X.T @ Xw, np.array([sw @ y]), Xw.T @ y,
-            np.array([sw @ (y * y)]))
+    return (
+        np.array([sw.sum()]),
+        Xw.sum(axis=0),
+        X.T @ Xw,
+        np.array([sw @ y]),
+        Xw.T @ y,
+        np.array([sw @ (y * y)]),
+    )
 
 
 def _add(a, b):
     if isinstance(a, tuple):
-        return tuple(x + z for x, z in zip(a, b))
+        return tuple(x + z for x, z in zip(a, b, strict=True))
     return a + b
 
 
@@ -89,8 +95,15 @@ class _Oracle:
             ``b``, of the half squared loss, of the convex surrogate, and the fold
             weight (last column). Sums, not means: divide by the last column.
         """
-        return self._sums("loss_grad", True, self.n_folds, np.ascontiguousarray(w, float),
-                          float(b), int(gate_mode), float(deriv_at_zero))
+        return self._sums(
+            "loss_grad",
+            True,
+            self.n_folds,
+            np.ascontiguousarray(w, float),
+            float(b),
+            int(gate_mode),
+            float(deriv_at_zero),
+        )
 
     def scale_stats(self, W, B, all_rows=False):
         """Return the per-fold means that fit and score the scale of K candidates.
@@ -141,9 +154,18 @@ class _Oracle:
             ``E[y^2]`` and the fold weight.
         """
         thetas = np.asarray(thetas, dtype=np.float64)
-        return _sums_to_means(self._sums(
-            "geodesic", True, self.n_folds, np.ascontiguousarray(w, float),
-            np.ascontiguousarray(u, float), np.cos(thetas), np.sin(thetas), float(bhat)))
+        return _sums_to_means(
+            self._sums(
+                "geodesic",
+                True,
+                self.n_folds,
+                np.ascontiguousarray(w, float),
+                np.ascontiguousarray(u, float),
+                np.cos(thetas),
+                np.sin(thetas),
+                float(bhat),
+            )
+        )
 
     def thresholded_moments(self, taus):
         """Return the moments of ``x`` on the rows with ``|y| >= tau``, per threshold.
@@ -196,8 +218,15 @@ class _Oracle:
             ``E[e 1{..}]``, ``E[e^2 1{..}]`` and ``P(<x, w> >= btilde)``.
         """
         trunc2 = 0.0 if truncate_x is None else float(truncate_x) ** 2
-        out = self._sums("reweighted", True, 0, np.ascontiguousarray(w, float),
-                         float(rho_b), float(btilde), trunc2)
+        out = self._sums(
+            "reweighted",
+            True,
+            0,
+            np.ascontiguousarray(w, float),
+            float(rho_b),
+            float(btilde),
+            trunc2,
+        )
         return out / self.fold_weights()[0]
 
     def moments(self):
@@ -211,8 +240,13 @@ class _Oracle:
         """
         wt, x1, xx, y1, xy, y2 = self._moments()
         wt = wt[0]
-        return dict(mean_x=x1 / wt, second_x=xx / wt, mean_y=y1[0] / wt, cross_xy=xy / wt,
-                    mean_y2=y2[0] / wt)
+        return dict(
+            mean_x=x1 / wt,
+            second_x=xx / wt,
+            mean_y=y1[0] / wt,
+            cross_xy=xy / wt,
+            mean_y2=y2[0] / wt,
+        )
 
 
 class ArrayOracle(_Oracle):
@@ -236,8 +270,11 @@ class ArrayOracle(_Oracle):
         self.X = np.ascontiguousarray(X, dtype=np.float64)
         self.y = np.ascontiguousarray(y, dtype=np.float64)
         n = self.X.shape[0]
-        self.sw = (np.ones(n) if sample_weight is None
-                   else np.ascontiguousarray(sample_weight, dtype=np.float64))
+        self.sw = (
+            np.ones(n)
+            if sample_weight is None
+            else np.ascontiguousarray(sample_weight, dtype=np.float64)
+        )
         if fold is None:
             self.fold, self.n_folds = _EMPTY_FOLD, 1
         else:
@@ -280,16 +317,26 @@ class ArrayOracle(_Oracle):
     def _sums(self, name, use_fold, *params):
         self.n_queries += 1
         with kernel_threads(self.n_jobs):
-            return chunked_sums(_KERNELS[name], self.X, self.y, self.sw,
-                                self.fold if use_fold else _EMPTY_FOLD, *params)
+            return chunked_sums(
+                _KERNELS[name],
+                self.X,
+                self.y,
+                self.sw,
+                self.fold if use_fold else _EMPTY_FOLD,
+                *params,
+            )
 
     def _moments(self, chunk_rows=65536):
         self.n_queries += 1
         total = None
         for s in range(0, self.X.shape[0], chunk_rows):
             sl = slice(s, s + chunk_rows)
-            part = _moment_sums(self.X[sl], self.y[sl], self.sw[sl],
-                                self.fold[sl] if self.n_folds > 1 else _EMPTY_FOLD)
+            part = _moment_sums(
+                self.X[sl],
+                self.y[sl],
+                self.sw[sl],
+                self.fold[sl] if self.n_folds > 1 else _EMPTY_FOLD,
+            )
             total = part if total is None else _add(total, part)
         return total
 
@@ -314,7 +361,8 @@ class ArrayOracle(_Oracle):
 
 def _kish_sizes(sw, fold, n_folds):
     """``(sum w)^2 / sum w^2`` per fold (weights divided by their maximum first, so
-    no square overflows)."""
+    no square overflows).
+    """
     top = float(sw.max(initial=0.0))
     w = sw / top if top > 0 else sw
     if fold is None:
@@ -371,7 +419,7 @@ class DaskOracle(_Oracle):
         X = X.rechunk({1: -1}).astype(np.float64)
         rows = X.chunks[0]
         self.X = X
-        self.y = (y if isinstance(y, da.Array) else da.from_array(np.asarray(y)))
+        self.y = y if isinstance(y, da.Array) else da.from_array(np.asarray(y))
         self.y = self.y.astype(np.float64).rechunk((rows,))
         n = X.shape[0]
         sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
@@ -397,9 +445,12 @@ class DaskOracle(_Oracle):
 
         xs = self.X.to_delayed().ravel()
         ys, ws = self.y.to_delayed().ravel(), self.sw.to_delayed().ravel()
-        fs = (self.fold.to_delayed().ravel() if use_fold and self.fold is not None
-              else [delayed(_EMPTY_FOLD)] * len(xs))
-        return zip(xs, ys, ws, fs)
+        fs = (
+            self.fold.to_delayed().ravel()
+            if use_fold and self.fold is not None
+            else [delayed(_EMPTY_FOLD)] * len(xs)
+        )
+        return zip(xs, ys, ws, fs, strict=True)
 
     def _compute(self, parts):
         import dask
@@ -414,8 +465,9 @@ class DaskOracle(_Oracle):
         from dask import delayed
 
         serial = _KERNELS[name]
-        parts = [delayed(_run_chunk)(serial, x, y, w, f, params)
-                 for x, y, w, f in self._blocks(use_fold)]
+        parts = [
+            delayed(_run_chunk)(serial, x, y, w, f, params) for x, y, w, f in self._blocks(use_fold)
+        ]
         return self._compute(parts)
 
     def _moments(self):
@@ -435,8 +487,11 @@ class DaskOracle(_Oracle):
         if self._weights is None:
             sw = self.sw.compute()
             fold = None if self.fold is None else self.fold.compute()
-            self._weights = (np.array([sw.sum()]) if fold is None
-                             else np.bincount(fold, weights=sw, minlength=self.n_folds))
+            self._weights = (
+                np.array([sw.sum()])
+                if fold is None
+                else np.bincount(fold, weights=sw, minlength=self.n_folds)
+            )
         return self._weights
 
     def fold_sizes(self):
@@ -481,8 +536,9 @@ class DaskOracle(_Oracle):
 
 def _run_chunk(kernel, X, y, sw, fold, params):
     X = np.ascontiguousarray(X, dtype=np.float64)
-    return kernel(X, np.ascontiguousarray(y), np.ascontiguousarray(sw),
-                  np.ascontiguousarray(fold), *params)
+    return kernel(
+        X, np.ascontiguousarray(y), np.ascontiguousarray(sw), np.ascontiguousarray(fold), *params
+    )
 
 
 def _tree_sum(parts):

@@ -11,7 +11,9 @@ import pytest
 @pytest.fixture(scope="session", autouse=True)
 def _warm_kernels():
     from sklearn_relu._kernels.single_relu import (
-        GATE_RELU, loss_grad, relu_predict,
+        GATE_RELU,
+        loss_grad,
+        relu_predict,
     )
 
     rng = np.random.default_rng(0)
@@ -27,7 +29,8 @@ def _warm_kernels():
 
     W, A = rng.standard_normal((2, 3)), rng.standard_normal((1, 2))
     ypm = np.array([1.0, -1.0, 1.0, -1.0])
-    sgd_steps(X, ypm, np.arange(4), W, A, loss="logistic", eta=0.1, batch_size=2,
-              n_steps=2, log_every=1)
+    sgd_steps(
+        X, ypm, np.arange(4), W, A, loss="logistic", eta=0.1, batch_size=2, n_steps=2, log_every=1
+    )
     forward(X, W, A)
     yield

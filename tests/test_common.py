@@ -5,7 +5,6 @@ from sklearn.utils.estimator_checks import check_param_validation, parametrize_w
 
 from sklearn_relu.utils import all_estimators
 
-
 ESTIMATORS = [cls() for _, cls in all_estimators()]
 
 

@@ -70,7 +70,8 @@ _CHILD = textwrap.dedent("""
 @pytest.fixture(scope="module")
 def threaded_runs(tmp_path_factory):
     """Fit every estimator here, pickle it, and in fresh processes on 1 and on 2
-    threads predict with the unpickled model and refit a clone."""
+    threads predict with the unpickled model and refit a clone.
+    """
     tmp = tmp_path_factory.mktemp("contract")
     models, data, here = {}, {}, {}
     for est in ESTIMATORS:
@@ -86,12 +87,17 @@ def threaded_runs(tmp_path_factory):
     runs = {}
     for threads in (1, 2):
         env = dict(os.environ)
-        for var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                    "MKL_NUM_THREADS"):
+        for var in (
+            "NUMBA_NUM_THREADS",
+            "OMP_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS",
+            "MKL_NUM_THREADS",
+        ):
             env[var] = str(threads)
         dst = tmp / f"out{threads}.pkl"
-        subprocess.run([sys.executable, "-c", _CHILD, str(src), str(dst)], env=env,
-                       check=True, timeout=600)
+        subprocess.run(
+            [sys.executable, "-c", _CHILD, str(src), str(dst)], env=env, check=True, timeout=600
+        )
         with open(dst, "rb") as f:
             runs[threads] = pickle.load(f)
     return here, runs
@@ -107,7 +113,8 @@ def test_pickle_predicts_identically_in_a_fresh_process(name, threaded_runs):
 @pytest.mark.parametrize("name", IDS)
 def test_one_and_two_threads_fit_the_same_model(name, threaded_runs):
     """The kernels' fixed block partition makes results independent of the thread
-    count; BLAS may reorder sums, hence a tolerance of 1e-10 of the scale."""
+    count; BLAS may reorder sums, hence a tolerance of 1e-10 of the scale.
+    """
     _, runs = threaded_runs
     a, b = runs[1][name]["refit"], runs[2][name]["refit"]
     scale = max(float(np.abs(a).max()), 1.0)
@@ -115,6 +122,7 @@ def test_one_and_two_threads_fit_the_same_model(name, threaded_runs):
 
 
 # ------------------------------------------------------------------- real data
+
 
 def _real_problems():
     from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
@@ -155,8 +163,7 @@ SCORE_FLOORS = {
 # GLMtron and the convex surrogate minimise E[relu(z)^2 / 2 - y z], which is unbounded
 # below when y takes negative values (send the bias to -inf): on the standardised
 # target they must say so with a ConvergenceWarning at max_iter.
-UNBOUNDED = {("ConvexSurrogateReLURegressor", "diabetes_std"),
-             ("GLMtronRegressor", "diabetes_std")}
+UNBOUNDED = {("ConvexSurrogateReLURegressor", "diabetes_std"), ("GLMtronRegressor", "diabetes_std")}
 
 
 # Known defect, open: at its defaults (the paper's small initialisation, constant step)
@@ -169,9 +176,17 @@ def _real_cases():
     for est in ESTIMATORS:
         for name, problem in SCORE_FLOORS:
             if name == type(est).__name__:
-                marks = ([pytest.mark.xfail(strict=True, raises=ConvergenceWarning,
-                                            reason="does not converge at its defaults")]
-                         if (name, problem) in KNOWN_UNCONVERGED else [])
+                marks = (
+                    [
+                        pytest.mark.xfail(
+                            strict=True,
+                            raises=ConvergenceWarning,
+                            reason="does not converge at its defaults",
+                        )
+                    ]
+                    if (name, problem) in KNOWN_UNCONVERGED
+                    else []
+                )
                 yield pytest.param(est, problem, id=f"{name}-{problem}", marks=marks)
 
 
@@ -184,8 +199,9 @@ def test_real_data_in_a_pipeline(estimator, problem):
 
     X, y, classify = _real_problems()[problem]
     assert classify == is_classifier(estimator)
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, random_state=0,
-                                          stratify=y if classify else None)
+    Xtr, Xte, ytr, yte = train_test_split(
+        X, y, test_size=0.25, random_state=0, stratify=y if classify else None
+    )
     base = LogisticRegression(max_iter=1000) if classify else Ridge()
     ref = make_pipeline(StandardScaler(), base).fit(Xtr, ytr).score(Xte, yte)
     pipe = make_pipeline(StandardScaler(), clone(estimator))
@@ -211,14 +227,15 @@ from hypothesis import strategies as st  # noqa: E402
 @st.composite
 def _inputs(draw):
     """Small inputs with the shapes, dtypes and scales users meet: duplicated rows,
-    constant columns, integer or float32 dtypes, scales from 1e-8 to 1e8."""
+    constant columns, integer or float32 dtypes, scales from 1e-8 to 1e8.
+    """
     n = draw(st.integers(1, 40))
     d = draw(st.integers(1, 5))
     seed = draw(st.integers(0, 2**16))
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d)) * draw(st.sampled_from([1e-8, 1.0, 1e8]))
     if draw(st.booleans()) and n > 1:  # duplicated rows
-        X[n // 2:] = X[: n - n // 2]
+        X[n // 2 :] = X[: n - n // 2]
     if draw(st.booleans()):  # a constant column
         X[:, 0] = draw(st.sampled_from([0.0, 3.0]))
     dtype = draw(st.sampled_from([np.float64, np.float32, np.int64]))
@@ -230,12 +247,18 @@ def _inputs(draw):
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
-@settings(max_examples=12, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=_inputs())
 def test_fuzzed_inputs_fit_or_fail_clearly(estimator, data):
     """A fitted model with finite predictions, or a ValueError / TypeError: never
-    another exception (numba, LAPACK, overflow), a NaN or a hang."""
+    another exception (numba, LAPACK, overflow), a NaN or a hang.
+    """
     X, y_real, y_label = data
     y = y_label if is_classifier(estimator) else y_real
     est = clone(estimator)

@@ -33,10 +33,24 @@ from sklearn_relu.datasets import (
 
 Z_TOL = 5.0
 N_MC = 10**6
-GENERATORS = [make_biased_relu, make_biased_relu_halfspace_noise,
-              make_biased_relu_tilted_noise, make_csq_hard_relu]
-COMMON_KEYS = {"coef", "intercept", "direction", "bias", "scale", "planted_loss", "zero_loss",
-               "planted_loss_empirical", "label_correlation", "paper"}
+GENERATORS = [
+    make_biased_relu,
+    make_biased_relu_halfspace_noise,
+    make_biased_relu_tilted_noise,
+    make_csq_hard_relu,
+]
+COMMON_KEYS = {
+    "coef",
+    "intercept",
+    "direction",
+    "bias",
+    "scale",
+    "planted_loss",
+    "zero_loss",
+    "planted_loss_empirical",
+    "label_correlation",
+    "paper",
+}
 SPECIFIC_KEYS = {
     make_biased_relu: {"noise"},
     make_biased_relu_halfspace_noise: {"kappa", "c"},
@@ -65,7 +79,8 @@ def assert_mc(closed, q, *, max_rel_se=None, what=""):
     # + 1e-12 relative: rounding, for statistics that are constant per row
     assert abs(emp - closed) <= Z_TOL * se + 1e-12 * abs(closed), (
         f"{what}: Monte Carlo {emp:.6g} vs closed form {closed:.6g}, "
-        f"{abs(emp - closed) / se:.1f} standard errors (SE {se:.3g})")
+        f"{abs(emp - closed) / se:.1f} standard errors (SE {se:.3g})"
+    )
     if max_rel_se is not None:
         assert se <= max_rel_se * abs(closed), f"{what}: SE {se:.3g} too large to be informative"
 
@@ -100,12 +115,15 @@ def quad_tail(n, a):
 
 @pytest.mark.parametrize("b", [-6.0, -3.0, -2.0, -0.7, 0.0, 0.4, 2.5])
 def test_moments_against_quadrature(b):
-    m1, _ = integrate.quad(lambda z: (z + b) * stats.norm.pdf(z), -b, np.inf,
-                           epsabs=0, epsrel=1e-12)
-    m2, _ = integrate.quad(lambda z: (z + b) ** 2 * stats.norm.pdf(z), -b, np.inf,
-                           epsabs=0, epsrel=1e-12)
-    h1, _ = integrate.quad(lambda z: (z + b) * z * stats.norm.pdf(z), -b, np.inf,
-                           epsabs=0, epsrel=1e-12)
+    m1, _ = integrate.quad(
+        lambda z: (z + b) * stats.norm.pdf(z), -b, np.inf, epsabs=0, epsrel=1e-12
+    )
+    m2, _ = integrate.quad(
+        lambda z: (z + b) ** 2 * stats.norm.pdf(z), -b, np.inf, epsabs=0, epsrel=1e-12
+    )
+    h1, _ = integrate.quad(
+        lambda z: (z + b) * z * stats.norm.pdf(z), -b, np.inf, epsabs=0, epsrel=1e-12
+    )
     np.testing.assert_allclose(G.relu_mean(b), m1, rtol=1e-9)
     np.testing.assert_allclose(G.relu_second_moment(b), m2, rtol=1e-9)
     np.testing.assert_allclose(G.relu_first_hermite(b), h1, rtol=1e-9)
@@ -130,8 +148,7 @@ def test_moments_far_left_tail_against_quadrature(b):
     # and the naive forms phi(b) + b Phi(b), (b^2+1) Phi(b) + b phi(b) lose all digits here.
     a = -b
     np.testing.assert_allclose(G.relu_mean(b) / G.norm_pdf(b), quad_tail(1, a), rtol=1e-11)
-    np.testing.assert_allclose(G.relu_second_moment(b) / G.norm_pdf(b), quad_tail(2, a),
-                               rtol=1e-11)
+    np.testing.assert_allclose(G.relu_second_moment(b) / G.norm_pdf(b), quad_tail(2, a), rtol=1e-11)
     assert G.relu_second_moment(b) > 0 and G.relu_mean(b) > 0
 
 
@@ -141,10 +158,10 @@ def test_log_moments_beyond_underflow(b):
     log_phi = -0.5 * a * a - 0.5 * math.log(2 * math.pi)
     # m2 itself underflows double precision here; its logarithm must not.
     assert G.relu_second_moment(b) < 1e-320
-    np.testing.assert_allclose(G.log_relu_second_moment(b), log_phi + math.log(quad_tail(2, a)),
-                               rtol=1e-13)
-    np.testing.assert_allclose(G.log_relu_mean(b), log_phi + math.log(quad_tail(1, a)),
-                               rtol=1e-13)
+    np.testing.assert_allclose(
+        G.log_relu_second_moment(b), log_phi + math.log(quad_tail(2, a)), rtol=1e-13
+    )
+    np.testing.assert_allclose(G.log_relu_mean(b), log_phi + math.log(quad_tail(1, a)), rtol=1e-13)
 
 
 @pytest.mark.parametrize("a", [10.0, 15.0, 20.0, 30.0, 37.0])
@@ -169,9 +186,17 @@ def test_moments_positive_and_increasing():
 
 def test_moments_vectorised_shapes():
     b = np.array([[-3.0, 0.0], [1.0, -10.0]])
-    for f in (G.norm_pdf, G.norm_cdf, G.log_norm_cdf, G.relu_mean, G.relu_second_moment,
-              G.log_relu_mean, G.log_relu_second_moment, G.relu_first_hermite,
-              G.relu_tail_prob):
+    for f in (
+        G.norm_pdf,
+        G.norm_cdf,
+        G.log_norm_cdf,
+        G.relu_mean,
+        G.relu_second_moment,
+        G.log_relu_mean,
+        G.log_relu_second_moment,
+        G.relu_first_hermite,
+        G.relu_tail_prob,
+    ):
         out = f(b)
         assert out.shape == (2, 2)
         np.testing.assert_array_equal(out[1, 1], f(-10.0))
@@ -214,8 +239,12 @@ def test_shapes_keys_and_planted_neuron(make):
     # planted_loss_empirical is the half squared loss of relu(X coef + intercept)
     pred = relu(X @ info.coef + info.intercept)
     # the planted loss can be exactly 0 (no noise row in the sample): absolute tolerance
-    np.testing.assert_allclose(info.planted_loss_empirical, 0.5 * np.mean((y - pred) ** 2),
-                               rtol=1e-9, atol=1e-12 * np.mean(y**2))
+    np.testing.assert_allclose(
+        info.planted_loss_empirical,
+        0.5 * np.mean((y - pred) ** 2),
+        rtol=1e-9,
+        atol=1e-12 * np.mean(y**2),
+    )
 
 
 @pytest.mark.parametrize("make", GENERATORS)
@@ -243,8 +272,9 @@ def test_direction_argument(make):
     np.testing.assert_allclose(info.direction, [0.6, 0.8, 0.0], rtol=1e-15, atol=1e-15)
     np.testing.assert_array_equal(X, X0)  # X is drawn first: the same seed gives the same X
     assert not np.allclose(info0.direction, info.direction)
-    np.testing.assert_allclose(info.coef, info.scale * np.array([0.6, 0.8, 0.0]), rtol=1e-15,
-                               atol=1e-15 * info.scale)
+    np.testing.assert_allclose(
+        info.coef, info.scale * np.array([0.6, 0.8, 0.0]), rtol=1e-15, atol=1e-15 * info.scale
+    )
     # the direction argument is not modified in place
     d = np.array([0.0, 2.0, 0.0])
     make(5, 3, random_state=0, direction=d)
@@ -298,8 +328,7 @@ def test_halfspace_labels_structure():
 
 
 def test_tilted_labels_structure():
-    X, y, info = make_biased_relu_tilted_noise(5000, 5, bias=-2.0, noise_offset=1.0,
-                                               random_state=0)
+    X, y, info = make_biased_relu_tilted_noise(5000, 5, bias=-2.0, noise_offset=1.0, random_state=0)
     v, u = info.direction, info.u
     assert abs(u @ v) < 1e-14 and np.linalg.norm(u) == pytest.approx(1.0, rel=1e-14)
     assert info.noise_height == pytest.approx(1.02 / 2.0) and info.noise_offset == 1.0
@@ -349,59 +378,73 @@ def _mc_checks(X, y, info, max_rel_se):
     assert_mc(info.planted_loss, resid2, max_rel_se=max_rel_se[0], what="planted_loss")
     assert_mc(info.zero_loss, 0.5 * y**2, max_rel_se=max_rel_se[1], what="zero_loss")
     corr = info.label_correlation
-    assert_mc(corr, y * z, max_rel_se=None if corr == 0 else max_rel_se[2],
-              what="label_correlation")
-    np.testing.assert_allclose(info.planted_loss_empirical, resid2.mean(), rtol=1e-10,
-                               atol=1e-12 * np.mean(y**2))
+    assert_mc(
+        corr, y * z, max_rel_se=None if corr == 0 else max_rel_se[2], what="label_correlation"
+    )
+    np.testing.assert_allclose(
+        info.planted_loss_empirical, resid2.mean(), rtol=1e-10, atol=1e-12 * np.mean(y**2)
+    )
 
 
 # max_rel_se: the relative standard errors each case reaches at n = 1e6 (rounded up);
 # they bound the size of a formula error the test can detect (about 5x these values).
-@pytest.mark.parametrize("b, noise, max_rel_se", [
-    (-1.0, 0.1, (0.002, 0.006, 0.005)),
-    (0.5, 0.3, (0.002, 0.002, 0.003)),
-    (-3.0, 0.05, (0.002, 0.08, 0.05)),
-])
+@pytest.mark.parametrize(
+    "b, noise, max_rel_se",
+    [
+        (-1.0, 0.1, (0.002, 0.006, 0.005)),
+        (0.5, 0.3, (0.002, 0.002, 0.003)),
+        (-3.0, 0.05, (0.002, 0.08, 0.05)),
+    ],
+)
 def test_biased_relu_monte_carlo(b, noise, max_rel_se):
     X, y, info = make_biased_relu(N_MC, 3, bias=b, noise=noise, random_state=11)
     np.testing.assert_allclose(info.planted_loss, 0.5 * noise**2)
     _mc_checks(X, y, info, max_rel_se)
 
 
-@pytest.mark.parametrize("b, kappa, max_rel_se", [
-    (-1.0, 2.0, (0.0015, 0.0015, 0.007)),
-    (-2.0, 0.5, (0.0015, 0.02, 0.03)),
-    (-3.0, 2.0, (0.0015, 0.08, 0.06)),
-    (0.0, 2.0, (0.0015, 0.0015, 0.006)),
-])
+@pytest.mark.parametrize(
+    "b, kappa, max_rel_se",
+    [
+        (-1.0, 2.0, (0.0015, 0.0015, 0.007)),
+        (-2.0, 0.5, (0.0015, 0.02, 0.03)),
+        (-3.0, 2.0, (0.0015, 0.08, 0.06)),
+        (0.0, 2.0, (0.0015, 0.0015, 0.006)),
+    ],
+)
 def test_halfspace_monte_carlo(b, kappa, max_rel_se):
-    X, y, info = make_biased_relu_halfspace_noise(N_MC, 3, bias=b, kappa=kappa,
-                                                  random_state=12)
+    X, y, info = make_biased_relu_halfspace_noise(N_MC, 3, bias=b, kappa=kappa, random_state=12)
     _mc_checks(X, y, info, max_rel_se)
     # E[y z] = A Phi(b) (1 - kappa): the decoy sign flip at kappa > 1
     assert np.sign(info.label_correlation) == np.sign(1 - kappa)
 
 
-@pytest.mark.parametrize("b, h, s, max_rel_se", [
-    (-1.5, 0.5, 1.0, (0.005, 0.006, 0.016)),
-    (-3.0, None, 3.3, (0.09, 0.08, 0.06)),
-    (-3.0, 0.4, 3.0, (0.05, 0.06, 0.07)),
-])
+@pytest.mark.parametrize(
+    "b, h, s, max_rel_se",
+    [
+        (-1.5, 0.5, 1.0, (0.005, 0.006, 0.016)),
+        (-3.0, None, 3.3, (0.09, 0.08, 0.06)),
+        (-3.0, 0.4, 3.0, (0.05, 0.06, 0.07)),
+    ],
+)
 def test_tilted_monte_carlo(b, h, s, max_rel_se):
-    X, y, info = make_biased_relu_tilted_noise(N_MC, 3, bias=b, noise_height=h,
-                                               noise_offset=s, random_state=13)
+    X, y, info = make_biased_relu_tilted_noise(
+        N_MC, 3, bias=b, noise_height=h, noise_offset=s, random_state=13
+    )
     _mc_checks(X, y, info, max_rel_se)
     # P(<x, u> >= s, z < 0) = Phi(-s) / 2 (u independent of z)
     noisy = ((X @ info.u) >= s) & ((X @ info.direction) < 0)
     assert_mc(0.5 * stats.norm.sf(s), noisy.astype(float), what="noise region mass")
 
 
-@pytest.mark.parametrize("b, t, max_rel_se", [
-    (-1.0, 2, (0.005, 0.004, None)),
-    (-3.0, 1, (0.002, 0.09, None)),
-    (-3.0, 3, (0.014, 0.08, None)),
-    (0.5, 0, (None, 0.002, 0.002)),  # the residual is the constant A c_0: SE 0
-])
+@pytest.mark.parametrize(
+    "b, t, max_rel_se",
+    [
+        (-1.0, 2, (0.005, 0.004, None)),
+        (-3.0, 1, (0.002, 0.09, None)),
+        (-3.0, 3, (0.014, 0.08, None)),
+        (0.5, 0, (None, 0.002, 0.002)),  # the residual is the constant A c_0: SE 0
+    ],
+)
 def test_csq_monte_carlo(b, t, max_rel_se):
     X, y, info = make_csq_hard_relu(N_MC, 3, bias=b, degree=t, random_state=14)
     _mc_checks(X, y, info, max_rel_se)
@@ -412,8 +455,14 @@ def test_csq_monte_carlo(b, t, max_rel_se):
 # ============================================================ spec tables
 
 
-HALFSPACE_TABLE = [(-1.0, 1.24), (-1.5, 1.41), (-2.0, 1.89), (-2.5, 3.48), (-3.0, 9.88),
-                   (-3.5, 42.1)]
+HALFSPACE_TABLE = [
+    (-1.0, 1.24),
+    (-1.5, 1.41),
+    (-2.0, 1.89),
+    (-2.5, 3.48),
+    (-3.0, 9.88),
+    (-3.5, 42.1),
+]
 
 
 def _half_ulp(value):
@@ -440,33 +489,39 @@ def test_halfspace_table_monte_carlo(b, ratio):
 
 @pytest.mark.parametrize("h, s, ratio", [(0.34, 3.3, 8.3), (0.34, 3.6, 23.1), (0.4, 3.0, 2.9)])
 def test_tilted_table(h, s, ratio):
-    _, _, info = make_biased_relu_tilted_noise(10, 3, bias=-3.0, noise_height=h,
-                                               noise_offset=s, random_state=0)
+    _, _, info = make_biased_relu_tilted_noise(
+        10, 3, bias=-3.0, noise_height=h, noise_offset=s, random_state=0
+    )
     closed = info.zero_loss / info.planted_loss
     assert abs(closed - ratio) <= 0.05
     np.testing.assert_allclose(
-        closed, 1 + 2 * G.relu_second_moment(-3.0) / (h * h * stats.norm.sf(s)), rtol=1e-13)
+        closed, 1 + 2 * G.relu_second_moment(-3.0) / (h * h * stats.norm.sf(s)), rtol=1e-13
+    )
 
 
 def test_tilted_table_monte_carlo():
     # the (0.4, 3.0) row has ~670 noisy rows in 1e6, enough for a ~5 % SE on the ratio
-    X, y, info = make_biased_relu_tilted_noise(N_MC, 3, noise_height=0.4, noise_offset=3.0,
-                                               random_state=22)
+    X, y, info = make_biased_relu_tilted_noise(
+        N_MC, 3, noise_height=0.4, noise_offset=3.0, random_state=22
+    )
     z = X @ info.direction
     emp, se = ratio_se(0.5 * y**2, 0.5 * (y - info.scale * relu(z - 3.0)) ** 2)
     assert abs(emp - 2.9) <= Z_TOL * se + 0.05
     assert se < 0.1 * 2.9
 
 
-@pytest.mark.parametrize("t, removed_pct, ratio, digits", [
-    (1, 1.0, 102, 0), (2, 5.8, 16.3, 1), (3, 20.3, 3.9, 1), (4, 46, 1.17, 2)])
+@pytest.mark.parametrize(
+    "t, removed_pct, ratio, digits",
+    [(1, 1.0, 102, 0), (2, 5.8, 16.3, 1), (3, 20.3, 3.9, 1), (4, 46, 1.17, 2)],
+)
 def test_csq_table(t, removed_pct, ratio, digits):
     _, _, info = make_csq_hard_relu(10, 3, bias=-3.0, degree=t, random_state=0)
     assert round(100 * info.removed_fraction, 1 if removed_pct != 46 else 0) == removed_pct
     closed = info.zero_loss / info.planted_loss
     assert round(closed, digits) == ratio
-    np.testing.assert_allclose(closed, (1 - info.removed_fraction) / info.removed_fraction,
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        closed, (1 - info.removed_fraction) / info.removed_fraction, rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("t, ratio", [(1, 102.0), (2, 16.3), (3, 3.9), (4, 1.17)])
@@ -501,7 +556,7 @@ def test_csq_all_low_degree_polynomials_vanish():
     # the monomials 1, x_j, x_j x_l span them.
     X, y, info = make_csq_hard_relu(N_MC, 3, bias=-2.0, degree=2, random_state=32)
     monomials = [np.ones(N_MC)] + [X[:, j] for j in range(3)]
-    monomials += [X[:, j] * X[:, l] for j in range(3) for l in range(j, 3)]
+    monomials += [X[:, j] * X[:, k] for j in range(3) for k in range(j, 3)]
     for m in monomials:
         emp, se = mean_se(y * m)
         assert abs(emp) <= Z_TOL * se
@@ -555,26 +610,45 @@ def test_bad_common_arguments(make, kwargs, exc, match):
     assert make.__name__ in str(excinfo.value) or "seed" in match
 
 
-@pytest.mark.parametrize("make, kwargs, exc, match", [
-    (make_biased_relu, dict(noise=-0.1), ValueError, "noise must be >= 0"),
-    (make_biased_relu, dict(noise=np.nan), ValueError, "noise must be finite"),
-    (make_biased_relu_halfspace_noise, dict(bias=0.5), ValueError, "bias must be <= 0"),
-    (make_biased_relu_halfspace_noise, dict(kappa=0.0), ValueError, "kappa must be > 0"),
-    (make_biased_relu_halfspace_noise, dict(kappa=-2.0), ValueError, "kappa must be > 0"),
-    (make_biased_relu_tilted_noise, dict(bias=0.5), ValueError, "bias must be < 0"),
-    (make_biased_relu_tilted_noise, dict(bias=0.5, noise_height=0.3), ValueError,
-     "bias must be <= 0"),
-    (make_biased_relu_tilted_noise, dict(bias=0.0), ValueError,
-     re.escape("bias must be < 0 (noise_height=None")),
-    (make_biased_relu_tilted_noise, dict(n_features=1), ValueError, "n_features must be >= 2"),
-    (make_biased_relu_tilted_noise, dict(noise_height=0.0), ValueError,
-     "noise_height must be > 0"),
-    (make_biased_relu_tilted_noise, dict(noise_offset=np.inf), ValueError,
-     "noise_offset must be finite"),
-    (make_csq_hard_relu, dict(degree=-1), ValueError, "degree must be >= 0"),
-    (make_csq_hard_relu, dict(degree=2.0), TypeError, "degree must be an integer"),
-    (make_csq_hard_relu, dict(degree=171), ValueError, "degree must be <= 170"),
-])
+@pytest.mark.parametrize(
+    "make, kwargs, exc, match",
+    [
+        (make_biased_relu, dict(noise=-0.1), ValueError, "noise must be >= 0"),
+        (make_biased_relu, dict(noise=np.nan), ValueError, "noise must be finite"),
+        (make_biased_relu_halfspace_noise, dict(bias=0.5), ValueError, "bias must be <= 0"),
+        (make_biased_relu_halfspace_noise, dict(kappa=0.0), ValueError, "kappa must be > 0"),
+        (make_biased_relu_halfspace_noise, dict(kappa=-2.0), ValueError, "kappa must be > 0"),
+        (make_biased_relu_tilted_noise, dict(bias=0.5), ValueError, "bias must be < 0"),
+        (
+            make_biased_relu_tilted_noise,
+            dict(bias=0.5, noise_height=0.3),
+            ValueError,
+            "bias must be <= 0",
+        ),
+        (
+            make_biased_relu_tilted_noise,
+            dict(bias=0.0),
+            ValueError,
+            re.escape("bias must be < 0 (noise_height=None"),
+        ),
+        (make_biased_relu_tilted_noise, dict(n_features=1), ValueError, "n_features must be >= 2"),
+        (
+            make_biased_relu_tilted_noise,
+            dict(noise_height=0.0),
+            ValueError,
+            "noise_height must be > 0",
+        ),
+        (
+            make_biased_relu_tilted_noise,
+            dict(noise_offset=np.inf),
+            ValueError,
+            "noise_offset must be finite",
+        ),
+        (make_csq_hard_relu, dict(degree=-1), ValueError, "degree must be >= 0"),
+        (make_csq_hard_relu, dict(degree=2.0), TypeError, "degree must be an integer"),
+        (make_csq_hard_relu, dict(degree=171), ValueError, "degree must be <= 170"),
+    ],
+)
 def test_bad_specific_arguments(make, kwargs, exc, match):
     args = dict(n_samples=10, n_features=3)
     args.update(kwargs)
@@ -583,14 +657,14 @@ def test_bad_specific_arguments(make, kwargs, exc, match):
 
 
 def test_accepts_numpy_scalars_and_edge_values():
-    X, y, info = make_biased_relu(np.int64(1), np.int32(1), np.float32(-0.5), noise=0,
-                                  random_state=np.int64(0))
+    X, y, info = make_biased_relu(
+        np.int64(1), np.int32(1), np.float32(-0.5), noise=0, random_state=np.int64(0)
+    )
     assert X.shape == (1, 1) and info.bias == -0.5 and info.noise == 0.0
     _, _, info = make_biased_relu_halfspace_noise(5, 2, bias=0.0)
     assert info.bias == 0.0
     _, _, info = make_csq_hard_relu(5, 2, bias=2.0, degree=0)
-    assert info.removed_fraction == pytest.approx(G.relu_mean(2.0) ** 2
-                                                  / G.relu_second_moment(2.0))
+    assert info.removed_fraction == pytest.approx(G.relu_mean(2.0) ** 2 / G.relu_second_moment(2.0))
     _, _, info = make_biased_relu(5, 2, bias=-37.0)  # deepest bias whose m2 is a normal float
     assert np.isfinite(info.scale) and info.scale > 0
     with pytest.raises(ValueError, match="too large"):

@@ -35,6 +35,7 @@ def test_figure_paths_are_distinct():
 
 
 def test_cli_help_lists_demo():
-    res = subprocess.run([sys.executable, "-m", "sklearn_relu", "--help"],
-                         capture_output=True, text=True, check=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "sklearn_relu", "--help"], capture_output=True, text=True, check=True
+    )
     assert "demo" in res.stdout

@@ -1,5 +1,6 @@
 """Every public docstring passes numpydoc's validation (the checks listed in
-``CHECKS``; the others are style preferences we do not enforce)."""
+``CHECKS``; the others are style preferences we do not enforce).
+"""
 
 import inspect
 
@@ -15,21 +16,46 @@ numpydoc_validate = pytest.importorskip("numpydoc.validate")
 # descriptions; returns/yields documented; sections known and in order; summaries
 # present and well formed.
 CHECKS = {
-    "GL02", "GL03", "GL06", "GL07", "GL09", "GL10",
-    "SS01", "SS02", "SS03", "SS04", "SS05", "SS06",
-    "PR01", "PR02", "PR03", "PR04", "PR05", "PR06", "PR07", "PR08", "PR09", "PR10",
-    "RT01", "RT03",
+    "GL02",
+    "GL03",
+    "GL06",
+    "GL07",
+    "GL09",
+    "GL10",
+    "SS01",
+    "SS02",
+    "SS03",
+    "SS04",
+    "SS05",
+    "SS06",
+    "PR01",
+    "PR02",
+    "PR03",
+    "PR04",
+    "PR05",
+    "PR06",
+    "PR07",
+    "PR08",
+    "PR09",
+    "PR10",
+    "RT01",
+    "RT03",
     "YD01",
 }
 
 
 def _public_objects():
     seen = set()
-    for module, names in [(sklearn_relu, sklearn_relu.__all__), (datasets, datasets.__all__),
-                          (diagnostics, diagnostics.__all__), (metrics, ["half_squared_loss"]),
-                          (oracles, ["ArrayOracle", "DaskOracle", "NoisyOracle"]),
-                          (utils, utils.__all__), (experiments, experiments.__all__),
-                          (estimator_checks, estimator_checks.__all__)]:
+    for module, names in [
+        (sklearn_relu, sklearn_relu.__all__),
+        (datasets, datasets.__all__),
+        (diagnostics, diagnostics.__all__),
+        (metrics, ["half_squared_loss"]),
+        (oracles, ["ArrayOracle", "DaskOracle", "NoisyOracle"]),
+        (utils, utils.__all__),
+        (experiments, experiments.__all__),
+        (estimator_checks, estimator_checks.__all__),
+    ]:
         for name in names:
             obj = getattr(module, name)
             if not (inspect.isclass(obj) or inspect.isfunction(obj)):

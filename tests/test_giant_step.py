@@ -1,8 +1,10 @@
 """GiantStepRegressor (Dandi, Krzakala, Loureiro, Pesce & Stephan, JMLR 2024): the fused
 kernel, the step and the read-out against NumPy references, the row split, the target
 generator, the overlap diagnostics, composition with scikit-learn, bad input, and the
-paper's claims at a small size with fixed seeds and margins measured on this machine."""
+paper's claims at a small size with fixed seeds and margins measured on this machine.
+"""
 
+import itertools
 import pickle
 import warnings
 
@@ -11,8 +13,8 @@ import pytest
 import sklearn
 from scipy.linalg import LinAlgWarning
 from sklearn.base import clone
-from sklearn.linear_model import Ridge
 from sklearn.datasets import load_diabetes
+from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -21,7 +23,10 @@ from sklearn_relu import GiantStepRegressor
 from sklearn_relu._kernels._config import BLOCK_ROWS
 from sklearn_relu._kernels.giant_step import residual_mask
 from sklearn_relu._solvers.giant_step import (
-    _sym_solve, giant_step_direction, ridge_readout, split_rows,
+    _sym_solve,
+    giant_step_direction,
+    ridge_readout,
+    split_rows,
 )
 from sklearn_relu.datasets import make_giant_step_target
 from sklearn_relu.diagnostics import orthonormal_directions, subspace_overlaps, update_cosines
@@ -37,13 +42,16 @@ def _mse(est, X, y):
 def _experiment(kind, T, seed, *, d=D, p=P, n=N_STEP, n_test=4000, link="he1+he2", **params):
     """T steps on n fresh rows each, read-out on n more fresh rows (RF: the n read-out
     rows only), the paper's model (no intercept, raw labels); returns (test MSE, fitted
-    estimator, info)."""
+    estimator, info).
+    """
     X, y, info = make_giant_step_target(kind, (T + 1) * n, d, link=link, random_state=seed)
-    Xt, yt, _ = make_giant_step_target(kind, n_test, d, link=link,
-                                       directions=info.directions, random_state=1000 + seed)
+    Xt, yt, _ = make_giant_step_target(
+        kind, n_test, d, link=link, directions=info.directions, random_state=1000 + seed
+    )
     params = {"fit_intercept": False, **params}
-    est = GiantStepRegressor(n_hidden=p, n_steps=T, batch_size=n, random_state=seed,
-                             n_jobs=1, **params)
+    est = GiantStepRegressor(
+        n_hidden=p, n_steps=T, batch_size=n, random_state=seed, n_jobs=1, **params
+    )
     est.fit(X, y, directions=info.directions)
     return _mse(est, Xt, yt), est, info
 
@@ -57,6 +65,7 @@ def _numpy_step_reference(X, y, W, c):
 
 
 # --------------------------------------------------------------------------- kernels
+
 
 @pytest.mark.parametrize("n", [7, BLOCK_ROWS + 13])
 def test_fused_kernels_match_numpy(n):
@@ -87,6 +96,7 @@ def test_kernel_propagates_nan():
 
 # --------------------------------------------------------------------------- the step
 
+
 def test_step_matches_numpy_reference_and_finite_differences():
     rng = np.random.default_rng(1)
     n, d, p = 50, 4, 3
@@ -100,8 +110,7 @@ def test_step_matches_numpy_reference_and_finite_differences():
     assert loss == pytest.approx(loss_ref, rel=1e-12)
     rows = rng.permutation(n)[:20]
     G_rows, _ = giant_step_direction(X, y, W, c, rows=rows, chunk_rows=6)
-    np.testing.assert_allclose(G_rows, _numpy_step_reference(X[rows], y[rows], W, c)[0],
-                               rtol=1e-10)
+    np.testing.assert_allclose(G_rows, _numpy_step_reference(X[rows], y[rows], W, c)[0], rtol=1e-10)
 
     def L(Wm):
         return 0.5 * np.mean((y - np.maximum(X @ Wm.T, 0) @ c) ** 2)
@@ -141,11 +150,13 @@ def test_chunking_and_threads_do_not_change_the_fit():
 def test_non_finite_weights_name_the_learning_rate():
     X, y, _ = make_giant_step_target("stair2", 200, 8, random_state=0)
     with pytest.raises(FloatingPointError, match="learning_rate"):
-        GiantStepRegressor(n_hidden=8, n_steps=3, learning_rate=1e307,
-                           random_state=0).fit(X, 1e10 * y)
+        GiantStepRegressor(n_hidden=8, n_steps=3, learning_rate=1e307, random_state=0).fit(
+            X, 1e10 * y
+        )
 
 
 # --------------------------------------------------------------------------- read-out
+
 
 def _features(X, W):
     return np.maximum(X @ W.T, 0) / np.sqrt(W.shape[0])
@@ -156,17 +167,23 @@ def test_random_features_equal_sklearn_ridge(readout_data):
     """A5: n_steps=0 is Ridge(fit_intercept=False) on relu(X W0^T)/sqrt(p), to 1e-10."""
     X, y, _ = make_giant_step_target("h124", 400, 10, random_state=0)
     for p, alpha in ((32, 1.0), (600, 0.5)):  # primal (n >= p) and dual (n < p)
-        est = GiantStepRegressor(n_hidden=p, n_steps=0, alpha=alpha, fit_intercept=False,
-                                 readout_data=readout_data, random_state=0).fit(X, y)
+        est = GiantStepRegressor(
+            n_hidden=p,
+            n_steps=0,
+            alpha=alpha,
+            fit_intercept=False,
+            readout_data=readout_data,
+            random_state=0,
+        ).fit(X, y)
         assert est.n_readout_ == 400 and est.n_iter_ == 0
         assert est.readout_solver_ == ("primal" if p == 32 else "dual")
         ridge = Ridge(alpha=alpha, fit_intercept=False, solver="cholesky", tol=1e-14)
         ridge.fit(_features(X, est.W_), y)
         np.testing.assert_allclose(est.coef_, ridge.coef_, rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(est.predict(X), ridge.predict(_features(X, est.W_)),
-                                   rtol=1e-10, atol=1e-12)
-        assert est.readout_mse_ == pytest.approx(
-            np.mean((est.predict(X) - y) ** 2), rel=1e-8)
+        np.testing.assert_allclose(
+            est.predict(X), ridge.predict(_features(X, est.W_)), rtol=1e-10, atol=1e-12
+        )
+        assert est.readout_mse_ == pytest.approx(np.mean((est.predict(X) - y) ** 2), rel=1e-8)
 
 
 @pytest.mark.parametrize("fit_intercept", [False, True])
@@ -184,7 +201,7 @@ def test_primal_and_dual_ridge_agree_with_sklearn_ridge(n_rows, fit_intercept):
         np.testing.assert_allclose(r.coef, ridge.coef_, rtol=1e-8, atol=1e-10)
         assert r.intercept == pytest.approx(ridge.intercept_, rel=1e-8, abs=1e-10)
         resid = y - ridge.predict(_features(X, W))
-        assert r.mse == pytest.approx(np.mean(resid ** 2), rel=1e-8)
+        assert r.mse == pytest.approx(np.mean(resid**2), rel=1e-8)
     assert pr.dof == pytest.approx(du.dof, rel=1e-8) if n_rows < 50 else np.isnan(pr.dof)
 
 
@@ -205,12 +222,16 @@ def test_tiny_alpha_with_few_readout_rows_warns():
 def test_readout_warning_fires_on_few_rows_at_default_alpha_and_only_then():
     """8 read-out rows for 256 units at alpha=1, d=64: 4.99 effective degrees of freedom
     of 8 (measured; threshold half the rows) -> warns. Silent: the same rows with
-    alpha=100 (1.5 of 8), and diabetes at defaults (16 of 221 read-out rows)."""
+    alpha=100 (1.5 of 8), and diabetes at defaults (16 of 221 read-out rows).
+    """
     rng = np.random.default_rng(0)
     X = rng.standard_normal((16, 64))
     y = X[:, 0] + 0.1 * rng.standard_normal(16)
-    with pytest.warns(UserWarning, match=r"GiantStepRegressor: the ridge read-out has 8 "
-                                         r"rows < n_hidden=256.*4\.99 effective degrees"):
+    with pytest.warns(
+        UserWarning,
+        match=r"GiantStepRegressor: the ridge read-out has 8 "
+        r"rows < n_hidden=256.*4\.99 effective degrees",
+    ):
         GiantStepRegressor(random_state=0).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -221,9 +242,11 @@ def test_readout_warning_fires_on_few_rows_at_default_alpha_and_only_then():
 
 # --------------------------------------------------------------------------- target scale
 
+
 def test_default_standardises_the_target_and_fits_an_intercept():
     """fit_intercept=True: the step is the paper's step on (y - mean) / std, the read-out
-    a Ridge with intercept, and the model is equivariant to affine maps of y."""
+    a Ridge with intercept, and the model is equivariant to affine maps of y.
+    """
     X, y, _ = make_giant_step_target("stair2", 300, 8, random_state=0)
     y = 40.0 * y + 150.0
     kw = dict(n_hidden=16, readout_data="all", random_state=3)
@@ -239,24 +262,26 @@ def test_default_standardises_the_target_and_fits_an_intercept():
     # affine equivariance at any scale, up to 1e300
     for a, b in ((1e-6, -2.0), (1e6, 7.0), (1e300, 0.0)):
         other = GiantStepRegressor(n_steps=1, **kw).fit(X, a * y + b)
-        np.testing.assert_allclose(other.predict(X) / a, one.predict(X) + b / a,
-                                   rtol=1e-9, atol=1e-9 * np.abs(y).max())
+        np.testing.assert_allclose(
+            other.predict(X) / a, one.predict(X) + b / a, rtol=1e-9, atol=1e-9 * np.abs(y).max()
+        )
 
 
 def test_constant_target_is_fitted_exactly():
     """Before the intercept: MSE 0.24 on a constant 1.5 (measured); now exactly 1.5."""
     X = np.random.default_rng(0).standard_normal((200, 5))
-    for est in (GiantStepRegressor(random_state=0), GiantStepRegressor(n_steps=2,
-                                                                     random_state=0)):
-        np.testing.assert_allclose(est.fit(X, np.full(200, 1.5)).predict(X), 1.5,
-                                   rtol=0, atol=1e-12)
+    for est in (GiantStepRegressor(random_state=0), GiantStepRegressor(n_steps=2, random_state=0)):
+        np.testing.assert_allclose(
+            est.fit(X, np.full(200, 1.5)).predict(X), 1.5, rtol=0, atol=1e-12
+        )
 
 
 def test_diabetes_raw_target_at_defaults():
     """Pipeline(StandardScaler(), GiantStepRegressor()) on the raw diabetes target:
     5-fold CV R^2 -1.39 before the target was standardised (one step grew the mean
     first-layer norm from 1 to 190), 0.483 now (measured; Ridge 0.48), the same as on
-    the standardised target."""
+    the standardised target.
+    """
     X, y = load_diabetes(return_X_y=True)
     cv = KFold(5, shuffle=True, random_state=0)
     pipe = make_pipeline(StandardScaler(), GiantStepRegressor(random_state=0))
@@ -271,8 +296,11 @@ def test_diabetes_raw_target_at_defaults():
 @pytest.mark.parametrize("factor", [1e300, 1e-300])
 def test_extreme_X_is_refused_with_the_fix(factor):
     X, y, _ = make_giant_step_target("stair2", 200, 8, random_state=0)
-    with pytest.raises(ValueError, match=r"GiantStepRegressor: X has a root-mean-square "
-                                         r"magnitude of .*StandardScaler"):
+    with pytest.raises(
+        ValueError,
+        match=r"GiantStepRegressor: X has a root-mean-square "
+        r"magnitude of .*StandardScaler",
+    ):
         GiantStepRegressor(n_hidden=8).fit(factor * X, y)
 
 
@@ -284,10 +312,12 @@ def test_extreme_y_without_intercept_is_refused_with_the_fix():
 
 # --------------------------------------------------------------------------- init, split
 
+
 def test_inits_and_symmetric_init_gives_zero_output():
     X, y, _ = make_giant_step_target("stair2", 100, 9, random_state=0)
-    sym = GiantStepRegressor(n_hidden=10, n_steps=0, symmetric_init=True,
-                             init_second="gaussian", random_state=0).fit(X, y)
+    sym = GiantStepRegressor(
+        n_hidden=10, n_steps=0, symmetric_init=True, init_second="gaussian", random_state=0
+    ).fit(X, y)
     np.testing.assert_array_equal(sym.W_[:5], sym.W_[5:])
     np.testing.assert_array_equal(sym.a0_[:5], -sym.a0_[5:])
     assert np.abs(_features(X, sym.W_) @ sym.a0_).max() < 1e-14
@@ -296,8 +326,9 @@ def test_inits_and_symmetric_init_gives_zero_output():
     est = GiantStepRegressor(n_hidden=400, n_steps=0, random_state=0).fit(X, y)
     np.testing.assert_allclose(np.linalg.norm(est.W_, axis=1), 1.0)  # sphere
     np.testing.assert_array_equal(np.abs(est.a0_), 1 / 20.0)  # rademacher +-1/sqrt(p)
-    g = GiantStepRegressor(n_hidden=400, n_steps=0, init_first="gaussian",
-                           init_second="uniform", random_state=0).fit(X, y)
+    g = GiantStepRegressor(
+        n_hidden=400, n_steps=0, init_first="gaussian", init_second="uniform", random_state=0
+    ).fit(X, y)
     assert np.mean(np.sum(g.W_**2, axis=1)) == pytest.approx(1.0, abs=0.05)
     assert np.abs(g.a0_).max() <= 1 / 20.0 and np.ptp(np.abs(g.a0_)) > 0.04
 
@@ -320,12 +351,15 @@ def test_fresh_split_is_disjoint_and_covering():
     assert n == 103 and steps[0] is steps[1]
 
 
-@pytest.mark.parametrize("params, N, attrs", [
-    (dict(n_steps=2), 100, (33, 34)),
-    (dict(n_steps=2, batch_size=20), 100, (20, 60)),
-    (dict(n_steps=2, readout_data="all"), 100, (50, 100)),
-    (dict(n_steps=0), 100, (100, 100)),
-])
+@pytest.mark.parametrize(
+    "params, N, attrs",
+    [
+        (dict(n_steps=2), 100, (33, 34)),
+        (dict(n_steps=2, batch_size=20), 100, (20, 60)),
+        (dict(n_steps=2, readout_data="all"), 100, (50, 100)),
+        (dict(n_steps=0), 100, (100, 100)),
+    ],
+)
 def test_resolved_batch_and_readout_sizes(params, N, attrs):
     X, y, _ = make_giant_step_target("stair2", N, 5, random_state=0)
     est = GiantStepRegressor(n_hidden=8, random_state=0, **params).fit(X, y)
@@ -335,11 +369,16 @@ def test_resolved_batch_and_readout_sizes(params, N, attrs):
     assert len(est.history_["weight_norm"]) == est.n_iter_ + 1
 
 
-@pytest.mark.parametrize("params, N", [
-    (dict(n_steps=1), 1), (dict(n_steps=3), 3), (dict(n_steps=2, batch_size=50), 100),
-    (dict(n_steps=3, readout_data="all"), 2),
-    (dict(n_steps=2, readout_data="all", batch_size=60), 100),
-])
+@pytest.mark.parametrize(
+    "params, N",
+    [
+        (dict(n_steps=1), 1),
+        (dict(n_steps=3), 3),
+        (dict(n_steps=2, batch_size=50), 100),
+        (dict(n_steps=3, readout_data="all"), 2),
+        (dict(n_steps=2, readout_data="all", batch_size=60), 100),
+    ],
+)
 def test_too_few_rows_name_the_count(params, N):
     X, y, _ = make_giant_step_target("stair2", N, 4, random_state=0)
     with pytest.raises(ValueError, match=f"n_samples={N}"):
@@ -360,14 +399,24 @@ def test_learning_rate_rules():
 
 # --------------------------------------------------------------------------- generator
 
-@pytest.mark.parametrize("kind, kw", [
-    ("h124", {}), ("stair2", {}), ("spike_stuck", {}), ("linear_pair", {}),
-    ("staircase", dict(n_directions=3)), ("single_index", {}),
-    ("single_index", dict(link="he2")), ("hard_directions", {}),
-])
+
+@pytest.mark.parametrize(
+    "kind, kw",
+    [
+        ("h124", {}),
+        ("stair2", {}),
+        ("spike_stuck", {}),
+        ("linear_pair", {}),
+        ("staircase", dict(n_directions=3)),
+        ("single_index", {}),
+        ("single_index", dict(link="he2")),
+        ("hard_directions", {}),
+    ],
+)
 def test_generator_population_statistics(kind, kw):
     """Closed forms against a Monte Carlo sample of 2e5 rows (tolerances are ~5 standard
-    errors of the fourth-moment estimates)."""
+    errors of the fourth-moment estimates).
+    """
     X, y, info = make_giant_step_target(kind, 200_000, 6, random_state=0, **kw)
     r = info.directions.shape[0]
     np.testing.assert_allclose(info.directions @ info.directions.T, np.eye(r), atol=1e-12)
@@ -385,16 +434,16 @@ def test_generator_population_statistics(kind, kw):
     # U_1 = span(C_1); subspaces are nested, orthonormal and inside span(theta)
     U1 = info.learnable_subspaces[0]
     if info.c1_norm2 > 0:
-        assert U1.shape[0] == 1 and abs(U1[0] @ info.c1) == pytest.approx(
-            np.sqrt(info.c1_norm2))
+        assert U1.shape[0] == 1 and abs(U1[0] @ info.c1) == pytest.approx(np.sqrt(info.c1_norm2))
     else:
         assert U1.shape[0] == 0
-    for U, V in zip(info.learnable_subspaces, info.learnable_subspaces[1:]):
+    for U, V in itertools.pairwise(info.learnable_subspaces):
         assert U.shape[0] <= V.shape[0]
         if U.shape[0]:
             np.testing.assert_allclose(np.linalg.norm(U @ V.T, axis=1), 1.0, atol=1e-12)
-            np.testing.assert_allclose(np.linalg.norm(U @ info.directions.T, axis=1), 1.0,
-                                       atol=1e-12)
+            np.testing.assert_allclose(
+                np.linalg.norm(U @ info.directions.T, axis=1), 1.0, atol=1e-12
+            )
 
 
 def test_generator_known_subspaces_and_directions_argument():
@@ -404,31 +453,38 @@ def test_generator_known_subspaces_and_directions_argument():
     _, _, h = make_giant_step_target("h124", 10, 8, random_state=0)
     assert [U.shape[0] for U in h.learnable_subspaces] == [1, 1, 1]
     X1, y1, i1 = make_giant_step_target("stair2", 50, 8, random_state=4)
-    X2, y2, i2 = make_giant_step_target("stair2", 50, 8, directions=i1.directions,
-                                        random_state=4)
+    X2, y2, i2 = make_giant_step_target("stair2", 50, 8, directions=i1.directions, random_state=4)
     np.testing.assert_array_equal(X1, X2)
     np.testing.assert_allclose(y1, y2, rtol=1e-12, atol=1e-12)
-    _, yn, _ = make_giant_step_target("stair2", 50, 8, noise=0.5, random_state=4,
-                                      directions=i1.directions)
+    _, yn, _ = make_giant_step_target(
+        "stair2", 50, 8, noise=0.5, random_state=4, directions=i1.directions
+    )
     assert 0.1 < np.std(yn - y1) < 1.0
 
 
-@pytest.mark.parametrize("kwargs, exc", [
-    (dict(kind="nope"), ValueError), (dict(link="he3"), ValueError),
-    (dict(n_samples=0), ValueError), (dict(n_samples=2.5), TypeError),
-    (dict(kind="hard_directions", n_features=2), ValueError),
-    (dict(noise=-1.0), ValueError), (dict(noise="a"), TypeError),
-    (dict(n_directions=0, kind="staircase"), ValueError),
-    (dict(directions=np.ones((2, 5))), ValueError),  # wrong d
-    (dict(directions=np.ones((2, 64))), ValueError),  # dependent
-    (dict(directions=np.eye(3, 64)), ValueError),  # stair2 needs 2
-])
+@pytest.mark.parametrize(
+    "kwargs, exc",
+    [
+        (dict(kind="nope"), ValueError),
+        (dict(link="he3"), ValueError),
+        (dict(n_samples=0), ValueError),
+        (dict(n_samples=2.5), TypeError),
+        (dict(kind="hard_directions", n_features=2), ValueError),
+        (dict(noise=-1.0), ValueError),
+        (dict(noise="a"), TypeError),
+        (dict(n_directions=0, kind="staircase"), ValueError),
+        (dict(directions=np.ones((2, 5))), ValueError),  # wrong d
+        (dict(directions=np.ones((2, 64))), ValueError),  # dependent
+        (dict(directions=np.eye(3, 64)), ValueError),  # stair2 needs 2
+    ],
+)
 def test_generator_bad_arguments(kwargs, exc):
     with pytest.raises(exc, match="make_giant_step_target"):
         make_giant_step_target(**kwargs)
 
 
 # --------------------------------------------------------------------------- diagnostics
+
 
 def test_subspace_overlaps_definitions_and_random_level():
     rng = np.random.default_rng(0)
@@ -470,11 +526,13 @@ def test_update_cosines_and_direction_checks():
 
 # --------------------------------------------------------------------------- estimator API
 
+
 def test_directions_do_not_change_training_and_history_shapes():
     X, y, info = make_giant_step_target("stair2", 3 * 128, 32, random_state=0)
     a = GiantStepRegressor(n_hidden=64, n_steps=2, random_state=0).fit(X, y)
     b = GiantStepRegressor(n_hidden=64, n_steps=2, random_state=0).fit(
-        X, y, directions=info.directions)
+        X, y, directions=info.directions
+    )
     np.testing.assert_array_equal(a.W_, b.W_)
     np.testing.assert_array_equal(a.coef_, b.coef_)
     assert "cos" not in a.history_ and not hasattr(a, "directions_")
@@ -491,8 +549,9 @@ def test_directions_do_not_change_training_and_history_shapes():
 def test_remove_linear_predict_by_hand_and_training_moments(fit_intercept):
     X, y, _ = make_giant_step_target("h124", 600, 10, random_state=0)
     y = y + 0.7
-    est = GiantStepRegressor(n_hidden=32, remove_linear=True, fit_intercept=fit_intercept,
-                             random_state=0).fit(X, y)
+    est = GiantStepRegressor(
+        n_hidden=32, remove_linear=True, fit_intercept=fit_intercept, random_state=0
+    ).fit(X, y)
     # the paper's moments on the raw labels; with the intercept, on the centred labels
     y_mom = y - y.mean() if fit_intercept else y
     np.testing.assert_allclose(est.linear_coef_, X.T @ y_mom / len(y), rtol=1e-12)
@@ -535,7 +594,8 @@ def test_pipeline_gridsearch_cross_val_and_metadata_routing():
 def test_verbose_prints_one_line_per_step(capsys):
     X, y, info = make_giant_step_target("stair2", 300, 8, random_state=0)
     GiantStepRegressor(n_hidden=16, n_steps=2, verbose=1, random_state=0).fit(
-        X, y, directions=info.directions)
+        X, y, directions=info.directions
+    )
     out = capsys.readouterr().out
     assert out.count("step ") == 2 and "overlap sv" in out and "ridge read-out" in out
 
@@ -575,6 +635,7 @@ def test_bad_shapes_strings_and_unfitted():
 
 # --------------------------------------------------------------------------- paper claims
 
+
 def test_stair2_two_steps_beat_one_beat_random_features_and_second_overlap_rises():
     """Claims A1/A2 at the spec's CI size (d=64, p=128, n=4d fresh rows per step, fresh
     read-out of n rows, eta=2p, alpha=1). Measured on this machine (seeds 0, 1, 2):
@@ -582,7 +643,8 @@ def test_stair2_two_steps_beat_one_beat_random_features_and_second_overlap_rises
     T3 [0.64, 0.48, 0.62]; second singular value (random level 1/8 = 0.125) after the
     last step: T1 [0.133, 0.131, 0.135], T2 [0.22, 0.24, 0.23], T3 [0.39, 0.35, 0.38]
     (in the T3 run: 0.11-0.13 after step 1, 0.20-0.25 after step 2). The step that first
-    adds the second direction is read from info.learnable_subspaces."""
+    adds the second direction is read from info.learnable_subspaces.
+    """
     for seed in SEEDS:
         rf, _, info = _experiment("stair2", 0, seed)
         res = {T: _experiment("stair2", T, seed) for T in (1, 2, 3)}
@@ -607,7 +669,8 @@ def test_h124_more_steps_add_no_second_direction():
     """Claim A3 (d=64, p=128, n=4d, eta=2p). Measured (seeds 0, 1, 2): second singular
     value 0.09-0.12 after every step 1..5 (0.11-0.12 at init, random level 0.125), first
     0.46-0.51 after step 1 -> 0.69-0.74 after step 5; info.learnable_subspaces says
-    U_t = U_1 (one direction) for every t."""
+    U_t = U_1 (one direction) for every t.
+    """
     for seed in SEEDS:
         _, est, info = _experiment("h124", 5, seed)
         assert all(U.shape[0] == 1 for U in info.learnable_subspaces)
@@ -624,7 +687,8 @@ def test_one_step_at_d_squared_with_preprocessing_learns_both_h124_directions():
     """Claim A4 at d=32, p=64, n=d^2=1024 rows for the step and 1024 for the read-out,
     eta=3 p sqrt(n/d). Measured (seeds 0..3): raw second sv [0.07, 0.09, 0.11, 0.08],
     test MSE [0.29, 0.22, 0.22, 0.26]; remove_linear second sv [0.23, 0.29, 0.33, 0.26],
-    test MSE [0.23, 0.17, 0.15, 0.21] (random level 0.177)."""
+    test MSE [0.23, 0.17, 0.15, 0.21] (random level 0.177).
+    """
     d = 32
     for seed in range(4):
         kw = dict(d=d, p=64, n=d * d, lr_scaling="p_sqrt_n_over_d")
@@ -635,12 +699,14 @@ def test_one_step_at_d_squared_with_preprocessing_learns_both_h124_directions():
         assert m_pre < m_raw - 0.02, (m_pre, m_raw)
 
 
-@pytest.mark.parametrize("kind, link", [("h124", "he1+he2"), ("stair2", "he1+he2"),
-                                        ("single_index", "he1+he2")])
+@pytest.mark.parametrize(
+    "kind, link", [("h124", "he1+he2"), ("stair2", "he1+he2"), ("single_index", "he1+he2")]
+)
 def test_one_step_beats_random_features(kind, link):
     """Measured (seeds 0, 1, 2; d=64, p=128, n=4d): RF - T1 = [0.22, 0.16, 0.11] (h124,
     RF ~ 0.5), [0.44, 0.35, 0.22] (stair2, RF ~ 1.3), [0.54, 0.60, 0.60] (single_index
-    He1+He2, RF ~ 1.5)."""
+    He1+He2, RF ~ 1.5).
+    """
     for seed in SEEDS:
         rf = _experiment(kind, 0, seed, link=link)[0]
         t1 = _experiment(kind, 1, seed, link=link)[0]
@@ -650,11 +716,17 @@ def test_one_step_beats_random_features(kind, link):
 def test_information_exponent_two_gains_little_from_one_step():
     """single_index 'he2' (C_1 = 0, U_1 = {0}): one step at n = 4d stays near RF. Measured
     (seeds 0..3): RF - T1 = [0.10, 0.05, 0.12, -0.04], against [0.54, 0.60, 0.60, 0.56] for
-    'he1+he2'; the assertion is on the median, relative to the frozen baseline."""
+    'he1+he2'; the assertion is on the median, relative to the frozen baseline.
+    """
     gains = {}
     for link in ("he2", "he1+he2"):
-        gains[link] = [(_experiment("single_index", 0, s, link=link)[0]
-                        - _experiment("single_index", 1, s, link=link)[0]) for s in range(4)]
+        gains[link] = [
+            (
+                _experiment("single_index", 0, s, link=link)[0]
+                - _experiment("single_index", 1, s, link=link)[0]
+            )
+            for s in range(4)
+        ]
     _, _, info = make_giant_step_target("single_index", 5, 8, link="he2")
     assert info.learnable_subspaces[0].shape[0] == 0
     assert np.median(gains["he2"]) < 0.15 < 0.35 < np.median(gains["he1+he2"]), gains
@@ -665,7 +737,8 @@ def test_random_features_stay_above_the_linear_kernel_line(kind, floor):
     """Claim A5 (d=64, p=128, n=4d read-out rows). Measured (seeds 0, 1, 2): stair2 RF
     [1.40, 1.34, 1.21] (line 1.0), h124 [0.57, 0.50, 0.48] (line 0.271). The claim is RF
     above the line; the floors sit 0.06-0.11 below the smallest measured value, so a
-    regression that brings RF towards the line fails."""
+    regression that brings RF towards the line fails.
+    """
     for seed in SEEDS:
         rf, _, info = _experiment(kind, 0, seed)
         assert rf > info.linear_kernel_error
@@ -674,12 +747,20 @@ def test_random_features_stay_above_the_linear_kernel_line(kind, floor):
 
 # --------------------------------------------------------------------------- demo
 
+
 def test_demo_section_tiny(tmp_path, capsys):
     from sklearn_relu._demo.giant_step import ORDER, TITLE, run
 
     out = tmp_path / "demo.png"
-    rows = run(out=str(out), n_features=16, n_hidden=32, log_ratios=(1.0, 1.5),
-               steps=(0, 1, 2), n_seeds=1, n_test=500)
+    rows = run(
+        out=str(out),
+        n_features=16,
+        n_hidden=32,
+        log_ratios=(1.0, 1.5),
+        steps=(0, 1, 2),
+        n_seeds=1,
+        n_test=500,
+    )
     assert ORDER == 20 and TITLE
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(rows) == 2 * 2 * 3
@@ -689,7 +770,8 @@ def test_demo_section_tiny(tmp_path, capsys):
 
 def test_refit_state_is_fitted_state_only():
     """A refit without directions drops the old ``directions_``; predictions depend on
-    fitted attributes only, not on parameters changed after fit."""
+    fitted attributes only, not on parameters changed after fit.
+    """
     X, y, info = make_giant_step_target("stair2", 600, 8, random_state=0)
     est = GiantStepRegressor(n_hidden=16, n_steps=1, remove_linear=True, random_state=0)
     est.fit(X, y, directions=info.directions)

@@ -1,6 +1,7 @@
 """Every kernel against its NumPy reference (1e-10 relative), plus the kernel rules:
 parallel == serial bitwise, results independent of the thread count, read-only
-inputs accepted and never written."""
+inputs accepted and never written.
+"""
 
 import numba
 import numpy as np
@@ -8,11 +9,14 @@ import pytest
 
 from sklearn_relu._kernels._config import BLOCK_ROWS
 from sklearn_relu._kernels.single_relu import (
-    GATE_ONE, GATE_RELU, loss_grad, relu_predict,
+    GATE_ONE,
+    GATE_RELU,
+    loss_grad,
+    relu_predict,
 )
 from sklearn_relu.utils import kernel_threads
-from sklearn_relu.utils._threads import CHUNK_ROWS, chunked_sums
 from sklearn_relu.utils._testing import assert_allclose_scaled
+from sklearn_relu.utils._threads import CHUNK_ROWS, chunked_sums
 
 
 def loss_grad_reference(X, y, sw, fold, n_folds, w, b, gate_mode, deriv_at_zero):
@@ -58,13 +62,16 @@ def _problem(n, d, seed=0, with_ties=False):
 def _assert_rel_close(actual, desired, rtol=1e-10):
     """Relative to each entry, or absolute below 1 (values near zero)."""
     scale = np.maximum(np.abs(desired), 1.0)
-    assert np.all(np.abs(actual - desired) <= rtol * scale), np.max(np.abs(actual - desired) / scale)
+    assert np.all(np.abs(actual - desired) <= rtol * scale), np.max(
+        np.abs(actual - desired) / scale
+    )
 
 
 def _chunked(kernel):
     def run(*args):
         with kernel_threads(2):
             return chunked_sums(kernel, *args)
+
     return run
 
 
@@ -85,14 +92,16 @@ def test_loss_grad_uses_deriv_at_zero_on_exact_ties(deriv_at_zero):
     X, y, sw, fold, w, b = _problem(500, 4, with_ties=True)
     assert np.sum(X @ w + b == 0) > 50  # the branch is really exercised
     out = loss_grad(X, y, sw, np.empty(0, dtype=np.int64), 1, w, b, GATE_RELU, deriv_at_zero)
-    ref = loss_grad_reference(X, y, sw, np.empty(0, dtype=np.int64), 1, w, b, GATE_RELU,
-                              deriv_at_zero)
+    ref = loss_grad_reference(
+        X, y, sw, np.empty(0, dtype=np.int64), 1, w, b, GATE_RELU, deriv_at_zero
+    )
     _assert_rel_close(out, ref)
 
 
 def test_chunked_sums_are_bitwise_equal_for_every_thread_count():
     """The chunk partition depends on n only: 1, 2 or 3 threads (more than the pool
-    of a 2-core machine) give the same bits."""
+    of a 2-core machine) give the same bits.
+    """
     X, y, sw, fold, w, b = _problem(3 * CHUNK_ROWS + 17, 9, seed=3)
     args = (X, y, sw, fold, 2, w, b, GATE_RELU, 1.0)
     with kernel_threads(1):
@@ -110,7 +119,7 @@ def test_kernels_accept_read_only_inputs_and_do_not_write():
         a.setflags(write=False)
     out = loss_grad(X, y, sw, fold, 2, w, b, GATE_RELU, 1.0)
     pred = relu_predict(X, w, b)
-    for a, c in zip((X, y, sw, fold, w), copies):
+    for a, c in zip((X, y, sw, fold, w), copies, strict=True):
         np.testing.assert_array_equal(a, c)
     _assert_rel_close(out, loss_grad_reference(*copies[:4], 2, copies[4], b, GATE_RELU, 1.0))
     assert_allclose_scaled(pred, np.maximum(copies[0] @ copies[4] + b, 0), rtol=1e-12)
@@ -129,8 +138,9 @@ def test_nan_propagates_instead_of_being_dropped():
 @pytest.mark.parametrize("n", [1, 50, 3 * BLOCK_ROWS + 1])
 def test_relu_predict_matches_numpy(n):
     X, _, _, _, w, b = _problem(n, 7, seed=5)
-    np.testing.assert_allclose(relu_predict(X, w, b), np.maximum(X @ w + b, 0.0),
-                               rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        relu_predict(X, w, b), np.maximum(X @ w + b, 0.0), rtol=1e-12, atol=1e-14
+    )
 
 
 def test_kernel_threads_restores_on_exception():
@@ -155,7 +165,7 @@ def _scale_reference(X, y, sw, fold, n_folds, W, B):
     for k in range(n_folds):
         m = fold == k
         out[k, :K] = (sw[m] * y[m]) @ S[m]
-        out[k, K:2 * K] = sw[m] @ S[m] ** 2
+        out[k, K : 2 * K] = sw[m] @ S[m] ** 2
         out[k, 2 * K] = sw[m] @ y[m] ** 2
         out[k, 2 * K + 1] = sw[m].sum()
     return out
@@ -183,8 +193,10 @@ def test_scale_and_geodesic_sums_match_numpy(n, chunked):
     for f, nf in [(np.empty(0, dtype=np.int64), 1), (fold, 2)]:
         _assert_rel_close(scale(X, y, sw, f, nf, W, B), _scale_reference(X, y, sw, f, nf, W, B))
         Wt = np.cos(thetas)[:, None] * w + np.sin(thetas)[:, None] * u
-        _assert_rel_close(geo(X, y, sw, f, nf, w, u, np.cos(thetas), np.sin(thetas), -0.5),
-                          _scale_reference(X, y, sw, f, nf, Wt, np.full(3, -0.5)))
+        _assert_rel_close(
+            geo(X, y, sw, f, nf, w, u, np.cos(thetas), np.sin(thetas), -0.5),
+            _scale_reference(X, y, sw, f, nf, Wt, np.full(3, -0.5)),
+        )
 
 
 @pytest.mark.parametrize("n", [5, 70 * BLOCK_ROWS + 3])  # the second caps the blocks
@@ -214,9 +226,12 @@ def test_reweighted_first_moment_matches_numpy(truncate, chunked):
     if truncate is not None:
         m &= np.sum(X * X, axis=1) <= trunc2
     e = np.exp(rho_b * (xw - btilde))
-    ref = np.concatenate([(sw * e * y)[m] @ X[m],
-                          [(sw * e * y)[m].sum(), (sw * e)[m].sum(), (sw * e * e)[m].sum(),
-                           sw[m].sum()]])
+    ref = np.concatenate(
+        [
+            (sw * e * y)[m] @ X[m],
+            [(sw * e * y)[m].sum(), (sw * e)[m].sum(), (sw * e * e)[m].sum(), sw[m].sum()],
+        ]
+    )
     assert m.sum() > 20
     _assert_rel_close(out, ref)
 
@@ -236,8 +251,9 @@ def test_sq_kernels_chunked_are_bitwise_equal_for_every_thread_count():
             a = chunked_sums(kernel, *args)
         with kernel_threads(2):
             b = chunked_sums(kernel, *args)
-        for x1, x2 in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,),
-                          strict=True):
+        for x1, x2 in zip(
+            a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,), strict=True
+        ):
             np.testing.assert_array_equal(x1, x2)
 
 
@@ -288,11 +304,12 @@ def _output_grad_reference(F, y, loss):
 
 def sgd_reference(X, y, order, W, A, mask, train_A, alpha, loss, eta, m, n_steps):
     """The plain minibatch loop of spec xor_sgd.md §6, with the leaky slope and the
-    other losses; returns the weights and the per-step (batch loss, batch error)."""
+    other losses; returns the weights and the per-step (batch loss, batch error).
+    """
     W, A = W.copy(), A.copy()
     stats = []
     for t in range(n_steps):
-        idx = order[t * m:(t + 1) * m]
+        idx = order[t * m : (t + 1) * m]
         Xb, yb, mb = X[idx], y[idx], len(idx)
         Z = Xb @ W.T
         H = _sigma(Z, alpha)
@@ -329,12 +346,25 @@ def test_sgd_run_matches_numpy(loss, alpha, train_A, m):
     d = 40 if m == 60 else 16
     X, y, order, W, A, mask = _two_layer_problem(loss, n=120, d=d)
     steps = 2 if m == 60 else 5
-    W_ref, A_ref, stats = sgd_reference(X, y, order, W, A, mask, train_A, alpha, loss,
-                                        0.5, m, steps)
+    W_ref, A_ref, stats = sgd_reference(
+        X, y, order, W, A, mask, train_A, alpha, loss, 0.5, m, steps
+    )
     W1, A1 = W.copy(), A.copy()
-    hist, totals = sgd_steps(X, y, order, W1, A1, loss=loss, eta=0.5, batch_size=m,
-                             n_steps=steps, alpha=alpha, train_A=train_A, A_mask=mask,
-                             log_every=1)
+    hist, totals = sgd_steps(
+        X,
+        y,
+        order,
+        W1,
+        A1,
+        loss=loss,
+        eta=0.5,
+        batch_size=m,
+        n_steps=steps,
+        alpha=alpha,
+        train_A=train_A,
+        A_mask=mask,
+        log_every=1,
+    )
     _assert_rel_close(W1, W_ref)
     _assert_rel_close(A1, A_ref)
     _assert_rel_close(hist["batch_loss"], stats[:, 0])
@@ -346,11 +376,11 @@ def test_sgd_run_matches_numpy(loss, alpha, train_A, m):
 
 def test_sgd_run_short_last_batch_is_averaged_over_its_size():
     X, y, order, W, A, mask = _two_layer_problem("logistic", n=23)
-    W_ref, A_ref, _ = sgd_reference(X, y, order, W, A, mask, True, 0.0, "logistic",
-                                    1.0, 10, 3)  # batches of 10, 10, 3
+    W_ref, A_ref, _ = sgd_reference(
+        X, y, order, W, A, mask, True, 0.0, "logistic", 1.0, 10, 3
+    )  # batches of 10, 10, 3
     W1, A1 = W.copy(), A.copy()
-    sgd_steps(X, y, order, W1, A1, loss="logistic", eta=1.0, batch_size=10, n_steps=3,
-              A_mask=mask)
+    sgd_steps(X, y, order, W1, A1, loss="logistic", eta=1.0, batch_size=10, n_steps=3, A_mask=mask)
     _assert_rel_close(W1, W_ref)
     _assert_rel_close(A1, A_ref)
 
@@ -361,8 +391,21 @@ def test_sgd_history_weight_and_monitor_columns_match_numpy():
     Xm, ym = rng.standard_normal((25, 6)), rng.choice([-1.0, 1.0], 25)
     basis = np.eye(6)[[1, 4]]
     W1, A1 = W.copy(), A.copy()
-    hist, _ = sgd_steps(X, y, order, W1, A1, loss="logistic", eta=0.5, batch_size=8,
-                        n_steps=5, log_every=2, X_mon=Xm, y_mon=ym, basis=basis)
+    hist, _ = sgd_steps(
+        X,
+        y,
+        order,
+        W1,
+        A1,
+        loss="logistic",
+        eta=0.5,
+        batch_size=8,
+        n_steps=5,
+        log_every=2,
+        X_mon=Xm,
+        y_mon=ym,
+        basis=basis,
+    )
     np.testing.assert_array_equal(hist["step"], [2, 4, 5])  # the last step is always logged
     F = (_sigma(Xm @ W1.T, 0.0) @ A1.T)[:, 0]
     per, _, err = _output_grad_reference(F[:, None], ym, "logistic")
@@ -381,10 +424,12 @@ def test_sgd_history_weight_and_monitor_columns_match_numpy():
     proj = np.where(a > 0, W1 @ um, W1 @ up)
     _assert_rel_close(hist["aligned_frac"][-1], np.mean(np.abs(proj) > 0.9 * wn))
     pos, neg = a > 0, a < 0
-    expected = [np.sum(a[pos] * np.maximum(W1[pos] @ um, 0)),
-                np.sum(a[pos] * np.maximum(-(W1[pos] @ um), 0)),
-                np.sum(-a[neg] * np.maximum(W1[neg] @ up, 0)),
-                np.sum(-a[neg] * np.maximum(-(W1[neg] @ up), 0))]
+    expected = [
+        np.sum(a[pos] * np.maximum(W1[pos] @ um, 0)),
+        np.sum(a[pos] * np.maximum(-(W1[pos] @ um), 0)),
+        np.sum(-a[neg] * np.maximum(W1[neg] @ up, 0)),
+        np.sum(-a[neg] * np.maximum(-(W1[neg] @ up), 0)),
+    ]
     got = [hist[c][-1] for c in HIST_COLUMNS[-4:]]
     _assert_rel_close(np.array(got), np.array(expected))
 
@@ -393,7 +438,11 @@ def test_sgd_history_weight_and_monitor_columns_match_numpy():
 @pytest.mark.parametrize("alpha", [0.0, 0.2])
 def test_two_layer_forward_matches_numpy(n, alpha):
     rng = np.random.default_rng(1)
-    X, W, A = rng.standard_normal((n, 30)), rng.standard_normal((9, 30)), rng.standard_normal((2, 9))
+    X, W, A = (
+        rng.standard_normal((n, 30)),
+        rng.standard_normal((9, 30)),
+        rng.standard_normal((2, 9)),
+    )
     _assert_rel_close(forward(X, W, A, alpha), _sigma(X @ W.T, alpha) @ A.T)
 
 
@@ -401,9 +450,9 @@ def test_sgd_run_reads_only_and_reports_divergence():
     X, y, order, W, A, _ = _two_layer_problem("logistic", n=50)
     X.setflags(write=False)
     Xc = X.copy()
-    sgd_steps(X, y, order, W.copy(), A.copy(), loss="logistic", eta=0.1, batch_size=5,
-              n_steps=3)
+    sgd_steps(X, y, order, W.copy(), A.copy(), loss="logistic", eta=0.1, batch_size=5, n_steps=3)
     np.testing.assert_array_equal(X, Xc)
     with pytest.raises(FloatingPointError, match="learning rate"):
-        sgd_steps(X, y, order, W.copy(), A.copy(), loss="hinge", eta=1e200, batch_size=5,
-                  n_steps=10)
+        sgd_steps(
+            X, y, order, W.copy(), A.copy(), loss="hinge", eta=1e200, batch_size=5, n_steps=10
+        )

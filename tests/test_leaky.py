@@ -1,6 +1,7 @@
 """LeakyReLUTwoLayerClassifier (Sarussi, Brutzkus & Globerson, ICML 2021), its generators and
 the weight-clustering diagnostic: the exact invariants of the spec (section 10), the paper's
-claims at small sizes with fixed seeds, composition with scikit-learn and bad input."""
+claims at small sizes with fixed seeds, composition with scikit-learn and bad input.
+"""
 
 import pickle
 import warnings
@@ -62,8 +63,7 @@ def teacher20():
         X, y, info = make_linear_teacher(1000, 20, margin=0.05, random_state=seed)
         rng = np.random.RandomState(100 + seed)
         g = rng.standard_normal((20000, 20))
-        g *= (rng.random_sample((20000, 1)) ** (1 / 20)) / np.linalg.norm(g, axis=1,
-                                                                         keepdims=True)
+        g *= (rng.random_sample((20000, 1)) ** (1 / 20)) / np.linalg.norm(g, axis=1, keepdims=True)
         Xt = g[np.abs(g @ info.direction) >= 0.05][:4000]
         out.append((X, y, info, Xt, np.sign(Xt @ info.direction)))
     return out
@@ -77,10 +77,10 @@ def small_data():
 
 # --------------------------------------------------------------------------- generators
 
+
 @pytest.mark.parametrize("distribution", ["ball", "sphere", "gaussian"])
 def test_make_linear_teacher_guarantees(distribution):
-    X, y, info = make_linear_teacher(501, 7, margin=0.08, distribution=distribution,
-                                     random_state=3)
+    X, y, info = make_linear_teacher(501, 7, margin=0.08, distribution=distribution, random_state=3)
     assert X.shape == (501, 7) and set(np.unique(y)) == {-1.0, 1.0}
     assert np.linalg.norm(X, axis=1).max() <= 1 + 1e-12
     assert np.all(y * (X @ info.coef) >= 1 - 1e-12)
@@ -90,8 +90,7 @@ def test_make_linear_teacher_guarantees(distribution):
     assert info.planted_loss == 0.0 and info.distribution == distribution
     if distribution == "sphere":
         np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0)
-    X2, y2, _ = make_linear_teacher(501, 7, margin=0.08, distribution=distribution,
-                                    random_state=3)
+    X2, y2, _ = make_linear_teacher(501, 7, margin=0.08, distribution=distribution, random_state=3)
     np.testing.assert_array_equal(X, X2)
     np.testing.assert_array_equal(y, y2)
 
@@ -135,6 +134,7 @@ def test_digits_3_vs_5_is_a_linear_teacher_set():
 
 # --------------------------------------------------------------------------- diagnostics
 
+
 def test_weight_clustering_function_on_exact_and_noisy_clusters():
     rng = np.random.default_rng(0)
     u = rng.standard_normal(6)
@@ -167,7 +167,8 @@ def test_certificate_is_sound(noise):
     """Spec 10.2 / 12.3: k = 20, d = 10, alpha = 0.2, 1e5 probes in the unit ball: no
     certified point ever disagrees. Measured for noise 0 / 0.01 / 0.05 / 0.2 / 1: certified
     (radius form) 1.0 / 0.648 / 0.004 / 0 / 0, (mean form) 1.0 / 0.763 / 0.105 / 0 / 0,
-    agreement 1.0 / 1.0 / 0.99965 / 0.99567 / 0.95977."""
+    agreement 1.0 / 1.0 / 0.99965 / 0.99567 / 0.95977.
+    """
     rng = np.random.default_rng(1)
     d, k = 10, 20
     c_pos, c_neg = rng.standard_normal(d) / np.sqrt(d), rng.standard_normal(d) / np.sqrt(d)
@@ -199,11 +200,11 @@ def test_weight_clustering_nar_and_multiclass():
 
 # --------------------------------------------------------------------------- invariants
 
+
 def test_exact_clusters_make_the_network_the_linear_rule(small_data):
     """Spec 10.1: all w_i equal, all u_i equal => predict(X) == sign(X (S+ - S-))."""
     X, y, _ = small_data
-    est = _quiet(L(n_hidden_per_group=6, max_epochs=1, input_scaling=None, random_state=0),
-                 X, y)
+    est = _quiet(L(n_hidden_per_group=6, max_epochs=1, input_scaling=None, random_state=0), X, y)
     rng = np.random.default_rng(0)
     w, u = rng.standard_normal(5), rng.standard_normal(5)
     est.coef_hidden_ = np.stack([np.tile(u, (6, 1)), np.tile(w, (6, 1))])
@@ -217,7 +218,8 @@ def test_exact_clusters_make_the_network_the_linear_rule(small_data):
 
 def _pre_step(est, x, label):
     """(z, g-free pieces) of the network at one row before a step: per-unit
-    pre-activations by group and the margin z = y N(x)."""
+    pre-activations by group and the margin z = y N(x).
+    """
     xs = _scaled(est, x[None, :])[0]
     Wg = _stacked(est)
     Z = Wg @ xs  # (2, k)
@@ -233,17 +235,18 @@ def _g(z, loss):
 @pytest.mark.parametrize("loss", ["log", "hinge"])
 def test_nar_freezes_within_group_differences(loss):
     """Spec 10.3: on a row where every group shares one activation state, one SGD step
-    gives all units of a group the same update, so w_i - w_j is unchanged."""
+    gives all units of a group the same update, so w_i - w_j is unchanged.
+    """
     rng = np.random.default_rng(2)
     d, k = 6, 8
     X = rng.standard_normal((20, d))
     y = np.where(X[:, 0] > 0, 1.0, -1.0)
-    est = L(n_hidden_per_group=k, loss=loss, max_epochs=1, input_scaling=None,
-            random_state=0)
+    est = L(n_hidden_per_group=k, loss=loss, max_epochs=1, input_scaling=None, random_state=0)
     _quiet(est, X, y)
     e1 = np.eye(d)[0]
-    est.coef_hidden_ = np.stack([-e1 + 0.05 * rng.standard_normal((k, d)),
-                                 e1 + 0.05 * rng.standard_normal((k, d))])
+    est.coef_hidden_ = np.stack(
+        [-e1 + 0.05 * rng.standard_normal((k, d)), e1 + 0.05 * rng.standard_normal((k, d))]
+    )
     x = 0.3 * e1 + 0.01 * rng.standard_normal(d)
     _, Z, _, z = _pre_step(est, x, 1.0)
     assert np.all(Z[1] > 0) and np.all(Z[0] < 0) and z < 1  # NAR holds, update non-zero
@@ -252,8 +255,9 @@ def test_nar_freezes_within_group_differences(loss):
     after = est.coef_hidden_
     assert np.abs(after - before).max() > 1e-4
     for c in range(2):
-        np.testing.assert_allclose(after[c] - after[c][0], before[c] - before[c][0],
-                                   rtol=0, atol=1e-12)
+        np.testing.assert_allclose(
+            after[c] - after[c][0], before[c] - before[c][0], rtol=0, atol=1e-12
+        )
     # control: a row splitting a group changes the differences
     x2 = 0.5 * np.eye(d)[1]
     _, Z2, _, _ = _pre_step(est, x2, 1.0)
@@ -268,11 +272,18 @@ def test_nar_freezes_within_group_differences(loss):
 def test_perceptron_progress_and_norm_identity(loss):
     """Spec 10.4 and 10.5, checked step by step with single-row partial_fit (fixed layer):
     <W, W*> rises by eta g v y<w*, x> sum sigma' >= 2 k alpha eta v g, and
-    ||W_{t+1}||^2 = ||W_t||^2 + 2 eta g z_t + ||dW_t||^2."""
+    ||W_{t+1}||^2 = ||W_t||^2 + 2 eta g z_t + ||dW_t||^2.
+    """
     X, y, info = make_linear_teacher(60, 5, margin=0.1, random_state=4)
     k, alpha, eta = 7, 0.3, 0.5
-    est = L(n_hidden_per_group=k, alpha=alpha, loss=loss, learning_rate=eta,
-            input_scaling=None, random_state=0)
+    est = L(
+        n_hidden_per_group=k,
+        alpha=alpha,
+        loss=loss,
+        learning_rate=eta,
+        input_scaling=None,
+        random_state=0,
+    )
     est.partial_fit(X[:1], y[:1], classes=[-1.0, 1.0])
     v = est.output_scale_
     Wstar = np.stack([np.tile(-info.coef, (k, 1)), np.tile(info.coef, (k, 1))])
@@ -281,7 +292,7 @@ def test_perceptron_progress_and_norm_identity(loss):
         xs, Z, yy, z = _pre_step(est, X[i], y[i])
         g = _g(z, loss)
         W0 = est.coef_hidden_.copy()
-        est.partial_fit(X[i:i + 1], y[i:i + 1])
+        est.partial_fit(X[i : i + 1], y[i : i + 1])
         W1 = est.coef_hidden_
         gain = np.sum(W1 * Wstar) - np.sum(W0 * Wstar)
         expected = eta * g * v * yy * (info.coef @ xs) * _dsigma(Z, alpha).sum()
@@ -298,12 +309,14 @@ def test_perceptron_progress_and_norm_identity(loss):
 def test_hinge_stops_at_zero_hinge_loss(teacher20):
     """Spec 10.6 / 12.4 (d = 20, n = 1000, eta = 0.05, small init): an epoch without a
     non-zero update ends the fit with every margin >= 1. Measured: 200 / 203 / 270
-    epochs, 9853 / 9572 / 10554 non-zero updates for seeds 0 / 1 / 2; here seed 0."""
+    epochs, 9853 / 9572 / 10554 non-zero updates for seeds 0 / 1 / 2; here seed 0.
+    """
     X, y, _, Xt, yt = teacher20[0]
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        est = L(loss="hinge", learning_rate=0.05, max_epochs=300, diagnostics_every=0,
-                random_state=0).fit(X, y)
+        est = L(
+            loss="hinge", learning_rate=0.05, max_epochs=300, diagnostics_every=0, random_state=0
+        ).fit(X, y)
     assert est.n_iter_ < 300
     assert (y * est.decision_function(X)).min() >= 1.0
     assert est.score(X, y) == 1.0 and est.score(Xt, yt) >= 0.998
@@ -329,21 +342,20 @@ def test_scale_invariance(small_data):
 def test_alpha_one_is_linear(small_data):
     """Spec 10.8: alpha = 1 makes N(x) = <v (sum w_i - sum u_i), x> exactly."""
     X, y, _ = small_data
-    est = L(n_hidden_per_group=5, alpha=1.0, max_epochs=5, random_state=0,
-            fit_intercept=True)
+    est = L(n_hidden_per_group=5, alpha=1.0, max_epochs=5, random_state=0, fit_intercept=True)
     _quiet(est, X, y)
     Wg = _stacked(est)
     lin = est.output_scale_ * (Wg[1].sum(0) - Wg[0].sum(0))
-    np.testing.assert_allclose(est.decision_function(X), _scaled(est, X) @ lin,
-                               rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        est.decision_function(X), _scaled(est, X) @ lin, rtol=1e-12, atol=1e-14
+    )
     assert est.weight_clustering(X, n_probes=5000)["agreement"] == 1.0
 
 
 def test_decision_function_is_the_closed_form(small_data):
     """Spec 10.9 (first half): N_W(x) = v sum sigma(<w_i, x>) - v sum sigma(<u_i, x>)."""
     X, y, _ = small_data
-    est = L(n_hidden_per_group=4, max_epochs=3, fit_intercept=True, random_state=0,
-            init_scale=0.5)
+    est = L(n_hidden_per_group=4, max_epochs=3, fit_intercept=True, random_state=0, init_scale=0.5)
     _quiet(est, X, y)
     Xs = _scaled(est, X)
     Wg = _stacked(est)
@@ -357,17 +369,19 @@ def test_decision_function_is_the_closed_form(small_data):
 
 # --- NumPy reference of the spec's per-sample SGD (sections 3-5), replayed in order
 
+
 def _reference_epoch(est, Xs, labels, Wg, Aout, m, train):
     """One in-order pass of minibatch SGD on the grouped model: logit c is
-    sum_i Aout[c, i] sigma(<Wg[c, i], x>); binary: N = logit_1 - logit_0."""
+    sum_i Aout[c, i] sigma(<Wg[c, i], x>); binary: N = logit_1 - logit_0.
+    """
     alpha, eta = est.alpha, est.learning_rate
     K = Wg.shape[0]
     binary = len(est.classes_) == 2
     for start in range(0, len(Xs), m):
-        xb, lb = Xs[start:start + m], labels[start:start + m]
+        xb, lb = Xs[start : start + m], labels[start : start + m]
         dW = np.zeros_like(Wg)
         dA = np.zeros_like(Aout)
-        for x, lab in zip(xb, lb):
+        for x, lab in zip(xb, lb, strict=True):
             Z = Wg @ x  # (K, k)
             logits = (Aout * _sigma(Z, alpha)).sum(1)
             if binary:
@@ -392,23 +406,35 @@ def _reference_epoch(est, Xs, labels, Wg, Aout, m, train):
     return Wg, Aout
 
 
-@pytest.mark.parametrize("n_classes, loss, train, m, intercept", [
-    (2, "log", False, 1, False),
-    (2, "hinge", False, 1, True),
-    (2, "log", True, 3, False),
-    (2, "hinge", True, 1, False),
-    (3, "log", False, 1, True),
-    (3, "hinge", False, 2, False),
-    (3, "log", True, 1, False),
-])
+@pytest.mark.parametrize(
+    "n_classes, loss, train, m, intercept",
+    [
+        (2, "log", False, 1, False),
+        (2, "hinge", False, 1, True),
+        (2, "log", True, 3, False),
+        (2, "hinge", True, 1, False),
+        (3, "log", False, 1, True),
+        (3, "hinge", False, 2, False),
+        (3, "log", True, 1, False),
+    ],
+)
 def test_sgd_matches_numpy_reference(n_classes, loss, train, m, intercept):
     """Spec 10.9 (second half): three in-order epochs (partial_fit) from fitted weights
-    equal a NumPy replay of the spec's update rule, 1e-10 relative."""
+    equal a NumPy replay of the spec's update rule, 1e-10 relative.
+    """
     rng = np.random.default_rng(5)
     X = rng.standard_normal((31, 4))
     y = rng.integers(0, n_classes, size=31)
-    est = L(n_hidden_per_group=3, loss=loss, train_second_layer=train, batch_size=m,
-            fit_intercept=intercept, init_scale=0.3, max_epochs=1, random_state=0)
+    est = L(
+        n_hidden_per_group=3,
+        loss=loss,
+        train_second_layer=train,
+        batch_size=m,
+        fit_intercept=intercept,
+        init_scale=0.3,
+        max_epochs=1,
+        random_state=0,
+    )
     _quiet(est, X, y)
     Xs = _scaled(est, X)
     Wg, Aout = _stacked(est).copy(), est.coef_output_.copy()
@@ -423,7 +449,8 @@ def test_sgd_matches_numpy_reference(n_classes, loss, train, m, intercept):
 
 def test_two_class_softmax_is_the_binary_logistic_model():
     """Spec section 5: the K = 2 grouped network with softmax equals the paper's single
-    output N_1 - N_0 with the logistic loss, step for step."""
+    output N_1 - N_0 with the logistic loss, step for step.
+    """
     rng = np.random.default_rng(6)
     X = rng.standard_normal((25, 4))
     cls = rng.integers(0, 2, 25)
@@ -435,8 +462,7 @@ def test_two_class_softmax_is_the_binary_logistic_model():
     order = rng.permutation(25)
     kw = dict(eta=0.3, batch_size=1, n_steps=25, alpha=0.3, train_A=False)
     Wa, Wb = W0.copy(), W0.copy()
-    _, ta = sgd_steps(X, np.where(cls == 1, 1.0, -1.0), order, Wa, A1.copy(),
-                      loss="logistic", **kw)
+    _, ta = sgd_steps(X, np.where(cls == 1, 1.0, -1.0), order, Wa, A1.copy(), loss="logistic", **kw)
     _, tb = sgd_steps(X, cls.astype(float), order, Wb, A2.copy(), loss="softmax", **kw)
     np.testing.assert_allclose(Wa, Wb, rtol=1e-12, atol=1e-14)
     assert ta[TOT_LOSS] == pytest.approx(tb[TOT_LOSS], rel=1e-12)
@@ -444,7 +470,8 @@ def test_two_class_softmax_is_the_binary_logistic_model():
 
 def test_trained_second_layer_effective_weights(small_data):
     """Spec section 4: with a trained layer the network is 'positive minus negative
-    group' on |a_i| w_i grouped by sign(a_i), also after a sign flip."""
+    group' on |a_i| w_i grouped by sign(a_i), also after a sign flip.
+    """
     X, y, _ = small_data
     est = L(n_hidden_per_group=4, train_second_layer=True, max_epochs=3, random_state=0)
     _quiet(est, X, y)
@@ -462,6 +489,7 @@ def test_trained_second_layer_effective_weights(small_data):
 
 # --------------------------------------------------------------------------- claims
 
+
 def test_small_init_clusters_and_agrees_with_linear_surrogate(teacher20):
     """Paper claims at spec 12.1 size (d = 20, n = 1000, margin 0.05, k = 50, alpha = 0.3,
     eta = 0.5, init std 0.01, log loss), seeds 0 / 1 / 2. Measured after 1 epoch: train
@@ -469,7 +497,8 @@ def test_small_init_clusters_and_agrees_with_linear_surrogate(teacher20):
     0.9991 / 0.9993 / 0.9999, rank-2 energy 0.9991 / 0.9989 / 0.9999, agreement with the
     linear surrogate 1.0 on test points and 0.9992 / 0.9992 / 1.0 on the unit ball,
     certified (radius form) 0.56 / 0.03 / 0.98, teacher cosine 0.9988 / 0.9985 / 0.9993,
-    weak NAR 0.996 / 0.989 / 1.0, violations 0."""
+    weak NAR 0.996 / 0.989 / 1.0, violations 0.
+    """
     for seed, (X, y, info, Xt, yt) in enumerate(teacher20):
         one = L(max_epochs=1, tol=None, diagnostics_every=0, random_state=seed, **SMALL)
         one.fit(X, y)
@@ -494,7 +523,8 @@ def test_large_init_clusters_slower_in_history(teacher20):
     every 10 epochs. Measured min coherence at epochs 10 / 50 / 100: small 0.9996 / 0.9994 /
     0.9991, large 0.33 / 0.54 / 0.62; large-init rank-2 energy 0.50 at the end, agreement
     with the surrogate 1.0 on the training rows and 0.989 on the ball: approximately
-    linear without clusters (spec 12.1: clustering is sufficient, not necessary)."""
+    linear without clusters (spec 12.1: clustering is sufficient, not necessary).
+    """
     X, y, info, _, _ = teacher20[0]
     small = L(max_epochs=100, tol=None, random_state=0, **SMALL).fit(X, y, teacher=info.coef)
     large = L(max_epochs=100, tol=None, random_state=0, **LARGE).fit(X, y, teacher=info.coef)
@@ -514,11 +544,11 @@ def test_large_init_clusters_slower_in_history(teacher20):
 def test_digits_small_init_matches_svm_and_clusters():
     """Spec 12.5 (digits 3 vs 5, 70/30 split, 200 epochs, small init), seeds 0 and 3.
     Measured test error 0.0 / 0.018 against the hard-margin SVM's 0.018 / 0.0, min
-    coherence 0.9998, certified (test, radius form) 0.83 / 0.91, agreement 1.0."""
+    coherence 0.9998, certified (test, radius form) 0.83 / 0.91, agreement 1.0.
+    """
     X, y, _ = load_digits_3_vs_5()
     for seed in (0, 3):
-        Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=seed,
-                                              stratify=y)
+        Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             svm = LinearSVC(C=1e6, fit_intercept=False, max_iter=100_000).fit(Xtr, ytr)
@@ -547,15 +577,29 @@ def test_multiclass_blobs_groups_per_class():
 
 # --------------------------------------------------------------------------- API
 
+
 def test_history_and_attributes(small_data):
     X, y, info = small_data
-    est = L(n_hidden_per_group=5, max_epochs=23, tol=None, diagnostics_every=5,
-            random_state=0).fit(X, y)
+    est = L(n_hidden_per_group=5, max_epochs=23, tol=None, diagnostics_every=5, random_state=0).fit(
+        X, y
+    )
     h = est.history_
     np.testing.assert_array_equal(h["epoch"], [0, 5, 10, 15, 20, 23])
-    assert set(h) == {"epoch", "loss", "train_error", "n_nonzero_updates", "weight_norm",
-                      "normalized_margin", "coherence_min", "low_rank_energy", "agreement",
-                      "certified_fraction", "nar_weak", "nar_strict", "teacher_cosine"}
+    assert set(h) == {
+        "epoch",
+        "loss",
+        "train_error",
+        "n_nonzero_updates",
+        "weight_norm",
+        "normalized_margin",
+        "coherence_min",
+        "low_rank_energy",
+        "agreement",
+        "certified_fraction",
+        "nar_weak",
+        "nar_strict",
+        "teacher_cosine",
+    }
     assert np.all(np.isnan(h["teacher_cosine"]))
     assert h["loss"][0] == pytest.approx(np.log(2), abs=0.01)  # tiny init: N ~ 0
     np.testing.assert_allclose(h["loss"][1:], est.loss_curve_[[4, 9, 14, 19, 22]])
@@ -570,8 +614,7 @@ def test_history_and_attributes(small_data):
 
 def test_warm_start_continues_the_same_run(small_data):
     X, y, _ = small_data
-    kw = dict(n_hidden_per_group=4, shuffle=False, tol=None, random_state=0,
-              diagnostics_every=2)
+    kw = dict(n_hidden_per_group=4, shuffle=False, tol=None, random_state=0, diagnostics_every=2)
     full = L(max_epochs=5, **kw).fit(X, y)
     part = L(max_epochs=3, warm_start=True, **kw).fit(X, y)
     part.set_params(max_epochs=2).fit(X, y)
@@ -607,8 +650,10 @@ def test_bad_input(small_data):
     est = L(n_hidden_per_group=3, max_epochs=2)
     with pytest.raises(NotFittedError):
         est.predict(X)
-    for bad in (np.where(np.arange(X.size).reshape(X.shape) == 3, np.nan, X),
-                np.where(np.arange(X.size).reshape(X.shape) == 3, np.inf, X)):
+    for bad in (
+        np.where(np.arange(X.size).reshape(X.shape) == 3, np.nan, X),
+        np.where(np.arange(X.size).reshape(X.shape) == 3, np.inf, X),
+    ):
         with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
             est.fit(bad, y)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
@@ -640,8 +685,9 @@ def test_warnings_and_divergence(small_data):
     with pytest.raises(FloatingPointError, match="input_scaling"):
         L(n_hidden_per_group=3, input_scaling=None, random_state=0).fit(1e160 * X, y)
     # the default max-norm scaling makes the same data harmless
-    assert L(n_hidden_per_group=3, max_epochs=3, tol=None).fit(1e160 * X, y).score(
-        1e160 * X, y) > 0.9
+    assert (
+        L(n_hidden_per_group=3, max_epochs=3, tol=None).fit(1e160 * X, y).score(1e160 * X, y) > 0.9
+    )
 
 
 def test_pickle_determinism_and_clone(small_data):
@@ -659,8 +705,7 @@ def test_pickle_determinism_and_clone(small_data):
 
 def test_pipeline_gridsearch_cross_val(small_data):
     X, y, _ = small_data
-    pipe = make_pipeline(StandardScaler(), L(n_hidden_per_group=4, max_epochs=30,
-                                             random_state=0))
+    pipe = make_pipeline(StandardScaler(), L(n_hidden_per_group=4, max_epochs=30, random_state=0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         scores = cross_val_score(pipe, X, y, cv=3)
@@ -682,8 +727,9 @@ def test_demo_section_runs_small(tmp_path, capsys):
 
 def test_failed_warm_fit_keeps_the_fitted_model_usable():
     X, y, _ = make_linear_teacher(200, 5, random_state=0)
-    clf = LeakyReLUTwoLayerClassifier(warm_start=True, max_epochs=3, tol=None,
-                                      random_state=0).fit(X, y)
+    clf = LeakyReLUTwoLayerClassifier(warm_start=True, max_epochs=3, tol=None, random_state=0).fit(
+        X, y
+    )
     before = clf.predict(X)
     with pytest.raises(ValueError, match="features"):
         clf.fit(np.hstack([X, X[:, :1]]), y)

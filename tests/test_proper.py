@@ -1,6 +1,7 @@
 """ProperReLUNetworkRegressor, its kernels and the hard instances: kernel references,
 counts, the small-size claims (exact recovery, lifting, selection, net guarantee),
-budgets, composition with scikit-learn and bad input."""
+budgets, composition with scikit-learn and bad input.
+"""
 
 import math
 import pickle
@@ -15,18 +16,30 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_relu import ProperReLUNetworkRegressor
-from sklearn_relu._solvers.proper import SPLIT_KEY
-from sklearn_relu.two_layer._proper import _child_rng
 from sklearn_relu._kernels.proper import (
-    box_lstsq_batch, network_sse, network_sse_serial, network_stats, network_stats_serial,
-    score_multisets, score_multisets_serial,
+    box_lstsq_batch,
+    network_sse,
+    network_sse_serial,
+    network_stats,
+    network_stats_serial,
+    score_multisets,
+    score_multisets_serial,
 )
 from sklearn_relu._solvers.proper import (
-    cone_lstsq, n_multisets, net_covering_radius, net_size, sphere_net, theory_resources,
+    SPLIT_KEY,
+    cone_lstsq,
+    n_multisets,
+    net_covering_radius,
+    net_size,
+    sphere_net,
+    theory_resources,
 )
 from sklearn_relu.datasets import (
-    make_coloring_relu_instance, make_dense_subgraph_relu_instance, make_relu_network_teacher,
+    make_coloring_relu_instance,
+    make_dense_subgraph_relu_instance,
+    make_relu_network_teacher,
 )
+from sklearn_relu.two_layer._proper import _child_rng
 from sklearn_relu.utils import kernel_threads
 
 
@@ -37,8 +50,9 @@ def _rel(a, b):
 
 # ------------------------------------------------------------------ kernels vs NumPy
 
+
 def _np_stats(Z, y, U):
-    H = np.maximum(np.einsum("skd,id->sik", U, Z), 0.0)          # (n, m, k)
+    H = np.maximum(np.einsum("skd,id->sik", U, Z), 0.0)  # (n, m, k)
     return np.einsum("sij,sil->sjl", H, H), np.einsum("sij,i->sj", H, y), H.sum(axis=1)
 
 
@@ -64,7 +78,7 @@ def test_network_stats_and_sse_match_numpy(kernel_data):
     Kr, br, tr = _np_stats(Z, y, U)
     assert _rel(K, Kr) < 1e-10 and _rel(b, br) < 1e-10 and _rel(t, tr) < 1e-10
     Ks, bs, ts = network_stats_serial(Z, y, U)
-    np.testing.assert_array_equal(K, Ks)   # same tiles, same combine order
+    np.testing.assert_array_equal(K, Ks)  # same tiles, same combine order
     np.testing.assert_array_equal(b, bs)
     np.testing.assert_array_equal(t, ts)
     sse = network_sse(Z, y, U, C)
@@ -87,10 +101,11 @@ def test_kernels_do_not_depend_on_thread_count(kernel_data):
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_box_lstsq_matches_bvls_with_active_bounds(k):
     """3^k face enumeration against scipy's bounded-variable least squares on
-    problems whose unconstrained optimum violates the box (bounds active)."""
+    problems whose unconstrained optimum violates the box (bounds active).
+    """
     rng = np.random.default_rng(k)
     n_active = 0
-    for trial in range(20):
+    for _ in range(20):
         H = np.abs(rng.standard_normal((30, k)))
         y = H @ rng.uniform(-3, 3, size=k) + 0.1 * rng.standard_normal(30)
         K, b = H.T @ H, H.T @ y
@@ -108,7 +123,8 @@ def test_box_lstsq_matches_bvls_with_active_bounds(k):
 
 def test_box_lstsq_degenerate_gram_uses_jitter():
     """Repeated direction (rank-1 Gram) and a dead unit (zero row): finite weights,
-    the optimal objective."""
+    the optimal objective.
+    """
     h = np.array([1.0, 2.0, 0.0, 3.0])
     y = np.array([1.0, 1.0, 1.0, 2.0])
     H = np.c_[h, h, np.zeros(4)]
@@ -117,7 +133,7 @@ def test_box_lstsq_degenerate_gram_uses_jitter():
     best = np.linalg.lstsq(h[:, None], y, rcond=None)[0][0]
     assert np.all(np.isfinite(C)) and C[0, 2] == 0.0
     assert C[0, 0] + C[0, 1] == pytest.approx(best, rel=1e-9)
-    assert q[0] == pytest.approx(-(h @ y) ** 2 / (h @ h), rel=1e-9)
+    assert q[0] == pytest.approx(-((h @ y) ** 2) / (h @ h), rel=1e-9)
 
 
 @pytest.mark.parametrize("k,bound", [(2, np.inf), (2, 0.5), (3, np.inf), (3, 0.5)])
@@ -151,6 +167,7 @@ def test_score_multisets_matches_brute_force(k, bound):
 
 
 # ------------------------------------------------------------------ counts and theory
+
 
 @pytest.mark.parametrize("d", [1, 2, 3, 4])
 @pytest.mark.parametrize("q", [1, 2, 4])
@@ -195,12 +212,15 @@ def test_theory_numbers_of_the_spec():
 
 # ------------------------------------------------------------------ paper claims (small)
 
+
 def test_E1a_exact_recovery_single_relu():
     """k = 1, d = 3, m = 25 sphere inputs: measured train MSE 1.4e-32, direction equal to
-    machine precision."""
+    machine precision.
+    """
     X, y, info = make_relu_network_teacher(25, 3, n_units=1, random_state=0)
-    est = ProperReLUNetworkRegressor(n_units=1, search="activation_patterns",
-                                     random_state=0).fit(X, y)
+    est = ProperReLUNetworkRegressor(n_units=1, search="activation_patterns", random_state=0).fit(
+        X, y
+    )
     assert est.train_mse_ <= 1e-12
     w = est.coef_hidden_[0]
     np.testing.assert_allclose(w / np.linalg.norm(w), info.coef_hidden[0], atol=1e-8)
@@ -209,20 +229,22 @@ def test_E1a_exact_recovery_single_relu():
 
 def test_E1b_exact_recovery_two_relus():
     """k = 2, d = 2, m = 16, output weights (+1, -1): measured 1.6e-32."""
-    X, y, info = make_relu_network_teacher(16, 2, n_units=2, output_weight=2.0,
-                                           random_state=0)
-    est = ProperReLUNetworkRegressor(n_units=2, search="activation_patterns",
-                                     refine=False, random_state=0).fit(X, y)
+    X, y, info = make_relu_network_teacher(16, 2, n_units=2, output_weight=2.0, random_state=0)
+    est = ProperReLUNetworkRegressor(
+        n_units=2, search="activation_patterns", refine=False, random_state=0
+    ).fit(X, y)
     assert est.train_mse_ <= 1e-12
     assert est.n_candidates_evaluated_ > 0
 
 
 def test_E1c_exact_recovery_through_projection_and_lift():
     """d = 50, data and teacher in a 3-dim subspace, d' = 3, R = 10: measured train MSE
-    1.4e-32 and test MSE on new subspace inputs 1.4e-32."""
+    1.4e-32 and test MSE on new subspace inputs 1.4e-32.
+    """
     X, y, info = make_relu_network_teacher(25, 50, n_units=1, subspace_dim=3, random_state=0)
-    est = ProperReLUNetworkRegressor(n_units=1, search="activation_patterns", proj_dim=3,
-                                     n_projections=10, random_state=0).fit(X, y)
+    est = ProperReLUNetworkRegressor(
+        n_units=1, search="activation_patterns", proj_dim=3, n_projections=10, random_state=0
+    ).fit(X, y)
     assert est.proj_dim_ == 3 and est.projection_.shape == (3, 50)
     assert est.train_mse_ <= 1e-12
     rng = np.random.default_rng(1)
@@ -235,14 +257,15 @@ def test_E1c_exact_recovery_through_projection_and_lift():
 def test_E2_net_guarantee_and_nested_nets():
     """k = 1 realizable, d = 3, no projection, refine=False. Measured train MSE for
     h = 1, 1/2, 1/4, 1/8: 7.4e-3, 3.5e-3, 1.9e-4, 1.9e-4 against the bounds
-    (|c*| rho)^2 = 0.5, 0.125, 0.031, 0.0078."""
-    X, y, info = make_relu_network_teacher(200, 3, n_units=1, input_dist="ball",
-                                           random_state=0)
+    (|c*| rho)^2 = 0.5, 0.125, 0.031, 0.0078.
+    """
+    X, y, info = make_relu_network_teacher(200, 3, n_units=1, input_dist="ball", random_state=0)
     prev = np.inf
     for h in (1.0, 0.5, 0.25, 0.125):
-        est = ProperReLUNetworkRegressor(n_units=1, setting="realizable", net_resolution=h,
-                                         refine=False, random_state=0).fit(X, y)
-        c_star = abs(info.coef_output[0]) * est.input_scale_   # ||w*|| = 1 in x/scale units
+        est = ProperReLUNetworkRegressor(
+            n_units=1, setting="realizable", net_resolution=h, refine=False, random_state=0
+        ).fit(X, y)
+        c_star = abs(info.coef_output[0]) * est.input_scale_  # ||w*|| = 1 in x/scale units
         assert est.train_mse_ <= (c_star * est.net_resolution_) ** 2
         assert est.train_mse_ <= prev + 1e-15
         assert est.net_size_ == net_size(3, int(round(2 / h)))
@@ -253,8 +276,9 @@ def test_E2_net_guarantee_and_nested_nets():
 def test_E2_agnostic_triangle_bound():
     """Noisy labels: sqrt(train) <= sqrt(planted) + |c*| rho. Measured 0.101 <= 0.111."""
     X, y, info = make_relu_network_teacher(200, 3, n_units=1, noise=0.1, random_state=1)
-    est = ProperReLUNetworkRegressor(n_units=1, net_resolution=0.25, refine=False,
-                                     random_state=0).fit(X, y)
+    est = ProperReLUNetworkRegressor(
+        n_units=1, net_resolution=0.25, refine=False, random_state=0
+    ).fit(X, y)
     bound = math.sqrt(info.planted_loss) + est.input_scale_ * est.net_resolution_
     assert math.sqrt(est.train_mse_) <= bound
 
@@ -262,30 +286,33 @@ def test_E2_agnostic_triangle_bound():
 def test_E3_lifted_predictions_equal_projected_network():
     """d = 10, d' = 3: measured agreement ~1e-16 relative."""
     X, y, _ = make_relu_network_teacher(150, 10, n_units=2, random_state=2)
-    est = ProperReLUNetworkRegressor(n_units=2, proj_dim=3, n_projections=3,
-                                     random_state=0).fit(X, y)
+    est = ProperReLUNetworkRegressor(n_units=2, proj_dim=3, n_projections=3, random_state=0).fit(
+        X, y
+    )
     Z = (X / est.input_scale_) @ est.projection_.T
     g = np.maximum(Z @ est.coef_projected_.T, 0.0) @ est.coef_output_ + est.intercept_output_
     assert _rel(est.predict(X), g) < 1e-10
     np.testing.assert_allclose(np.linalg.norm(est.coef_projected_, axis=1), 1.0)
     np.testing.assert_allclose(
-        est.lifted_weight_norms_,
-        np.linalg.norm(est.coef_projected_ @ est.projection_, axis=1))
+        est.lifted_weight_norms_, np.linalg.norm(est.coef_projected_ @ est.projection_, axis=1)
+    )
 
 
 def test_E3_lift_with_intercept():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((120, 6))
     y = np.maximum(X[:, 0] + 0.5, 0) - 0.5 * np.maximum(-X[:, 1] + 0.2, 0)
-    est = ProperReLUNetworkRegressor(fit_intercept=True, proj_dim=4, n_projections=2,
-                                     random_state=0).fit(X, y)
+    est = ProperReLUNetworkRegressor(
+        fit_intercept=True, proj_dim=4, n_projections=2, random_state=0
+    ).fit(X, y)
     F = np.c_[X / (est.input_scale_ * math.sqrt(2)), np.full(120, 1 / math.sqrt(2))]
-    g = (np.maximum(F @ est.projection_.T @ est.coef_projected_.T, 0.0) @ est.coef_output_
-         + est.intercept_output_)
+    g = (
+        np.maximum(F @ est.projection_.T @ est.coef_projected_.T, 0.0) @ est.coef_output_
+        + est.intercept_output_
+    )
     assert _rel(est.predict(X), g) < 1e-10
     assert np.any(est.intercept_hidden_ != 0)
-    assert est.train_mse_ == pytest.approx(np.mean((est.predict(X) - y) ** 2), rel=1e-9,
-                                           abs=1e-12)
+    assert est.train_mse_ == pytest.approx(np.mean((est.predict(X) - y) ** 2), rel=1e-9, abs=1e-12)
 
 
 def test_E4_selection_is_min_and_monotone_in_R():
@@ -300,19 +327,25 @@ def test_E4_selection_is_min_and_monotone_in_R():
         prev = est.train_mse_
         if R == 5:
             full = est.projection_losses_
-    np.testing.assert_array_equal(full[:1], ProperReLUNetworkRegressor(
-        proj_dim=4, n_projections=1, random_state=7).fit(X, y).projection_losses_)
+    np.testing.assert_array_equal(
+        full[:1],
+        ProperReLUNetworkRegressor(proj_dim=4, n_projections=1, random_state=7)
+        .fit(X, y)
+        .projection_losses_,
+    )
 
 
 @pytest.mark.parametrize("bound", [None, 0.7])
 def test_selection_never_worse_than_any_evaluated_candidate(bound):
     """Brute force in NumPy over every multiset of the net (k = 2, d = 3, h = 1, G = 26):
-    the returned loss is at most the best candidate's (exact output weights)."""
+    the returned loss is at most the best candidate's (exact output weights).
+    """
     from itertools import combinations_with_replacement
 
     X, y, _ = make_relu_network_teacher(80, 3, n_units=2, noise=0.1, random_state=4)
-    est = ProperReLUNetworkRegressor(n_units=2, net_resolution=1.0, refine=False,
-                                     output_weight_bound=bound, random_state=0).fit(X, y)
+    est = ProperReLUNetworkRegressor(
+        n_units=2, net_resolution=1.0, refine=False, output_weight_bound=bound, random_state=0
+    ).fit(X, y)
     Z = X / est.input_scale_
     U = sphere_net(3, 2)
     best = np.inf
@@ -328,21 +361,24 @@ def test_selection_never_worse_than_any_evaluated_candidate(bound):
     if bound is not None:
         assert np.all(np.abs(est.coef_output_) <= bound * (1 + 1e-12))
     # refinement is never worse
-    ref = ProperReLUNetworkRegressor(n_units=2, net_resolution=1.0, refine=True,
-                                     output_weight_bound=bound, random_state=0).fit(X, y)
+    ref = ProperReLUNetworkRegressor(
+        n_units=2, net_resolution=1.0, refine=True, output_weight_bound=bound, random_state=0
+    ).fit(X, y)
     assert ref.train_mse_ <= est.train_mse_
 
 
 def test_restarts_heuristic_counts_and_fits():
     X, y, _ = make_relu_network_teacher(100, 4, n_units=2, random_state=5)
-    est = ProperReLUNetworkRegressor(search="restarts", max_candidates=3000,
-                                     random_state=0).fit(X, y)
+    est = ProperReLUNetworkRegressor(search="restarts", max_candidates=3000, random_state=0).fit(
+        X, y
+    )
     assert est.n_candidates_evaluated_ == 3000
     assert np.isnan(est.net_resolution_) and est.search_exhaustive_ is False
     assert est.train_mse_ < 0.05 * np.var(y)
 
 
 # ------------------------------------------------------------------ instances
+
 
 @pytest.mark.parametrize("k", [2, 3, 4])
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -368,14 +404,15 @@ def test_coloring_bounded_scaling_and_not_colorable():
     Xn, yn, infon = make_coloring_relu_instance(8, 10, 2, colorable=False, random_state=0)
     assert infon.planted_loss is None and infon.coef_hidden is None
     core = [e for e in infon.edges[:3]]
-    assert len({v for e in core for v in e}) == 3   # a triangle: not 2-colourable
+    assert len({v for e in core for v in e}) == 3  # a triangle: not 2-colourable
 
 
 def test_coloring_hypergraph_set_splitting():
     X, y, info = make_coloring_relu_instance(10, 20, 2, hypergraph=True, random_state=0)
     assert info.planted_loss < 1e-24
-    Xn, _, infon = make_coloring_relu_instance(6, 12, 2, hypergraph=True, colorable=False,
-                                               random_state=0)
+    Xn, _, infon = make_coloring_relu_instance(
+        6, 12, 2, hypergraph=True, colorable=False, random_state=0
+    )
     assert infon.planted_loss is None and len(infon.edges) == 12
     with pytest.raises(ValueError, match="set-splitting"):
         make_coloring_relu_instance(10, 20, 3, hypergraph=True)
@@ -386,7 +423,8 @@ def test_coloring_yes_no_gap_seen_by_the_estimator(seed):
     """N = 6, 6 edges, k = 2, the paper's class (no output intercept; d' = 7, no
     projection). Measured
     train MSE colourable 2.9e-6, 5.3e-14, 1.3e-17; with a triangle 2.1e-2, 7.3e-3,
-    2.1e-2 (seeds 0, 1, 2)."""
+    2.1e-2 (seeds 0, 1, 2).
+    """
     Xy, yy, _ = make_coloring_relu_instance(6, 6, 2, random_state=seed)
     Xn, yn, _ = make_coloring_relu_instance(6, 6, 2, colorable=False, random_state=seed)
     est = ProperReLUNetworkRegressor(n_units=2, fit_output_intercept=False, random_state=0)
@@ -396,19 +434,19 @@ def test_coloring_yes_no_gap_seen_by_the_estimator(seed):
 
 def test_dense_subgraph_planted_loss_closed_form():
     """N = 30, kappa = 8, p = 0.3: planted 0.98892 (spec: 0.9889), zero predictor 1.0,
-    w = e0 1.708."""
+    w = e0 1.708.
+    """
     X, y, info = make_dense_subgraph_relu_instance(30, 8, 0.3, random_state=0)
     w = info.planted_coef
     assert np.linalg.norm(w) == pytest.approx(1.0, rel=1e-12)
     loss = np.mean((np.maximum(X @ w, 0.0) - y) ** 2)
     assert abs(loss - info.planted_loss) < 1e-12
-    assert info.planted_loss < np.mean(y ** 2)                       # zero predictor
+    assert info.planted_loss < np.mean(y**2)  # zero predictor
     e0 = np.zeros(X.shape[1])
     e0[0] = 1.0
     assert info.planted_loss < np.mean((np.maximum(X @ e0, 0.0) - y) ** 2)
     assert info.planted_gain == pytest.approx(1 - info.planted_loss)
-    assert np.all(info.graph[np.ix_(info.planted_set, info.planted_set)]
-                  | np.eye(8, dtype=bool))
+    assert np.all(info.graph[np.ix_(info.planted_set, info.planted_set)] | np.eye(8, dtype=bool))
 
 
 def test_generators_validate_arguments():
@@ -427,8 +465,7 @@ def test_generators_validate_arguments():
 
 
 def test_teacher_noise_and_corruption():
-    X, y, info = make_relu_network_teacher(200, 5, n_units=3, corrupt_fraction=0.25,
-                                           random_state=0)
+    X, y, info = make_relu_network_teacher(200, 5, n_units=3, corrupt_fraction=0.25, random_state=0)
     assert np.sum(y != info.clean_target) == 50
     assert info.planted_loss == pytest.approx(np.mean((y - info.clean_target) ** 2))
     np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0)
@@ -436,6 +473,7 @@ def test_teacher_noise_and_corruption():
 
 
 # ------------------------------------------------------------------ budget and progress
+
 
 def test_activation_patterns_over_budget_refuses():
     X, y, _ = make_relu_network_teacher(60, 4, n_units=2, random_state=0)
@@ -456,14 +494,17 @@ def test_explicit_net_over_budget_refuses():
 def test_max_candidates_caps_work_and_theory_warns():
     X, y, _ = make_relu_network_teacher(60, 12, n_units=2, random_state=0)
     for mc in (50, 5000):
-        est = ProperReLUNetworkRegressor(max_candidates=mc, n_projections=3,
-                                         random_state=0).fit(X, y)
+        est = ProperReLUNetworkRegressor(max_candidates=mc, n_projections=3, random_state=0).fit(
+            X, y
+        )
         assert est.n_candidates_evaluated_ <= 3 * mc
-    assert np.isnan(ProperReLUNetworkRegressor(max_candidates=50, random_state=0)
-                    .fit(X, y).net_resolution_)     # 256 cube vertices > 50: random dirs
+    assert np.isnan(
+        ProperReLUNetworkRegressor(max_candidates=50, random_state=0).fit(X, y).net_resolution_
+    )  # 256 cube vertices > 50: random dirs
     with pytest.warns(UserWarning, match="theory"):
-        est = ProperReLUNetworkRegressor(proj_dim="theory", max_candidates=2000,
-                                         random_state=0).fit(X, y)
+        est = ProperReLUNetworkRegressor(
+            proj_dim="theory", max_candidates=2000, random_state=0
+        ).fit(X, y)
     assert est.search_exhaustive_ is False and est.proj_dim_ == 12
     assert est.n_candidates_evaluated_ <= 2000
 
@@ -477,8 +518,9 @@ def test_verbose_prints_progress(capsys):
 
 def test_holdout_selection_and_subsample():
     X, y, _ = make_relu_network_teacher(200, 10, n_units=2, noise=0.05, random_state=6)
-    est = ProperReLUNetworkRegressor(selection="holdout", subsample=80, n_projections=3,
-                                     random_state=0).fit(X, y)
+    est = ProperReLUNetworkRegressor(
+        selection="holdout", subsample=80, n_projections=3, random_state=0
+    ).fit(X, y)
     assert est.projection_losses_.shape == (3,)
     assert np.isfinite(est.train_mse_)
     # the held-out labels only score the candidates: changing them leaves the searched
@@ -521,7 +563,8 @@ def test_max_norm_scaling_survives_huge_finite_inputs():
 @pytest.mark.parametrize("factor", [1e300, 1e-300])
 def test_extreme_finite_X_and_y_give_the_scaled_model(factor):
     """1e300 y: before, an OverflowError in the theory resources; now 1e300 times the
-    model of y (the search runs on y divided by its scale). 1e+-300 X: the model of X."""
+    model of y (the search runs on y divided by its scale). 1e+-300 X: the model of X.
+    """
     X, y, _ = make_relu_network_teacher(80, 3, n_units=2, noise=0.1, random_state=0)
     a = ProperReLUNetworkRegressor(random_state=0).fit(X, y)
     b = ProperReLUNetworkRegressor(random_state=0).fit(X, factor * y)
@@ -533,14 +576,15 @@ def test_extreme_finite_X_and_y_give_the_scaled_model(factor):
 
 # ------------------------------------------------------------------ output intercept
 
+
 def test_output_intercept_fits_constants_and_shifts():
     """Before the output intercept: a constant 1.5 was fitted with MSE 0.58 (measured,
     defaults); now exactly. A shift of y shifts the model; the paper's class
-    (fit_output_intercept=False) keeps intercept_output_ = 0."""
+    (fit_output_intercept=False) keeps intercept_output_ = 0.
+    """
     X, y, _ = make_relu_network_teacher(120, 4, n_units=2, noise=0.1, random_state=1)
     est = ProperReLUNetworkRegressor(random_state=0)
-    np.testing.assert_allclose(est.fit(X, np.full(120, 1.5)).predict(X), 1.5, rtol=0,
-                               atol=1e-12)
+    np.testing.assert_allclose(est.fit(X, np.full(120, 1.5)).predict(X), 1.5, rtol=0, atol=1e-12)
     a = ProperReLUNetworkRegressor(random_state=0).fit(X, y)
     b = ProperReLUNetworkRegressor(random_state=0).fit(X, y + 100.0)
     np.testing.assert_allclose(b.predict(X), a.predict(X) + 100.0, rtol=1e-10)
@@ -552,15 +596,17 @@ def test_output_intercept_fits_constants_and_shifts():
 
 def test_output_intercept_is_solved_jointly_with_the_output_weights():
     """For the returned directions, (intercept_output_, coef_output_) is the least
-    squares fit of y on [1, relu(X W^T)]: the centred statistics are exact."""
+    squares fit of y on [1, relu(X W^T)]: the centred statistics are exact.
+    """
     X, y, _ = make_relu_network_teacher(150, 4, n_units=2, noise=0.2, random_state=3)
     y = y + 2.0
     est = ProperReLUNetworkRegressor(random_state=0).fit(X, y)
     H = np.maximum(X @ est.coef_hidden_.T + est.intercept_hidden_, 0.0)
     D = np.c_[np.ones(len(y)), H]
     ref = np.linalg.lstsq(D, y, rcond=None)[0]
-    np.testing.assert_allclose([est.intercept_output_, *est.coef_output_], ref,
-                               rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(
+        [est.intercept_output_, *est.coef_output_], ref, rtol=1e-8, atol=1e-10
+    )
     assert est.train_mse_ == pytest.approx(np.mean((D @ ref - y) ** 2), rel=1e-9)
 
 
@@ -568,7 +614,8 @@ def test_diabetes_raw_target_at_defaults():
     """5-fold CV R^2 on the raw diabetes target (standardised features): 0.362 before
     the output intercept, 0.483 now (measured; 0.494 on the standardised target before,
     0.483 now; Ridge 0.48). The net of 256 cube corners in d' = 8 certifies nothing, and
-    the estimator says so."""
+    the estimator says so.
+    """
     from sklearn.datasets import load_diabetes
     from sklearn.model_selection import KFold
 
@@ -578,17 +625,23 @@ def test_diabetes_raw_target_at_defaults():
         warnings.simplefilter("ignore", UserWarning)  # the net warning, tested below
         raw = cross_val_score(pipe, X, y, cv=KFold(5, shuffle=True, random_state=0))
     assert raw.mean() > 0.46, raw
-    with pytest.warns(UserWarning, match=r"d'=8 uses a net of covering radius 2\.65 > 1: "
-                                         r"it certifies nothing.*proj_dim=5"):
+    with pytest.warns(
+        UserWarning,
+        match=r"d'=8 uses a net of covering radius 2\.65 > 1: "
+        r"it certifies nothing.*proj_dim=5",
+    ):
         pipe.fit(X, y)
     assert pipe[-1].net_meaningful_ is False
 
 
 # ------------------------------------------------------------------ exact pattern search
 
+
 def _brute_force_one_unit_2d(X, y, intercept):
     """min over unit directions u of R^2 of the least squares of y on relu(X u) (and a
-    constant): an angle grid of 2e5 points, then three zooms around the best."""
+    constant): an angle grid of 2e5 points, then three zooms around the best.
+    """
+
     def sse(th):
         U = np.stack([np.cos(th), np.sin(th)], 1)
         H = np.maximum(X @ U.T, 0.0)
@@ -596,7 +649,7 @@ def _brute_force_one_unit_2d(X, y, intercept):
         if intercept:
             H = H - H.mean(axis=0)
         hh, hy = (H * H).sum(axis=0), H.T @ yc
-        return yc @ yc - np.where(hh > 0, hy ** 2 / np.where(hh > 0, hh, 1.0), 0.0)
+        return yc @ yc - np.where(hh > 0, hy**2 / np.where(hh > 0, hh, 1.0), 0.0)
 
     th = np.linspace(0, 2 * np.pi, 200_000, endpoint=False)
     v = sse(th)
@@ -616,12 +669,14 @@ def test_activation_patterns_is_exact_erm_against_brute_force(intercept):
     least squares whose signs need not hold: seed 4 gave 1.36361 against the brute-force
     1.35248 (measured); each pattern's sign-constrained least squares is now solved
     exactly, and the search matches the brute force to 1e-9 on every seed (measured
-    agreement to 8 digits)."""
+    agreement to 8 digits).
+    """
     for seed in range(8):
         rs = np.random.RandomState(seed)
         X, y = rs.randn(12, 2), rs.randn(12)
-        est = ProperReLUNetworkRegressor(n_units=1, search="activation_patterns",
-                                         refine=False, fit_output_intercept=intercept)
+        est = ProperReLUNetworkRegressor(
+            n_units=1, search="activation_patterns", refine=False, fit_output_intercept=intercept
+        )
         ref = _brute_force_one_unit_2d(X, y, intercept)
         assert est.fit(X, y).train_mse_ == pytest.approx(ref, rel=1e-9, abs=1e-12), seed
         # the grid's minimum is an upper bound on the exact one
@@ -630,7 +685,8 @@ def test_activation_patterns_is_exact_erm_against_brute_force(intercept):
 
 def test_activation_patterns_k2_never_worse_than_the_refined_net():
     """Exact ERM over two units is at most the loss of any other two-unit network, e.g.
-    the refined net search's."""
+    the refined net search's.
+    """
     for seed in range(3):
         X, y, _ = make_relu_network_teacher(14, 2, n_units=2, noise=0.3, random_state=seed)
         for ic in (False, True):
@@ -660,10 +716,12 @@ def test_cone_lstsq_holds_the_constraints_and_beats_projected_points():
 
 # ------------------------------------------------------------------ net honesty
 
+
 def test_net_meaningful_and_warning():
     """k = 2 within 200 000 candidates: d' = 5 has a net of radius 1.0 (q = 2, 242
     directions) -> meaningful, silent; d' = 6 only the 64 corners (radius 2.24) -> warns,
-    and names the largest d' that works; random directions -> warns."""
+    and names the largest d' that works; random directions -> warns.
+    """
     rng = np.random.default_rng(0)
     X = rng.standard_normal((60, 6))
     y = np.maximum(X[:, 0], 0) - np.maximum(X[:, 1], 0)
@@ -671,20 +729,25 @@ def test_net_meaningful_and_warning():
         warnings.simplefilter("error")
         ok = ProperReLUNetworkRegressor(proj_dim=5, n_projections=1, random_state=0).fit(X, y)
     assert ok.net_meaningful_ and ok.net_resolution_ == 1.0 and ok.net_size_ == 242
-    with pytest.warns(UserWarning, match=r"d'=6 uses a net of covering radius 2\.24 > 1.*"
-                                         r"net_meaningful_ is False.*proj_dim=5"):
+    with pytest.warns(
+        UserWarning,
+        match=r"d'=6 uses a net of covering radius 2\.24 > 1.*"
+        r"net_meaningful_ is False.*proj_dim=5",
+    ):
         bad = ProperReLUNetworkRegressor(random_state=0).fit(X, y)
     assert bad.net_meaningful_ is False
     with pytest.warns(UserWarning, match="random directions"):
         ProperReLUNetworkRegressor(max_candidates=50, random_state=0).fit(X, y)
     one = ProperReLUNetworkRegressor(n_units=1, random_state=0).fit(X, y)  # k = 1: q = 4
     assert one.net_meaningful_ and one.net_resolution_ < 1.0
-    pat = ProperReLUNetworkRegressor(n_units=1, search="activation_patterns").fit(X[:10, :2],
-                                                                                 y[:10])
+    pat = ProperReLUNetworkRegressor(n_units=1, search="activation_patterns").fit(
+        X[:10, :2], y[:10]
+    )
     assert not hasattr(pat, "net_meaningful_")
 
 
 # ------------------------------------------------------------------ scikit-learn plumbing
+
 
 @pytest.fixture(scope="module")
 def reg_data():
@@ -725,8 +788,11 @@ def test_bad_X(kind, reg_data):
     X, y = reg_data
     X = X.astype(object) if kind == "string" else X.copy()
     X[0, 0] = {"nan": np.nan, "inf": np.inf, "string": "a"}[kind]
-    msg = {"nan": "Input X contains NaN", "inf": "Input X contains infinity",
-           "string": "could not convert string to float"}[kind]
+    msg = {
+        "nan": "Input X contains NaN",
+        "inf": "Input X contains infinity",
+        "string": "could not convert string to float",
+    }[kind]
     with pytest.raises(ValueError, match=msg):
         ProperReLUNetworkRegressor().fit(X, y)
 
@@ -742,7 +808,7 @@ def test_bad_shapes_one_sample_constant_y_unfitted(reg_data):
         est.fit(X[:1], y[:1])
     with pytest.raises(ValueError, match="y should be a 1d array"):
         est.fit(X, np.c_[y, y])
-    est.fit(X, np.full(len(y), 2.0))            # constant target: fits, finite
+    est.fit(X, np.full(len(y), 2.0))  # constant target: fits, finite
     assert np.all(np.isfinite(est.predict(X)))
     with pytest.raises(ValueError, match="features"):
         est.predict(X[:, :3])

@@ -1,6 +1,8 @@
 """``python -m sklearn_relu reproduce <paper> --quick``: every reproduction runs in CI,
-writes its figures and JSON, and its numbers show the paper's claim."""
+writes its figures and JSON, and its numbers show the paper's claim.
+"""
 
+import itertools
 import json
 import os
 import subprocess
@@ -16,14 +18,21 @@ CLAIM_CHECKS = {
     "gla24": lambda r: all(row["per_dlnd"] <= 12 for row in r["rows"]),
     "dklps24": lambda r: _giant_step_claims(r),
     # small init clusters (coherence ~1) and is its linear surrogate; large init does not
-    "sbg21": lambda r: (r["rows"][0]["coherence"] > 0.99 > 0.8 > r["rows"][1]["coherence"]
-                        and r["rows"][0]["agreement"] >= 0.99
-                        and all(row["violations"] == 0 for row in r["rows"])),
+    "sbg21": lambda r: (
+        r["rows"][0]["coherence"] > 0.99 > 0.8 > r["rows"][1]["coherence"]
+        and r["rows"][0]["agreement"] >= 0.99
+        and all(row["violations"] == 0 for row in r["rows"])
+    ),
     # cost grows geometrically with the resolution; colourable instances fit, triangles do not
-    "gkmr21": lambda r: (all(a["candidates"] < b["candidates"]
-                             for a, b in zip(r["rows"], r["rows"][1:]) if a["k"] == b["k"])
-                         and max(c["colorable_mse"] for c in r["colouring"])
-                         < min(c["triangle_mse"] for c in r["colouring"])),
+    "gkmr21": lambda r: (
+        all(
+            a["candidates"] < b["candidates"]
+            for a, b in itertools.pairwise(r["rows"])
+            if a["k"] == b["k"]
+        )
+        and max(c["colorable_mse"] for c in r["colouring"])
+        < min(c["triangle_mse"] for c in r["colouring"])
+    ),
 }
 
 
@@ -32,15 +41,20 @@ def _giant_step_claims(r):
     low = min(r["settings"]["ratios"])
 
     def at(kind, T, kappa):
-        return next(x for x in rows if x["target"] == kind and x["T"] == T
-                    and x["log_n_log_d"] == kappa)
+        return next(
+            x for x in rows if x["target"] == kind and x["T"] == T and x["log_n_log_d"] == kappa
+        )
 
-    staircase = (at("stair2", 0, top)["test_mse"] > at("stair2", 1, top)["test_mse"]
-                 > at("stair2", 2, top)["test_mse"]
-                 and at("stair2", 2, top)["sv2"] > at("stair2", 1, top)["sv2"])
+    staircase = (
+        at("stair2", 0, top)["test_mse"]
+        > at("stair2", 1, top)["test_mse"]
+        > at("stair2", 2, top)["test_mse"]
+        and at("stair2", 2, top)["sv2"] > at("stair2", 1, top)["sv2"]
+    )
     level = r["settings"]["d"] ** -0.5
-    no_second_direction = all(at("h124", T, low)["sv2"] < 1.5 * level
-                              for T in r["settings"]["steps"])
+    no_second_direction = all(
+        at("h124", T, low)["sv2"] < 1.5 * level for T in r["settings"]["steps"]
+    )
     rf_above_line = all(x["test_mse"] >= x["linear_line"] for x in rows if x["T"] == 0)
     return staircase and no_second_direction and rf_above_line
 
@@ -70,11 +84,16 @@ def test_aliases_and_unknown_names():
 
 
 def test_cli_lists_commands_and_papers():
-    res = subprocess.run([sys.executable, "-m", "sklearn_relu", "reproduce", "--help"],
-                         capture_output=True, text=True, check=True,
-                         env=os.environ | {"COLUMNS": "200"})
+    res = subprocess.run(
+        [sys.executable, "-m", "sklearn_relu", "reproduce", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ | {"COLUMNS": "200"},
+    )
     for key in PAPERS:
         assert key in res.stdout
-    top = subprocess.run([sys.executable, "-m", "sklearn_relu", "--help"],
-                         capture_output=True, text=True, check=True)
+    top = subprocess.run(
+        [sys.executable, "-m", "sklearn_relu", "--help"], capture_output=True, text=True, check=True
+    )
     assert "reproduce" in top.stdout and "demo" in top.stdout

@@ -25,8 +25,12 @@ def client():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the cluster's own deprecation chatter
         cluster = distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-            env=worker_thread_env(1))
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            env=worker_thread_env(1),
+        )
         with distributed.Client(cluster) as c:
             yield c
         cluster.close()
@@ -55,8 +59,9 @@ def test_grid_search_under_the_dask_joblib_backend_matches_sequential(client):
         seq = _search(est, grid, X, y)
         with joblib.parallel_config(backend="dask"):
             par = GridSearchCV(est, grid, cv=3, n_jobs=-1).fit(X, y)
-    np.testing.assert_allclose(par.cv_results_["mean_test_score"],
-                               seq.cv_results_["mean_test_score"], rtol=1e-12)
+    np.testing.assert_allclose(
+        par.cv_results_["mean_test_score"], seq.cv_results_["mean_test_score"], rtol=1e-12
+    )
     assert par.best_params_ == seq.best_params_
 
 
@@ -65,8 +70,9 @@ def test_xor_grid_search_on_the_cluster(client):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with joblib.parallel_config(backend="dask"):
-            gs = GridSearchCV(TwoLayerXORClassifier(random_state=0), {"n_hidden": [2, 32]},
-                              cv=3, n_jobs=-1).fit(X, y)
+            gs = GridSearchCV(
+                TwoLayerXORClassifier(random_state=0), {"n_hidden": [2, 32]}, cv=3, n_jobs=-1
+            ).fit(X, y)
     assert gs.best_params_ == {"n_hidden": 32} and gs.best_score_ > 0.95
 
 
@@ -92,8 +98,9 @@ def test_incremental_sgd_on_the_cluster(client):
     inc = Incremental(TwoLayerXORClassifier(random_state=0), shuffle_blocks=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        inc.fit(da.from_array(X, chunks=(290, d)), da.from_array(y, chunks=290),
-                classes=[-1.0, 1.0])
+        inc.fit(
+            da.from_array(X, chunks=(290, d)), da.from_array(y, chunks=290), classes=[-1.0, 1.0]
+        )
     assert inc.estimator_.n_samples_seen_ == len(y)
     assert inc.estimator_.score(Xt, yt) >= 0.99
 
@@ -103,8 +110,12 @@ def test_ray_joblib_backend():
     from ray.util.joblib import register_ray
 
     register_ray()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": worker_thread_env(1)})
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": worker_thread_env(1)},
+    )
     try:
         X, y, _ = make_biased_relu_halfspace_noise(2000, 4, bias=-1.0, random_state=0)
         grid = {"learning_rate": [0.1, 0.5]}
@@ -112,10 +123,10 @@ def test_ray_joblib_backend():
             warnings.simplefilter("ignore", ConvergenceWarning)
             seq = _search(GDReLURegressor(max_iter=200), grid, X, y)
             with joblib.parallel_config(backend="ray"):
-                par = GridSearchCV(GDReLURegressor(max_iter=200), grid, cv=3,
-                                   n_jobs=-1).fit(X, y)
-        np.testing.assert_allclose(par.cv_results_["mean_test_score"],
-                                   seq.cv_results_["mean_test_score"], rtol=1e-12)
+                par = GridSearchCV(GDReLURegressor(max_iter=200), grid, cv=3, n_jobs=-1).fit(X, y)
+        np.testing.assert_allclose(
+            par.cv_results_["mean_test_score"], seq.cv_results_["mean_test_score"], rtol=1e-12
+        )
     finally:
         ray.shutdown()
 

@@ -1,5 +1,6 @@
 """GDReLURegressor, GLMtronRegressor, ConvexSurrogateReLURegressor: behaviour,
-composition with scikit-learn, bad input, and the small-size paper claims."""
+composition with scikit-learn, bad input, and the small-size paper claims.
+"""
 
 import pickle
 import warnings
@@ -31,6 +32,7 @@ def _cos(a, b):
 
 # --------------------------------------------------------------------------- basics
 
+
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_recovers_planted_neuron(Est, data):
     X, y, info = data
@@ -44,7 +46,8 @@ def test_recovers_planted_neuron(Est, data):
 @pytest.fixture(scope="module")
 def shifted_relu():
     """y = relu(x_0 - 1) + 0.1 noise, n = 2e4, d = 10, and the loss scipy's L-BFGS-B
-    reaches on it with a NumPy loss and gradient (relu'(0) = 1, from zero)."""
+    reaches on it with a NumPy loss and gradient (relu'(0) = 1, from zero).
+    """
     from scipy.optimize import minimize
 
     rng = np.random.default_rng(0)
@@ -75,7 +78,8 @@ def test_default_lbfgs_reaches_the_scipy_reference_loss(shifted_relu):
 def test_gd_and_adam_stop_when_the_loss_stops_improving(solver, gap, shifted_relu):
     """scikit-learn's rule: stop after n_iter_no_change steps that do not beat the
     best loss (of the label-scaled problem) by more than tol. Measured: GD stops at
-    step 611, 0.17 % above the reference loss; Adam at 1476, 0.25 % above."""
+    step 611, 0.17 % above the reference loss; Adam at 1476, 0.25 % above.
+    """
     X, y, ref = shifted_relu
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
@@ -93,8 +97,9 @@ def test_gd_and_adam_stop_when_the_loss_stops_improving(solver, gap, shifted_rel
 def test_predict_is_relu_of_affine_map(Est, data):
     X, y, _ = data
     est = Est(max_iter=50, random_state=0).fit(X, y)
-    np.testing.assert_allclose(est.predict(X), np.maximum(X @ est.coef_ + est.intercept_, 0),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        est.predict(X), np.maximum(X @ est.coef_ + est.intercept_, 0), rtol=1e-12, atol=1e-12
+    )
     assert est.predict(X).min() >= 0
 
 
@@ -107,8 +112,9 @@ def test_gd_loss_attributes_are_in_original_label_units(data):
     assert len(est.history_["loss"]) == est.n_iter_ + 1
     # positive homogeneity: scaling the labels scales the neuron
     ref = GDReLURegressor().fit(X, y)
-    np.testing.assert_allclose(est.coef_, 10 * ref.coef_, rtol=1e-8,
-                               atol=1e-8 * np.abs(10 * ref.coef_).max())
+    np.testing.assert_allclose(
+        est.coef_, 10 * ref.coef_, rtol=1e-8, atol=1e-8 * np.abs(10 * ref.coef_).max()
+    )
 
 
 def test_gd_first_step_from_zero_is_label_correlation(data):
@@ -150,8 +156,10 @@ def test_gd_restarts_keep_the_lowest_training_loss(data):
         warnings.simplefilter("ignore", ConvergenceWarning)
         multi = GDReLURegressor(n_restarts=4, **kw).fit(X, y)
         rng = np.random.RandomState(0)
-        singles = [GDReLURegressor(n_restarts=1, **dict(kw, random_state=rng)).fit(X, y).loss_
-                   for _ in range(4)]
+        singles = [
+            GDReLURegressor(n_restarts=1, **dict(kw, random_state=rng)).fit(X, y).loss_
+            for _ in range(4)
+        ]
     assert multi.loss_ == pytest.approx(min(singles), rel=1e-12)
 
 
@@ -174,7 +182,8 @@ def test_convergence_warning_at_max_iter(data):
 
 def test_gd_step_safeguard_tames_a_too_large_learning_rate(data):
     """Unscaled features and lr = 50: every naive step overshoots; the safeguard
-    halves the rate until the loss decreases, and the fit stays finite."""
+    halves the rate until the loss decreases, and the fit stays finite.
+    """
     X, y, _ = data
     Xs = 30.0 * X
     with warnings.catch_warnings():
@@ -211,6 +220,7 @@ def test_surrogate_projection_and_gradient_selection(data):
 
 # ----------------------------------------------------------------- composition
 
+
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_pipeline_gridsearch_cross_val(Est, data):
     X, y, _ = data
@@ -226,8 +236,9 @@ def test_gridsearch_over_learning_rate_and_init(data):
     grid = {"learning_rate": [0.05, 0.5], "init": ["zero", "torch-like"]}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        search = GridSearchCV(GDReLURegressor(solver="gd", max_iter=100, random_state=0),
-                              grid, cv=3)
+        search = GridSearchCV(
+            GDReLURegressor(solver="gd", max_iter=100, random_state=0), grid, cv=3
+        )
         search.fit(X, y)
     assert set(search.best_params_) == {"learning_rate", "init"}
     # 100 steps at lr 0.05 cannot reach the optimum: the search must prefer 0.5
@@ -247,10 +258,16 @@ def test_pickle_round_trip_and_determinism(Est, data):
 # ------------------------------------------------------------------- bad input
 
 BAD_X = {
-    "nan": (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 3, np.nan, X),
-            ValueError, "NaN"),
-    "inf": (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 3, np.inf, X),
-            ValueError, "infinity"),
+    "nan": (
+        lambda X: np.where(np.arange(X.size).reshape(X.shape) == 3, np.nan, X),
+        ValueError,
+        "NaN",
+    ),
+    "inf": (
+        lambda X: np.where(np.arange(X.size).reshape(X.shape) == 3, np.inf, X),
+        ValueError,
+        "infinity",
+    ),
     "strings": (lambda X: np.full(X.shape, "a", dtype=object), ValueError, "could not convert"),
 }
 
@@ -311,12 +328,14 @@ def test_bad_sample_weight(data):
 
 # ------------------------------------------------------------ paper claims, small
 
+
 @pytest.mark.parametrize("bias", [-1.0, -0.5, 0.0])
 def test_easy_bias_gd_is_within_10_percent_of_planted(bias):
     """Spec §6 scenario D at d=10, n=2e4 (ratio measured on a fresh sample)."""
     X, y, info = make_biased_relu(20_000, 10, bias=bias, noise=0.1, random_state=1)
-    Xt, yt, _ = make_biased_relu(100_000, 10, bias=bias, noise=0.1,
-                                 direction=info.direction, random_state=2)
+    Xt, yt, _ = make_biased_relu(
+        100_000, 10, bias=bias, noise=0.1, direction=info.direction, random_state=2
+    )
     est = GDReLURegressor().fit(X, y)
     ratio = half_squared_loss(yt, est.predict(Xt)) / info.planted_loss
     assert ratio < 1.1
@@ -324,9 +343,9 @@ def test_easy_bias_gd_is_within_10_percent_of_planted(bias):
 
 def test_gd_follows_the_decoy_at_very_negative_bias():
     """Guo & Vijayaraghavan's counterexample lifted to d dimensions: the noise on the
-    ReLU-off half-space makes E[yx] point along -v, and GD from zero follows it."""
-    X, y, info = make_biased_relu_halfspace_noise(50_000, 10, bias=-3.0, kappa=2.0,
-                                                  random_state=0)
+    ReLU-off half-space makes E[yx] point along -v, and GD from zero follows it.
+    """
+    X, y, info = make_biased_relu_halfspace_noise(50_000, 10, bias=-3.0, kappa=2.0, random_state=0)
     assert info.label_correlation < 0
     est = GDReLURegressor(max_iter=1000).fit(X, y)
     assert _cos(est.coef_, info.direction) < -0.9

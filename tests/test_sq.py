@@ -1,6 +1,7 @@
 """BiasedReLURegressorSQ and the SQ oracles: the paper's claims at small size (fixed
 seeds, margins measured and stated), the oracle contract, and the estimator's
-bookkeeping."""
+bookkeeping.
+"""
 
 import numpy as np
 import pytest
@@ -10,7 +11,9 @@ from sklearn.utils import check_random_state
 from sklearn_relu import BiasedReLURegressorSQ, GDReLURegressor
 from sklearn_relu._gaussian import relu_tail_prob
 from sklearn_relu.datasets import (
-    make_biased_relu, make_biased_relu_halfspace_noise, make_biased_relu_tilted_noise,
+    make_biased_relu,
+    make_biased_relu_halfspace_noise,
+    make_biased_relu_tilted_noise,
 )
 from sklearn_relu.diagnostics import cosine, loss_ratio
 from sklearn_relu.metrics import half_squared_loss
@@ -21,17 +24,18 @@ from sklearn_relu.utils.validation import split_folds
 
 def _instance(make, n, d, bias, seed, **kw):
     X, y, info = make(n, d, bias=bias, random_state=seed, **kw)
-    Xt, yt, _ = make(200_000, d, bias=bias, direction=info.direction, random_state=seed + 100,
-                     **kw)
+    Xt, yt, _ = make(200_000, d, bias=bias, direction=info.direction, random_state=seed + 100, **kw)
     return X, y, info, Xt, yt
 
 
 # ------------------------------------------------------------ paper claims, small
 
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_halfspace_noise_sq_succeeds_where_gd_fails(seed):
     """Scenario A at d=10, b=-3, kappa=2, n=1e5 (zero/planted = 9.9). Measured:
-    SQ 1.66 / 1.51 / 1.29, Adam-GD 7.3 / 7.3 / 9.6 (cos -1) for seeds 0 / 1 / 2."""
+    SQ 1.66 / 1.51 / 1.29, Adam-GD 7.3 / 7.3 / 9.6 (cos -1) for seeds 0 / 1 / 2.
+    """
     X, y, info, Xt, yt = _instance(make_biased_relu_halfspace_noise, 100_000, 10, -3.0, seed)
     sq = BiasedReLURegressorSQ(random_state=seed).fit(X, y)
     assert loss_ratio(sq, Xt, yt, info) < 2.0
@@ -54,12 +58,18 @@ def test_tilted_noise_pgd_improves_on_the_pca_warm_start():
     """Scenario B: d=10, b=-3, n=5e5, one warm start (quantile threshold). Measured
     (PCA-only ratio, PGD / PCA) for seeds 0..4: (1.52, 1.00), (1.20, 1.00),
     (1.33, 1.00), (6.29, 0.29), (3.64, 0.29): PGD takes no step from a warm start that
-    is already good, and cuts a poor one (ratio > 2) by more than half."""
+    is already good, and cuts a poor one (ratio > 2) by more than half.
+    """
     poor = 0
     for seed in range(5):
         X, y, info, Xt, yt = _instance(make_biased_relu_tilted_noise, 500_000, 10, -3.0, seed)
-        kw = dict(bias_grid=[-3.0], threshold_rule="quantile", include_gd=False,
-                  include_linear=False, random_state=seed)
+        kw = dict(
+            bias_grid=[-3.0],
+            threshold_rule="quantile",
+            include_gd=False,
+            include_linear=False,
+            random_state=seed,
+        )
         pca = BiasedReLURegressorSQ(max_iter=0, **kw).fit(X, y)
         pgd = BiasedReLURegressorSQ(**kw).fit(X, y)
         r_pca, r_pgd = loss_ratio(pca, Xt, yt, info), loss_ratio(pgd, Xt, yt, info)
@@ -78,12 +88,12 @@ def test_easy_bias_sq_within_10_percent(bias, sq_only_bar):
     1.0010 / 1.0015 / 1.0012 (the GD candidate wins) and of its SQ stages alone
     (no GD, no linear candidate) 1.96 / 1.22 / 10.5 at biases -1 / -0.5 / 0: the SQ
     stages are a constant-factor method whose grid holds only negative biases, and
-    the selection must pick the candidate that fits."""
+    the selection must pick the candidate that fits.
+    """
     X, y, info, Xt, yt = _instance(make_biased_relu, 20_000, 10, bias, 0, noise=0.1)
     sq = BiasedReLURegressorSQ(random_state=0).fit(X, y)
     assert loss_ratio(sq, Xt, yt, info) <= 1.1
-    stages = BiasedReLURegressorSQ(random_state=0, include_gd=False,
-                                   include_linear=False).fit(X, y)
+    stages = BiasedReLURegressorSQ(random_state=0, include_gd=False, include_linear=False).fit(X, y)
     assert set(stages.candidates_["kind"][1:]) <= {"pca", "pgd"}
     r = loss_ratio(stages, Xt, yt, info)
     if sq_only_bar is None:
@@ -93,6 +103,7 @@ def test_easy_bias_sq_within_10_percent(bias, sq_only_bar):
 
 
 # ------------------------------------------------------------------- oracles
+
 
 @pytest.fixture(scope="module")
 def tail_data():
@@ -117,12 +128,12 @@ def test_array_oracle_answers_are_means(tail_data):
     M, S, c = o.thresholded_moments(taus)
     for j, tau in enumerate(taus):
         m = tr & (np.abs(y) >= tau)
-        np.testing.assert_allclose(M[j], (X[m] * sw[m, None]).T @ X[m] / sw[tr].sum(),
-                                   rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(
+            M[j], (X[m] * sw[m, None]).T @ X[m] / sw[tr].sum(), rtol=1e-10, atol=1e-14
+        )
         assert c[j] == pytest.approx(sw[m].sum() / sw[tr].sum(), rel=1e-12)
     mom = o.moments()
-    assert_allclose_scaled(mom["cross_xy"], np.average(X[tr] * y[tr, None], axis=0,
-                                                       weights=sw[tr]))
+    assert_allclose_scaled(mom["cross_xy"], np.average(X[tr] * y[tr, None], axis=0, weights=sw[tr]))
     q = o.abs_y_quantile(0.9)
     assert np.average(np.abs(y[tr]) <= q, weights=sw[tr]) >= 0.9
     assert np.average(np.abs(y[tr]) < q, weights=sw[tr]) < 0.9
@@ -147,6 +158,7 @@ def test_noisy_oracle_stays_within_tolerance_and_is_seeded(tail_data):
 
 # -------------------------------------------------------------- bookkeeping
 
+
 @pytest.fixture(scope="module")
 def fitted(tail_data):
     X, y, _, _ = tail_data
@@ -155,7 +167,8 @@ def fitted(tail_data):
 
 def _validation_rows(X, y, random_state=0, fraction=0.2):
     """The held-out rows of a default fit, recomputed: the split is the first draw
-    from ``random_state``."""
+    from ``random_state``.
+    """
     fold, _ = split_folds(X, y, None, fraction, check_random_state(random_state))
     return fold == 1
 
@@ -164,14 +177,22 @@ def test_candidates_table_and_selection(fitted):
     """Every candidate's recorded loss is its half squared loss on the held-out
     rows, recomputed here in NumPy; the winner is their argmin and, on this tail
     problem (d=5, b=-2), an SQ-stage candidate clearly ahead of GD and the linear
-    fit (measured 0.559 against 0.731 and 0.788)."""
+    fit (measured 0.559 against 0.731 and 0.788).
+    """
     est, X, y = fitted
     c = est.candidates_
     n = len(c["kind"])
     assert list(c["kind"][:3]) == ["zero", "linear", "gd"]
     assert set(c["kind"][3:]) <= {"pca", "pgd"} and "pca" in set(c["kind"])
-    for key in ("bias", "threshold", "iteration", "scale", "intercept", "val_loss",
-                "cos_to_warm_start"):
+    for key in (
+        "bias",
+        "threshold",
+        "iteration",
+        "scale",
+        "intercept",
+        "val_loss",
+        "cos_to_warm_start",
+    ):
         assert c[key].shape == (n,)
     assert c["coef"].shape == (n, X.shape[1])
     val = _validation_rows(X, y)
@@ -201,8 +222,9 @@ def test_zero_candidate_loss_and_refit(fitted):
     # the zero candidate predicts 0: its loss is 0.5 E[y^2] on the held-out rows
     val = _validation_rows(X, y)
     assert c["val_loss"][0] == pytest.approx(0.5 * np.mean(y[val] ** 2), rel=1e-12)
-    np.testing.assert_allclose(est.coef_, est.scale_ * est.direction_, rtol=0,
-                               atol=1e-12 * est.scale_)
+    np.testing.assert_allclose(
+        est.coef_, est.scale_ * est.direction_, rtol=0, atol=1e-12 * est.scale_
+    )
     assert est.intercept_ == pytest.approx(est.scale_ * est.normalized_bias_)
     # the refitted scale is the closed-form optimum on all rows
     s = np.maximum(X @ est.direction_ + est.normalized_bias_, 0)
@@ -236,15 +258,23 @@ def test_deterministic_and_parameter_errors(tail_data):
         BiasedReLURegressorSQ(bias_grid=[-4.5], random_state=0).fit(X, y)
 
 
-@pytest.mark.parametrize("kw", [dict(step="geometric"), dict(threshold_rule="both", pca_sign="both"),
-                                dict(truncate_x=6.0, rho=0.58)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(step="geometric"),
+        dict(threshold_rule="both", pca_sign="both"),
+        dict(truncate_x=6.0, rho=0.58),
+    ],
+)
 def test_options_find_the_planted_neuron(kw, tail_data):
     """Each option's SQ stages win and land on the planted neuron. Measured loss
     ratios 1.0038 / 1.0017 / 1.0032 (defaults 1.0030); winner's held-out loss 0.559
-    against the GD candidate's 0.731."""
+    against the GD candidate's 0.731.
+    """
     X, y, info, _ = tail_data
-    Xt, yt, _ = make_biased_relu_halfspace_noise(200_000, 5, bias=-2.0,
-                                                 direction=info.direction, random_state=103)
+    Xt, yt, _ = make_biased_relu_halfspace_noise(
+        200_000, 5, bias=-2.0, direction=info.direction, random_state=103
+    )
     est = BiasedReLURegressorSQ(random_state=0, **kw).fit(X, y)
     c = est.candidates_
     assert c["kind"][est.selected_] == "pgd"
@@ -253,12 +283,16 @@ def test_options_find_the_planted_neuron(kw, tail_data):
     if kw.get("pca_sign") == "both":
         pca = c["kind"] == "pca"
         assert np.sum(pca) % 2 == 0  # each warm start with its mirror image
-        np.testing.assert_allclose(c["coef"][pca][0::2] / c["scale"][pca][0::2, None],
-                                   -c["coef"][pca][1::2] / c["scale"][pca][1::2, None],
-                                   rtol=0, atol=1e-12)
+        np.testing.assert_allclose(
+            c["coef"][pca][0::2] / c["scale"][pca][0::2, None],
+            -c["coef"][pca][1::2] / c["scale"][pca][1::2, None],
+            rtol=0,
+            atol=1e-12,
+        )
 
 
 # --------------------------------------------------------------------- dask
+
 
 def test_dask_oracle_matches_array_oracle(tail_data):
     da = pytest.importorskip("dask.array")
@@ -269,12 +303,17 @@ def test_dask_oracle_matches_array_oracle(tail_data):
     a = ArrayOracle(X, y, sw, fold)
     d = DaskOracle(da.from_array(X, chunks=(3001, 2)), da.from_array(y, chunks=5000), sw, fold)
     w = info.direction
-    assert_allclose_scaled(d.scale_stats(np.vstack([w, -w]), [-2.0, 0.1]),
-                           a.scale_stats(np.vstack([w, -w]), [-2.0, 0.1]), rtol=1e-12)
-    assert_allclose_scaled(d.reweighted_first_moment(w, 1.0, 1.99),
-                           a.reweighted_first_moment(w, 1.0, 1.99), rtol=1e-12)
-    for x1, x2 in zip(d.thresholded_moments([1.0, 0.2]), a.thresholded_moments([1.0, 0.2]),
-                      strict=True):
+    assert_allclose_scaled(
+        d.scale_stats(np.vstack([w, -w]), [-2.0, 0.1]),
+        a.scale_stats(np.vstack([w, -w]), [-2.0, 0.1]),
+        rtol=1e-12,
+    )
+    assert_allclose_scaled(
+        d.reweighted_first_moment(w, 1.0, 1.99), a.reweighted_first_moment(w, 1.0, 1.99), rtol=1e-12
+    )
+    for x1, x2 in zip(
+        d.thresholded_moments([1.0, 0.2]), a.thresholded_moments([1.0, 0.2]), strict=True
+    ):
         assert_allclose_scaled(x1, x2, rtol=1e-12)
     for key, val in a.moments().items():
         assert_allclose_scaled(d.moments()[key], val, rtol=1e-12)
@@ -289,7 +328,8 @@ def test_fit_on_a_dask_array_agrees_with_in_memory(whiten):
     X, y, _ = make_biased_relu_halfspace_noise(30_000, 5, bias=-2.0, random_state=3)
     ref = BiasedReLURegressorSQ(whiten=whiten, random_state=0).fit(X, y)
     est = BiasedReLURegressorSQ(whiten=whiten, random_state=0).fit(
-        da.from_array(X, chunks=(7000, 5)), y)
+        da.from_array(X, chunks=(7000, 5)), y
+    )
     assert est.selected_ == ref.selected_
     np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-10, atol=1e-12)
     assert est.intercept_ == pytest.approx(ref.intercept_, rel=1e-10, abs=1e-12)
@@ -311,7 +351,8 @@ def test_oracle_tolerance_is_the_sq_model():
     """Answers within tau: tau = 0 is the exact fit; at d=10, b=-3, n=1e5 a tolerance
     of 1e-5 still learns (measured ratio 1.65), 1e-2 drowns the tail signal (8.1,
     zero/planted 9.9). The inner GD's step safeguard stops at oracle precision
-    instead of reporting a divergence."""
+    instead of reporting a divergence.
+    """
     X, y, info, Xt, yt = _instance(make_biased_relu_halfspace_noise, 100_000, 10, -3.0, 0)
     exact = BiasedReLURegressorSQ(random_state=0).fit(X, y)
     zero_tol = BiasedReLURegressorSQ(random_state=0, oracle_tolerance=0.0).fit(X, y)
@@ -325,7 +366,8 @@ def test_oracle_tolerance_is_the_sq_model():
 def test_composes_with_scikit_learn(tail_data):
     """cross_val_score, GridSearchCV and a pickled Pipeline give what a hand-written
     loop over the same folds gives. Measured 3-fold R^2 0.196 / 0.353 / 0.231 and a
-    training R^2 of 0.270 through the pipeline (heavy half-space noise caps R^2)."""
+    training R^2 of 0.270 through the pipeline (heavy half-space noise caps R^2).
+    """
     import pickle
 
     from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
@@ -341,9 +383,13 @@ def test_composes_with_scikit_learn(tail_data):
     assert scores.min() >= 0.15
     grid = {"rho": [0.5, 0.58], "threshold_rule": ["paper", "quantile"]}
     search = GridSearchCV(est, grid, cv=cv).fit(X, y)
-    assert search.best_score_ == pytest.approx(max(
-        np.mean(cross_val_score(clone(est).set_params(**p), X, y, cv=cv))
-        for p in search.cv_results_["params"]), rel=1e-12)
+    assert search.best_score_ == pytest.approx(
+        max(
+            np.mean(cross_val_score(clone(est).set_params(**p), X, y, cv=cv))
+            for p in search.cv_results_["params"]
+        ),
+        rel=1e-12,
+    )
     pipe = make_pipeline(StandardScaler(), est).fit(X, y)
     again = pickle.loads(pickle.dumps(pipe))
     np.testing.assert_array_equal(again.predict(X), pipe.predict(X))

@@ -40,6 +40,7 @@ def _test_error(d, c, seed, p=32, **params):
 
 # --------------------------------------------------------------------------- generators
 
+
 def test_make_xor_hypercube_labels_features_and_planted_network():
     X, y, info = make_xor_hypercube(500, 9, coords=(3, 7), random_state=0)
     assert set(np.unique(X)) == {-1.0, 1.0}
@@ -69,16 +70,19 @@ def test_make_gaussian_xor():
     assert abs(y.mean()) < 0.1
 
 
-@pytest.mark.parametrize("kwargs, exc, match", [
-    (dict(n_features=1), ValueError, "n_features"),
-    (dict(coords=(2, 2)), ValueError, "differ"),
-    (dict(coords=(0, 9)), ValueError, r"\[0, n_features\)"),
-    (dict(coords="ab"), TypeError, "pair of integers"),
-    (dict(coords=(0.5, 1)), TypeError, "pair of integers"),
-    (dict(label_noise=0.5), ValueError, "label_noise"),
-    (dict(rotate="yes"), TypeError, "rotate"),
-    (dict(n_samples=0), ValueError, "n_samples"),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        (dict(n_features=1), ValueError, "n_features"),
+        (dict(coords=(2, 2)), ValueError, "differ"),
+        (dict(coords=(0, 9)), ValueError, r"\[0, n_features\)"),
+        (dict(coords="ab"), TypeError, "pair of integers"),
+        (dict(coords=(0.5, 1)), TypeError, "pair of integers"),
+        (dict(label_noise=0.5), ValueError, "label_noise"),
+        (dict(rotate="yes"), TypeError, "rotate"),
+        (dict(n_samples=0), ValueError, "n_samples"),
+    ],
+)
 def test_make_xor_hypercube_rejects_bad_arguments(kwargs, exc, match):
     args = dict(n_samples=10, n_features=4) | kwargs
     with pytest.raises(exc, match=match):
@@ -86,6 +90,7 @@ def test_make_xor_hypercube_rejects_bad_arguments(kwargs, exc, match):
 
 
 # --------------------------------------------------------------------------- paper claims
+
 
 def test_budget_15_d_ln_d_gives_zero_error_and_4_d_ln_d_does_not():
     """Spec §12.3 (d = 64, p = 32, default rule, 10 seeds, 4000 test points).
@@ -104,7 +109,8 @@ def test_samples_to_one_percent_scale_like_d_log_d(d):
     """n_1% / (d ln d) is flat in d (the d log d sample complexity), 2 seeds,
     4000-point monitor set. Measured: 7.3, 8.8 (d = 32); 8.1, 7.8 (d = 64); 8.3, 8.0
     (d = 128). Bars [6.5, 10.5]: 0.8 below the smallest and 1.7 above the largest, so
-    a constant-factor regression in either direction fails."""
+    a constant-factor regression in either direction fails.
+    """
     for seed in range(2):
         X, y, _ = make_xor_hypercube(_budget(25, d), d, random_state=seed)
         Xv, yv, _ = make_xor_hypercube(4000, d, random_state=500 + seed)
@@ -118,7 +124,8 @@ def test_two_phases_are_visible_in_history():
     batch loss within 0.02 of ln 2 (measured: |output| <= 0.024, loss gap <= 0.003);
     the median signal fraction goes 0.14 -> 0.999, 78% of the neurons end aligned,
     max |a_k| grows 0.033 -> 1.32; the features are found (step 18) before the output
-    leaves 0 (22) and the error drops (27)."""
+    leaves 0 (22) and the error drops (27).
+    """
     d = 64
     X, y, info = make_xor_hypercube(_budget(15, d), d, random_state=0)
     clf = TwoLayerXORClassifier(random_state=0, feature_coords=(0, 1)).fit(X, y)
@@ -136,7 +143,8 @@ def test_two_phases_are_visible_in_history():
 def test_balance_drift_small_at_small_step():
     """Gradient flow conserves a_k^2 - ||w_k||^2; SGD drifts by O(eta^2) per step.
     Spec bar: eta = 0.2, d = 64, 40 steps -> drift <= 0.05; measured 2.5e-4, so we
-    assert <= 2e-3 (8x margin)."""
+    assert <= 2e-3 (8x margin).
+    """
     d = 64
     m = TwoLayerXORClassifier()._resolve(d, 2)[2]
     X, y, _ = make_xor_hypercube(40 * m, d, random_state=0)
@@ -168,13 +176,23 @@ def test_rotation_equivariance_of_the_sgd_run():
     order = rng.permutation(200)
     W1, A1, W2, A2 = W0.copy(), A0.copy(), W0 @ R, A0.copy()
     sgd_steps(X, y, order, W1, A1, loss="logistic", eta=1.0, batch_size=20, n_steps=10)
-    sgd_steps(np.ascontiguousarray(X @ R), y, order, W2, A2, loss="logistic", eta=1.0,
-              batch_size=20, n_steps=10)
+    sgd_steps(
+        np.ascontiguousarray(X @ R),
+        y,
+        order,
+        W2,
+        A2,
+        loss="logistic",
+        eta=1.0,
+        batch_size=20,
+        n_steps=10,
+    )
     np.testing.assert_allclose(W2, W1 @ R, atol=1e-8)
     np.testing.assert_allclose(A2, A1, atol=1e-8)
 
 
 # --------------------------------------------------------------------------- SGD contract
+
 
 def test_paper_init_is_balanced_and_symmetric_init_outputs_zero():
     est = TwoLayerXORClassifier(n_hidden=16, init="paper")
@@ -184,8 +202,7 @@ def test_paper_init_is_balanced_and_symmetric_init_outputs_zero():
     np.testing.assert_allclose(np.linalg.norm(W, axis=1), 0.25 / 4, rtol=1e-14)
     # symmetric: output exactly 0 at init, so the first batch loss is exactly ln 2
     X, y, _ = make_xor_hypercube(200, 10, random_state=0)
-    clf = _fit_quiet(TwoLayerXORClassifier(16, init="symmetric", max_steps=1,
-                                           random_state=0), X, y)
+    clf = _fit_quiet(TwoLayerXORClassifier(16, init="symmetric", max_steps=1, random_state=0), X, y)
     assert clf.history_["batch_loss"][0] == pytest.approx(math.log(2), abs=1e-15)
     with pytest.raises(ValueError, match="even"):
         TwoLayerXORClassifier(15, init="symmetric").fit(X, y)
@@ -206,7 +223,7 @@ def test_fit_equals_partial_fit_on_the_same_rows():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for t in range(len(y) // m):
-            rows = perm[t * m:(t + 1) * m]
+            rows = perm[t * m : (t + 1) * m]
             b.partial_fit(X[rows], y[rows], classes=[-1.0, 1.0])
     np.testing.assert_allclose(b.hidden_weights_, a.hidden_weights_, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(b.output_weights_, a.output_weights_, rtol=1e-12, atol=1e-15)
@@ -225,8 +242,9 @@ def test_partial_fit_remainder_warm_start_and_epochs():
         assert clf.n_iter_ == 4 and clf.n_samples_seen_ == 100  # 30 + 30 + 30 + 10
         clf.partial_fit(X[:5], y[:5])
         assert clf.n_iter_ == 5 and clf.history_["step"][-1] == 5
-        w = _fit_quiet(TwoLayerXORClassifier(batch_size=30, n_epochs=2, warm_start=True,
-                                             random_state=0), X, y)
+        w = _fit_quiet(
+            TwoLayerXORClassifier(batch_size=30, n_epochs=2, warm_start=True, random_state=0), X, y
+        )
         assert w.n_iter_ == 6  # 3 full batches per pass, remainder left out
         w0 = w.hidden_weights_.copy()
         w.fit(X, y)
@@ -238,7 +256,8 @@ def test_partial_fit_remainder_warm_start_and_epochs():
 def test_multiclass_softmax_on_blobs():
     """K = 3 uses a shared hidden layer and a softmax output. Measured training
     accuracy on standardised blobs, seeds 0-4: 0.930, 0.897, 0.937, 0.933, 0.913
-    (scikit-learn's check asks for 0.83)."""
+    (scikit-learn's check asks for 0.83).
+    """
     X, y = make_blobs(300, random_state=0)
     X = StandardScaler().fit_transform(X)
     for seed in range(3):
@@ -300,13 +319,17 @@ def test_verbose_prints_one_line_per_logged_step(capsys):
 
 # --------------------------------------------------------------------------- input handling
 
-@pytest.mark.parametrize("X, y, match", [
-    (np.array([[np.nan, 1.0], [1.0, 2.0]]), [0, 1], "NaN"),
-    (np.array([[np.inf, 1.0], [1.0, 2.0]]), [0, 1], "infinity"),
-    (np.ones((3, 2)), [1, 1, 1], "one class"),
-    (np.ones((3, 2)), [0.5, 1.5, 2.5], "Unknown label type"),
-    (np.ones(3), [0, 1, 0], "2D array"),
-])
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (np.array([[np.nan, 1.0], [1.0, 2.0]]), [0, 1], "NaN"),
+        (np.array([[np.inf, 1.0], [1.0, 2.0]]), [0, 1], "infinity"),
+        (np.ones((3, 2)), [1, 1, 1], "one class"),
+        (np.ones((3, 2)), [0.5, 1.5, 2.5], "Unknown label type"),
+        (np.ones(3), [0, 1, 0], "2D array"),
+    ],
+)
 def test_bad_input_raises_clear_value_error(X, y, match):
     with pytest.raises(ValueError, match=match):
         TwoLayerXORClassifier().fit(X, y)
@@ -315,7 +338,8 @@ def test_bad_input_raises_clear_value_error(X, y, match):
 @pytest.mark.parametrize("factor", [1e300, 1e-300])
 def test_extreme_finite_X_is_refused_with_the_fix(factor):
     """Before: 1e300 X diverged at step 2 (FloatingPointError), 1e-300 X left the output
-    at 1e-302 (chance accuracy, a warning only)."""
+    at 1e-302 (chance accuracy, a warning only).
+    """
     X, y, _ = make_xor_hypercube(200, 8, random_state=0)
     msg = r"TwoLayerXORClassifier: X has a root-mean-square magnitude .*StandardScaler"
     with pytest.raises(ValueError, match=msg):
@@ -375,7 +399,8 @@ def test_pipeline_grid_search_and_cross_val_score():
 
 def test_gaussian_xor_is_harder_than_the_hypercube():
     """Spec §12.5: zero-margin Gaussian XOR learns much more slowly. At d = 32 and
-    15 d ln d samples: hypercube error 0.000, Gaussian 0.262, 0.281, 0.264."""
+    15 d ln d samples: hypercube error 0.000, Gaussian 0.262, 0.281, 0.264.
+    """
     d = 32
     for seed in range(3):
         X, y, _ = make_gaussian_xor(_budget(15, d), d, random_state=seed)
@@ -386,7 +411,8 @@ def test_gaussian_xor_is_harder_than_the_hypercube():
 
 def test_partial_fit_under_dask_ml_incremental():
     """Out-of-core SGD: dask_ml's Incremental feeds the chunks of a dask array to
-    partial_fit in order; each chunk is ten SGD steps. Measured test accuracy 1.0."""
+    partial_fit in order; each chunk is ten SGD steps. Measured test accuracy 1.0.
+    """
     da = pytest.importorskip("dask.array")
     Incremental = pytest.importorskip("dask_ml.wrappers").Incremental
     d = 32
@@ -396,8 +422,11 @@ def test_partial_fit_under_dask_ml_incremental():
     inc = Incremental(TwoLayerXORClassifier(random_state=0), shuffle_blocks=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        inc.fit(da.from_array(X, chunks=(10 * m, d)), da.from_array(y, chunks=10 * m),
-                classes=[-1.0, 1.0])
+        inc.fit(
+            da.from_array(X, chunks=(10 * m, d)),
+            da.from_array(y, chunks=10 * m),
+            classes=[-1.0, 1.0],
+        )
     assert inc.estimator_.n_samples_seen_ == len(y)
     assert inc.estimator_.score(Xt, yt) >= 0.99
 
@@ -428,10 +457,15 @@ def test_warm_start_uses_current_settings_and_bad_coords_leave_no_state():
 
 def test_phase_steps_use_the_monitor_row_by_row():
     """Rows without a monitor set (partial_fit) fall back to the batch error, while
-    the monitored rows keep using the validation error."""
-    h = {"step": np.arange(1.0, 5.0), "n_seen": np.arange(1.0, 5.0),
-         "mean_abs_output": np.zeros(4), "sig_frac_q50": np.full(4, np.nan),
-         "val_error": np.array([0.5, 0.3, 0.05, np.nan]),
-         "batch_error": np.array([0.0, 0.0, 0.4, 0.0])}
+    the monitored rows keep using the validation error.
+    """
+    h = {
+        "step": np.arange(1.0, 5.0),
+        "n_seen": np.arange(1.0, 5.0),
+        "mean_abs_output": np.zeros(4),
+        "sig_frac_q50": np.full(4, np.nan),
+        "val_error": np.array([0.5, 0.3, 0.05, np.nan]),
+        "batch_error": np.array([0.0, 0.0, 0.4, 0.0]),
+    }
     ps = xor_phase_steps(h)
     assert ps["T_err10"] == 3 and ps["T_err1"] == 4

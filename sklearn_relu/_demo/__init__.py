@@ -14,8 +14,11 @@ import time
 
 def sections():
     """The demo sections, in order: ``[(name, module), ...]``."""
-    mods = [(info.name, importlib.import_module(f"{__name__}.{info.name}"))
-            for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")]
+    mods = [
+        (info.name, importlib.import_module(f"{__name__}.{info.name}"))
+        for info in pkgutil.iter_modules(__path__)
+        if not info.name.startswith("_")
+    ]
     return sorted(mods, key=lambda nm: nm[1].ORDER)
 
 

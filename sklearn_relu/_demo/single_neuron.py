@@ -44,38 +44,60 @@ def demo_estimators(seed):
 
 def warm_up(seed=0, n_features=N_FEATURES):
     """Fit every learner once on a small sample, so the kernels are compiled (or loaded
-    from numba's cache) before anything is timed."""
-    X, y, _ = make_biased_relu_halfspace_noise(20_000, n_features, bias=-1.0,
-                                               random_state=seed)
+    from numba's cache) before anything is timed.
+    """
+    X, y, _ = make_biased_relu_halfspace_noise(20_000, n_features, bias=-1.0, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for est in demo_estimators(seed).values():
             est.fit(X, y).predict(X[:10])
 
 
-def run(out="sklearn_relu_demo.png", seed=0, biases=BIASES, n_train=N_TRAIN,
-        n_test=N_TEST, n_features=N_FEATURES):
+def run(
+    out="sklearn_relu_demo.png",
+    seed=0,
+    biases=BIASES,
+    n_train=N_TRAIN,
+    n_test=N_TEST,
+    n_features=N_FEATURES,
+):
     """Fit, print the table, write the figure; returns the rows as a list of dicts."""
     rows = []
     t0 = time.perf_counter()
     warm_up(seed, n_features)
-    print(f"kernels compiled or loaded from the cache in {time.perf_counter() - t0:.1f} s; "
-          "the fit times below exclude it")
-    header = f"{'estimator':<30} {'bias':>5} {'test loss':>10} {'ratio':>7} {'cos(w,v)':>8} {'fit s':>6}"
-    print(f"Half-space-noise instances (kappa=2), d={n_features}, "
-          f"n_train={n_train}, n_test={n_test}, seed={seed}")
+    print(
+        f"kernels compiled or loaded from the cache in {time.perf_counter() - t0:.1f} s; "
+        "the fit times below exclude it"
+    )
+    header = (
+        f"{'estimator':<30} {'bias':>5} {'test loss':>10} {'ratio':>7} {'cos(w,v)':>8} {'fit s':>6}"
+    )
+    print(
+        f"Half-space-noise instances (kappa=2), d={n_features}, "
+        f"n_train={n_train}, n_test={n_test}, seed={seed}"
+    )
     print("ratio = test half squared loss / planted neuron's loss on the same test rows")
     print(header)
     print("-" * len(header))
     for bias in biases:
         X, y, info = make_biased_relu_halfspace_noise(
-            n_train, n_features, bias=bias, random_state=seed)
+            n_train, n_features, bias=bias, random_state=seed
+        )
         Xt, yt, _ = make_biased_relu_halfspace_noise(
-            n_test, n_features, bias=bias, direction=info.direction, random_state=seed + 1)
+            n_test, n_features, bias=bias, direction=info.direction, random_state=seed + 1
+        )
         planted = planted_neuron_loss(Xt, yt, info)
         zero_ratio = half_squared_loss(yt, np.zeros_like(yt)) / planted
-        rows.append(dict(estimator="zero function", bias=bias, loss=np.nan,
-                         ratio=zero_ratio, cos=np.nan, seconds=0.0))
+        rows.append(
+            dict(
+                estimator="zero function",
+                bias=bias,
+                loss=np.nan,
+                ratio=zero_ratio,
+                cos=np.nan,
+                seconds=0.0,
+            )
+        )
         for name, est in demo_estimators(seed).items():
             t0 = time.perf_counter()
             with warnings.catch_warnings():
@@ -84,17 +106,21 @@ def run(out="sklearn_relu_demo.png", seed=0, biases=BIASES, n_train=N_TRAIN,
             seconds = time.perf_counter() - t0
             loss = half_squared_loss(yt, est.predict(Xt))
             cos = cosine(est.coef_, info.direction)
-            row = dict(estimator=name, bias=bias, loss=loss, ratio=loss / planted,
-                       cos=cos, seconds=seconds)
+            row = dict(
+                estimator=name, bias=bias, loss=loss, ratio=loss / planted, cos=cos, seconds=seconds
+            )
             rows.append(row)
-            print(f"{name:<30} {bias:5.1f} {loss:10.4g} {row['ratio']:7.3f} {cos:8.3f} "
-                  f"{seconds:6.2f}")
+            print(
+                f"{name:<30} {bias:5.1f} {loss:10.4g} {row['ratio']:7.3f} {cos:8.3f} {seconds:6.2f}"
+            )
         print(f"{'zero function':<30} {bias:5.1f} {'':>10} {zero_ratio:7.3f}")
-    print("\nA ratio below 1 means the learner beat the planted neuron: at mild biases the "
-          "half-space\nconstant is large and a neuron pointing along -v fits it better "
-          "(the planted loss\nonly bounds OPT from above). From b = -2.5 on, the correlational "
-          "learners follow\nthe same -v decoy and end near the zero function (dashed line), while "
-          "the SQ learner's\nthresholded PCA finds +v and stays near the planted loss.")
+    print(
+        "\nA ratio below 1 means the learner beat the planted neuron: at mild biases the "
+        "half-space\nconstant is large and a neuron pointing along -v fits it better "
+        "(the planted loss\nonly bounds OPT from above). From b = -2.5 on, the correlational "
+        "learners follow\nthe same -v decoy and end near the zero function (dashed line), while "
+        "the SQ learner's\nthresholded PCA finds +v and stays near the planted loss."
+    )
     path = _plot(rows, out)
     print(f"\nfigure written to {os.path.abspath(path)}")
     return rows

@@ -36,11 +36,14 @@ def run(out="sklearn_relu_demo_xor.png", seed=0, dims=DIMS, budgets=BUDGETS, n_t
                 clf = TwoLayerXORClassifier(random_state=seed).fit(X, y)
             err = 1.0 - clf.score(Xt, yt)
             errs.append(err)
-            rows.append(dict(d=d, budget=c, n_samples=n, test_error=err,
-                             d_squared_fraction=n / d**2))
+            rows.append(
+                dict(d=d, budget=c, n_samples=n, test_error=err, d_squared_fraction=n / d**2)
+            )
         print(f"{d:5d} " + " ".join(f"{e:10.3f}" for e in errs))
-    print("\nThe error drops to 0 between about 4 and 12 d ln d samples for every d: the "
-          "curves\ncollapse in units of d ln d, far below the d^2 samples kernel methods need.")
+    print(
+        "\nThe error drops to 0 between about 4 and 12 d ln d samples for every d: the "
+        "curves\ncollapse in units of d ln d, far below the d^2 samples kernel methods need."
+    )
     _plot(rows, out)
     print(f"\nfigure written to {os.path.abspath(out)}")
     return rows

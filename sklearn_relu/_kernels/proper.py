@@ -48,12 +48,14 @@ CAND_CHUNK = 64
 # box-constrained least squares in k variables (one home)
 # ---------------------------------------------------------------------------
 
+
 @njit(cache=True, nogil=True)
 def _chol_solve(A, rhs, free, nf, x, L):
     """Solve ``A[free, free] x_F = rhs[free]`` by Cholesky (in-place ``L``); a
     ``1e-12 * trace`` jitter is added when a pivot is not positive. Writes the
     solution into ``x[free]``; returns False when even the jittered system fails
-    (then ``x[free] = 0``)."""
+    (then ``x[free] = 0``).
+    """
     tr = 0.0
     for a in range(nf):
         tr += A[free[a], free[a]]
@@ -133,7 +135,8 @@ def _box1(a, b, bound):
 @njit(cache=True, nogil=True, inline="always")
 def _box2(a00, a01, a11, b0, b1, bound):
     """k = 2 in scalars: the free 2 x 2 solve (closed form, same jitter rule as
-    :func:`_chol_solve`), and with a finite bound the 8 other faces of the box."""
+    :func:`_chol_solve`), and with a finite bound the 8 other faces of the box.
+    """
     tr = a00 + a11
     best, c0, c1 = 0.0, 0.0, 0.0  # c = 0 is always feasible
     if tr > 0.0:
@@ -172,7 +175,8 @@ def _box_lstsq(Ks, bs, k, bound, c_out, work_c, rhs, free, L):
     goes to ``c_out`` and ``q`` is returned (``||y||^2 + q`` is the SSE).
 
     ``bound = inf``: one face (all free). Otherwise all 3^k faces (k = 1, 2 in
-    closed form)."""
+    closed form).
+    """
     if k == 1:
         q, c = _box1(Ks[0, 0], bs[0], bound)
         c_out[0] = c
@@ -252,7 +256,8 @@ def _box_lstsq_range(Ks, bs, bound, s0, s1, C, q):
 def box_lstsq_batch(Ks, bs, bound):
     """Exact output weights of many candidates: ``Ks`` (n, k, k), ``bs`` (n, k) →
     ``C`` (n, k) and the objectives ``q`` (n,) (SSE = ||y||^2 + q). Each candidate is
-    independent, so the result does not depend on the thread count."""
+    independent, so the result does not depend on the thread count.
+    """
     n, k = bs.shape
     C = np.empty((n, k))
     q = np.empty(n)
@@ -276,11 +281,13 @@ def box_lstsq_batch_serial(Ks, bs, bound):
 # one pass over the data for a block of candidate networks
 # ---------------------------------------------------------------------------
 
+
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH, inline="always")
 def _unit_preact(ZT, U, s, j, r0, nr, t):
     """``t[i] = <U[s, j], z_(r0+i)>`` for the ``nr`` rows of a tile: the one home of the
     candidates' pre-activations (``ZT`` is Z transposed, so the loops over rows are
-    contiguous)."""
+    contiguous).
+    """
     u0 = U[s, j, 0]
     for i in range(nr):
         t[i] = u0 * ZT[0, r0 + i]
@@ -294,7 +301,8 @@ def _unit_preact(ZT, U, s, j, r0, nr, t):
 def _stats_tile(ZT, y, U, r0, r1, s0, s1, out):
     """Statistics of candidates ``s0:s1`` on rows ``r0:r1`` into ``out`` (per
     candidate: k*k Gram entries, k correlations, then k column sums). ``ZT`` is Z
-    transposed, so the innermost loops run over contiguous rows (SIMD)."""
+    transposed, so the innermost loops run over contiguous rows (SIMD).
+    """
     k = U.shape[1]
     nr = r1 - r0
     h = np.empty((k, nr))
@@ -325,7 +333,8 @@ def _stats_tile(ZT, y, U, r0, r1, s0, s1, out):
 def network_stats(Z, y, U):
     """Per candidate ``K`` (n_cand, k, k), ``b`` (n_cand, k) and column sums ``t``
     (n_cand, k) in one pass over ``Z``; parallel over (row block x candidate chunk)
-    tiles, fixed-order combine."""
+    tiles, fixed-order combine.
+    """
     m = Z.shape[0]
     ZT = np.ascontiguousarray(Z.T)
     n_cand, k = U.shape[0], U.shape[1]
@@ -343,8 +352,8 @@ def network_stats(Z, y, U):
     for rb in range(n_rb):  # fixed-order combine
         tot += partial[rb]
     K = tot[:, : k * k].copy().reshape((n_cand, k, k))
-    b = tot[:, k * k:k * k + k].copy()
-    t = tot[:, k * k + k:].copy()
+    b = tot[:, k * k : k * k + k].copy()
+    t = tot[:, k * k + k :].copy()
     return K, b, t
 
 
@@ -362,8 +371,8 @@ def network_stats_serial(Z, y, U):
         _stats_tile(ZT, y, U, r0, min(r0 + BLOCK_ROWS, m), 0, n_cand, part)
         tot += part
     K = tot[:, : k * k].copy().reshape((n_cand, k, k))
-    b = tot[:, k * k:k * k + k].copy()
-    t = tot[:, k * k + k:].copy()
+    b = tot[:, k * k : k * k + k].copy()
+    t = tot[:, k * k + k :].copy()
     return K, b, t
 
 
@@ -392,7 +401,8 @@ def _sse_tile(ZT, y, U, C, r0, r1, s0, s1, out):
 @njit(cache=True, nogil=True, parallel=True)
 def network_sse(Z, y, U, C):
     """Forward-pass sum of squared errors of each candidate network (n_cand,) in one
-    pass over ``Z``; parallel over (row block x candidate chunk) tiles."""
+    pass over ``Z``; parallel over (row block x candidate chunk) tiles.
+    """
     m = Z.shape[0]
     ZT = np.ascontiguousarray(Z.T)
     n_cand = U.shape[0]
@@ -432,10 +442,12 @@ def network_sse_serial(Z, y, U, C):
 # net search over multisets with a shared Gram matrix
 # ---------------------------------------------------------------------------
 
+
 @njit(cache=True, nogil=True)
 def _insert_top(loss, idx, c, top_loss, top_idx, top_c, k):
     """Insert (loss, idx, c) into a sorted top list if strictly better than its last
-    entry (ties keep the earlier, i.e. lexicographically smaller, candidate)."""
+    entry (ties keep the earlier, i.e. lexicographically smaller, candidate).
+    """
     n_top = top_loss.shape[0]
     if not loss < top_loss[n_top - 1]:
         return
@@ -455,7 +467,8 @@ def _insert_top(loss, idx, c, top_loss, top_idx, top_c, k):
 @njit(cache=True, nogil=True)
 def _multisets_from(K, b, k, bound, i1, top_loss, top_idx, top_c):
     """All multisets with first index ``i1``, in lexicographic order; returns the
-    count."""
+    count.
+    """
     G = K.shape[0]
     idx = np.empty(k, dtype=np.int64)
     for j in range(k):
@@ -508,8 +521,7 @@ def _merge_tops(loc_loss, loc_idx, loc_c, lo, hi, n_top, k):
         for p in range(n_top):
             if not np.isfinite(loc_loss[i1, p]):
                 break
-            _insert_top(loc_loss[i1, p], loc_idx[i1, p], loc_c[i1, p],
-                        top_loss, top_idx, top_c, k)
+            _insert_top(loc_loss[i1, p], loc_idx[i1, p], loc_c[i1, p], top_loss, top_idx, top_c, k)
     return top_loss, top_idx, top_c
 
 
@@ -535,8 +547,7 @@ def score_multisets(K, b, k, bound, n_top, lo, hi):
     loc_c = np.zeros((n, n_top, k))
     counts = np.zeros(n, dtype=np.int64)
     for t in prange(n):
-        counts[t] = _multisets_from(K, b, k, bound, lo + t, loc_loss[t], loc_idx[t],
-                                    loc_c[t])
+        counts[t] = _multisets_from(K, b, k, bound, lo + t, loc_loss[t], loc_idx[t], loc_c[t])
     q, idx, c = _merge_tops(loc_loss, loc_idx, loc_c, lo, hi, n_top, k)
     return q, idx, c, counts.sum()
 
@@ -550,7 +561,6 @@ def score_multisets_serial(K, b, k, bound, n_top, lo, hi):
     loc_c = np.zeros((n, n_top, k))
     total = 0
     for t in range(n):
-        total += _multisets_from(K, b, k, bound, lo + t, loc_loss[t], loc_idx[t],
-                                 loc_c[t])
+        total += _multisets_from(K, b, k, bound, lo + t, loc_loss[t], loc_idx[t], loc_c[t])
     q, idx, c = _merge_tops(loc_loss, loc_idx, loc_c, lo, hi, n_top, k)
     return q, idx, c, total

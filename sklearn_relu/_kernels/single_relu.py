@@ -73,7 +73,8 @@ def _loss_grad_rows(X, y, sw, fold, w, b, gate_mode, deriv_at_zero, start, stop,
 @njit(cache=True, nogil=True)
 def loss_grad(X, y, sw, fold, n_folds, w, b, gate_mode, deriv_at_zero):
     """Per-fold sums ``(n_folds, d + 4)`` over blocks of ``BLOCK_ROWS`` rows combined
-    in order."""
+    in order.
+    """
     n, d = X.shape
     n_blocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
     out = np.zeros((n_folds, d + N_EXTRA))

@@ -32,6 +32,7 @@ def _block_size(n, capped):
 
 # ------------------------------------------------------------------ relu sums
 
+
 @njit(cache=True, nogil=True, inline="always")
 def _add_relu_sums(acc_k, K, c, z, wi, yi):
     """Candidate c with pre-activation z adds w y s and w s^2, s = relu(z)."""
@@ -43,7 +44,8 @@ def _add_relu_sums(acc_k, K, c, z, wi, yi):
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
 def _scale_rows(X, y, sw, fold, W, B, start, stop, acc):
     """acc[k] = [sum w y s_c (K), sum w s_c^2 (K), sum w y^2, sum w] per fold k,
-    with s_c = relu(<x, W[c]> + B[c]) for each candidate c."""
+    with s_c = relu(<x, W[c]> + B[c]) for each candidate c.
+    """
     d = X.shape[1]
     K = W.shape[0]
     has_fold = fold.shape[0] > 0
@@ -79,7 +81,8 @@ def scale_sums(X, y, sw, fold, n_folds, W, B):
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
 def _geodesic_rows(X, y, sw, fold, w, u, cos_t, sin_t, bhat, start, stop, acc):
     """Same layout as :func:`_scale_rows` for the K neurons
-    ``relu(<x, cos t_k w + sin t_k u> + bhat)``: two dot products per row, not K."""
+    ``relu(<x, cos t_k w + sin t_k u> + bhat)``: two dot products per row, not K.
+    """
     d = X.shape[1]
     K = cos_t.shape[0]
     has_fold = fold.shape[0] > 0
@@ -109,18 +112,21 @@ def geodesic_sums(X, y, sw, fold, n_folds, w, u, cos_t, sin_t, bhat):
     for blk in range(nb):
         start = blk * BLOCK_ROWS
         part[:] = 0.0
-        _geodesic_rows(X, y, sw, fold, w, u, cos_t, sin_t, bhat, start,
-                       min(start + BLOCK_ROWS, n), part)
+        _geodesic_rows(
+            X, y, sw, fold, w, u, cos_t, sin_t, bhat, start, min(start + BLOCK_ROWS, n), part
+        )
         out += part
     return out
 
 
 # ------------------------------------------------------- thresholded moments
 
+
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
 def _threshold_rows(X, y, sw, fold, target, taus, start, stop, acc):
     """Band j of a row: the first j with |y| >= taus[j] (taus descending). acc[j] =
-    [sum w x x^T (d*d), sum w x (d), sum w] over the rows of band j."""
+    [sum w x x^T (d*d), sum w x (d), sum w] over the rows of band j.
+    """
     d = X.shape[1]
     J = taus.shape[0]
     has_fold = fold.shape[0] > 0
@@ -149,7 +155,7 @@ def _bands_to_cumulative(acc, d):
     for j in range(1, J):
         acc[j] += acc[j - 1]
     M = acc[:, : d * d].copy().reshape((J, d, d))
-    return M, acc[:, d * d: d * d + d].copy(), acc[:, d * d + d].copy()
+    return M, acc[:, d * d : d * d + d].copy(), acc[:, d * d + d].copy()
 
 
 @njit(cache=True, nogil=True)
@@ -171,11 +177,13 @@ def thresholded_moments(X, y, sw, fold, target, taus):
 
 # ------------------------------------------------- reweighted first moment
 
+
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
 def _reweighted_rows(X, y, sw, fold, target, w, rho_b, btilde, trunc2, start, stop, acc):
     """Rows of fold ``target`` with <x, w> >= btilde (and |x|^2 <= trunc2 when
     trunc2 > 0) add e = exp(rho_b (<x, w> - btilde)) >= 1 as
-    acc = [sum w e y x (d), sum w e y, sum w e, sum w e^2, sum w]."""
+    acc = [sum w e y x (d), sum w e y, sum w e, sum w e^2, sum w].
+    """
     d = X.shape[1]
     has_fold = fold.shape[0] > 0
     for i in range(start, stop):
@@ -211,7 +219,19 @@ def reweighted_first_moment(X, y, sw, fold, target, w, rho_b, btilde, trunc2):
     for blk in range(nb):
         start = blk * BLOCK_ROWS
         part[:] = 0.0
-        _reweighted_rows(X, y, sw, fold, target, w, rho_b, btilde, trunc2, start,
-                         min(start + BLOCK_ROWS, n), part)
+        _reweighted_rows(
+            X,
+            y,
+            sw,
+            fold,
+            target,
+            w,
+            rho_b,
+            btilde,
+            trunc2,
+            start,
+            min(start + BLOCK_ROWS, n),
+            part,
+        )
         out += part
     return out

@@ -49,11 +49,24 @@ STATUS_NONFINITE = 1
 # SGD, an honest progressive-validation estimate); every other column is evaluated
 # after the update of the logged step.
 HIST_COLUMNS = (
-    "step", "n_seen", "batch_loss", "batch_error", "val_loss", "val_error",
-    "mean_abs_output", "max_abs_a", "effective_mass", "balance_drift",
-    "sig_frac_q10", "sig_frac_q50", "sig_frac_q90", "aligned_frac",
-    "cluster_mass_uminus_pos", "cluster_mass_uminus_neg",
-    "cluster_mass_uplus_pos", "cluster_mass_uplus_neg",
+    "step",
+    "n_seen",
+    "batch_loss",
+    "batch_error",
+    "val_loss",
+    "val_error",
+    "mean_abs_output",
+    "max_abs_a",
+    "effective_mass",
+    "balance_drift",
+    "sig_frac_q10",
+    "sig_frac_q50",
+    "sig_frac_q90",
+    "aligned_frac",
+    "cluster_mass_uminus_pos",
+    "cluster_mass_uminus_neg",
+    "cluster_mass_uplus_pos",
+    "cluster_mass_uplus_neg",
 )
 N_HIST = len(HIST_COLUMNS)  # the last eight need a feature basis and K == 1
 
@@ -162,7 +175,8 @@ def _forward(Xb, mb, W, A, alpha, use_blas, Z, H, F):
 @njit(cache=True, nogil=True)
 def forward(X, W, A, alpha):
     """``F = sigma(X W^T) A^T`` for every row of ``X`` (shape ``(n, K)``), by blocks of
-    rows so the hidden activations never take more than a block of memory."""
+    rows so the hidden activations never take more than a block of memory.
+    """
     n = X.shape[0]
     p = W.shape[0]
     K = A.shape[0]
@@ -173,8 +187,17 @@ def forward(X, W, A, alpha):
     for start in range(0, n, blk):
         stop = min(start + blk, n)
         mb = stop - start
-        _forward(X[start:stop], mb, W, A, alpha, mb * p * X.shape[1] >= BLAS_MIN_WORK,
-                 Z, H, F[start:stop])
+        _forward(
+            X[start:stop],
+            mb,
+            W,
+            A,
+            alpha,
+            mb * p * X.shape[1] >= BLAS_MIN_WORK,
+            Z,
+            H,
+            F[start:stop],
+        )
     return F
 
 
@@ -190,7 +213,8 @@ def _quantile_sorted(s, q):
 @njit(cache=True, nogil=True)
 def _weight_columns(W, A, basis, row):
     """Weight statistics of a history row: amplification, balance and, with a feature
-    basis (rows e_i, e_j of the XOR plane) and K == 1, the feature columns."""
+    basis (rows e_i, e_j of the XOR plane) and K == 1, the feature columns.
+    """
     p, d = W.shape
     K = A.shape[0]
     max_a = 0.0
@@ -265,8 +289,28 @@ def _monitor(X_mon, y_mon, W, A, alpha, loss_kind, G_row):
 
 
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
-def sgd_run(X, y, order, W, A, A_mask, train_A, alpha, loss_kind, eta, batch_size,
-            n_steps, step0, seen0, log_every, X_mon, y_mon, basis, hist, totals):
+def sgd_run(
+    X,
+    y,
+    order,
+    W,
+    A,
+    A_mask,
+    train_A,
+    alpha,
+    loss_kind,
+    eta,
+    batch_size,
+    n_steps,
+    step0,
+    seen0,
+    log_every,
+    X_mon,
+    y_mon,
+    basis,
+    hist,
+    totals,
+):
     """Run ``n_steps`` minibatch SGD steps in place on ``W`` and ``A``.
 
     Step ``t`` uses the rows ``order[t*m : min((t+1)*m, len(order))]`` of ``X``
@@ -367,8 +411,7 @@ def sgd_run(X, y, order, W, A, A_mask, train_A, alpha, loss_kind, eta, batch_siz
             row[2] = loss / mb
             row[3] = errors / mb
             if has_mon:
-                row[4], row[5], row[6] = _monitor(X_mon, y_mon, W, A, alpha, loss_kind,
-                                                  G_row)
+                row[4], row[5], row[6] = _monitor(X_mon, y_mon, W, A, alpha, loss_kind, G_row)
             else:
                 row[4] = np.nan
                 row[5] = np.nan

@@ -68,7 +68,8 @@ def reproduce(name, out_dir="reproduce_out", quick=False, seed=0):
         res["quick"] = quick
         res["json"] = write_json(res, out_dir, key)
         print(f"\nresult: {res['summary']}")
-        print(f"figures: {', '.join(res['figures'])}\nnumbers: {res['json']} "
-              f"({res['seconds']:.1f} s)")
+        print(
+            f"figures: {', '.join(res['figures'])}\nnumbers: {res['json']} ({res['seconds']:.1f} s)"
+        )
         results[key] = res
     return results

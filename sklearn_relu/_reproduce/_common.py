@@ -32,9 +32,11 @@ def table(rows, columns, formats=None):
     formats = formats or {}
     cells = [[_fmt(r.get(c), formats.get(c)) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    lines = [" ".join(c.rjust(w) for c, w in zip(columns, widths)),
-             " ".join("-" * w for w in widths)]
-    lines += [" ".join(v.rjust(w) for v, w in zip(row, widths)) for row in cells]
+    lines = [
+        " ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)),
+        " ".join("-" * w for w in widths),
+    ]
+    lines += [" ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
     text = "\n".join(lines)
     print(text)
     return text

@@ -1,5 +1,6 @@
 """Glasgow (ICLR 2024): one-pass SGD on both layers learns hypercube XOR from about
-d log d samples."""
+d log d samples.
+"""
 
 import math
 
@@ -10,11 +11,15 @@ from ..experiments import sweep
 from ..two_layer import TwoLayerXORClassifier
 from ._common import figure, save, table
 
-TITLE = ("Glasgow, SGD finds then tunes features in two-layer neural networks with "
-         "near-optimal sample complexity: a case study in the XOR problem (ICLR 2024)")
-CLAIM = ("Minibatch SGD on both layers of a two-layer ReLU network, from a small balanced "
-         "initialisation, learns XOR on the hypercube with d polylog d samples; kernel "
-         "methods need about d^2.")
+TITLE = (
+    "Glasgow, SGD finds then tunes features in two-layer neural networks with "
+    "near-optimal sample complexity: a case study in the XOR problem (ICLR 2024)"
+)
+CLAIM = (
+    "Minibatch SGD on both layers of a two-layer ReLU network, from a small balanced "
+    "initialisation, learns XOR on the hypercube with d polylog d samples; kernel "
+    "methods need about d^2."
+)
 
 
 def _phase(key):
@@ -36,13 +41,21 @@ def spec(quick=False, seed=0):
     dims, seeds = ((32, 64, 128), 2) if quick else ((32, 64, 128, 256, 512), 5)
     return dict(
         make=make_xor_hypercube,
-        data_grid={"n_features": list(dims),
-                   "n_samples": [lambda n_features: int(20 * n_features * math.log(n_features))]},
+        data_grid={
+            "n_features": list(dims),
+            "n_samples": [lambda n_features: int(20 * n_features * math.log(n_features))],
+        },
         estimators={"sgd": TwoLayerXORClassifier()},
         fit_params={"sgd": _monitor},
-        seeds=list(range(seed, seed + seeds)), n_test=2000 if quick else 4000,
-        metrics={"n1": _phase("T_err1_n_seen"), "n10": _phase("T_err10_n_seen"),
-                 "T1_output": _phase("T1_output"), "T_err1": _phase("T_err1")})
+        seeds=list(range(seed, seed + seeds)),
+        n_test=2000 if quick else 4000,
+        metrics={
+            "n1": _phase("T_err1_n_seen"),
+            "n10": _phase("T_err10_n_seen"),
+            "T1_output": _phase("T1_output"),
+            "T_err1": _phase("T_err1"),
+        },
+    )
 
 
 def run(out_dir, quick=False, seed=0):
@@ -53,15 +66,28 @@ def run(out_dir, quick=False, seed=0):
     for d in dims:
         rs = [r for r in raw if r["n_features"] == d]
         n1 = np.array([r["n1"] for r in rs], dtype=float)
-        rows.append(dict(d=d, n1_median=float(np.nanmedian(n1)),
-                         per_dlnd=float(np.nanmedian(n1)) / (d * math.log(d)),
-                         per_d2=float(np.nanmedian(n1)) / d**2,
-                         phase1_steps=float(np.median([r["T1_output"] or np.nan for r in rs])),
-                         steps_to_1pct=float(np.nanmedian([r["T_err1"] or np.nan for r in rs]))))
+        rows.append(
+            dict(
+                d=d,
+                n1_median=float(np.nanmedian(n1)),
+                per_dlnd=float(np.nanmedian(n1)) / (d * math.log(d)),
+                per_d2=float(np.nanmedian(n1)) / d**2,
+                phase1_steps=float(np.median([r["T1_output"] or np.nan for r in rs])),
+                steps_to_1pct=float(np.nanmedian([r["T_err1"] or np.nan for r in rs])),
+            )
+        )
     print(f"\nSamples to 1 % test error, one pass, defaults, {seeds} seeds (medians)")
-    table(rows, ["d", "n1_median", "per_dlnd", "per_d2", "phase1_steps", "steps_to_1pct"],
-          {"n1_median": ".0f", "per_dlnd": ".2f", "per_d2": ".3f", "phase1_steps": ".0f",
-           "steps_to_1pct": ".0f"})
+    table(
+        rows,
+        ["d", "n1_median", "per_dlnd", "per_d2", "phase1_steps", "steps_to_1pct"],
+        {
+            "n1_median": ".0f",
+            "per_dlnd": ".2f",
+            "per_d2": ".3f",
+            "phase1_steps": ".0f",
+            "steps_to_1pct": ".0f",
+        },
+    )
     plt = figure()
     fig, ax = plt.subplots(figsize=(6, 4))
     ds = np.array(dims, dtype=float)
@@ -74,9 +100,18 @@ def run(out_dir, quick=False, seed=0):
     ax.set_ylabel("fresh samples")
     ax.legend()
     figs = [save(fig, out_dir, "gla24_sample_complexity")]
-    summary = (f"samples to 1 % = {min(r['per_dlnd'] for r in rows):.1f}-"
-               f"{max(r['per_dlnd'] for r in rows):.1f} x d ln d for d = {dims[0]}..{dims[-1]} "
-               f"(fitted C = {C:.1f}); at d = {dims[-1]} that is {rows[-1]['per_d2']:.3f} d^2")
-    return dict(paper="gla24", title=TITLE, claim=CLAIM, summary=summary,
-                settings=dict(dims=list(dims), seeds=seeds, width=64), rows=rows, runs=raw,
-                figures=figs)
+    summary = (
+        f"samples to 1 % = {min(r['per_dlnd'] for r in rows):.1f}-"
+        f"{max(r['per_dlnd'] for r in rows):.1f} x d ln d for d = {dims[0]}..{dims[-1]} "
+        f"(fitted C = {C:.1f}); at d = {dims[-1]} that is {rows[-1]['per_d2']:.3f} d^2"
+    )
+    return dict(
+        paper="gla24",
+        title=TITLE,
+        claim=CLAIM,
+        summary=summary,
+        settings=dict(dims=list(dims), seeds=seeds, width=64),
+        rows=rows,
+        runs=raw,
+        figures=figs,
+    )

@@ -16,13 +16,22 @@ from sklearn.utils import Bunch
 from .._kernels.single_relu import GATE_ONE, GATE_RELU, loss_grad
 from ..utils._threads import chunked_sums, kernel_threads
 
-__all__ = ["GATE_ONE", "GATE_RELU", "array_query", "fused_pass", "run_first_order", "scaled_query", "warn_not_converged"]
+__all__ = [
+    "GATE_ONE",
+    "GATE_RELU",
+    "array_query",
+    "fused_pass",
+    "run_first_order",
+    "scaled_query",
+    "warn_not_converged",
+]
 
 
 def fused_pass(X, y, sw, fold, n_folds, w, b, gate_mode=GATE_RELU, deriv_at_zero=1.0):
     """One fused pass over row chunks, on the threads set by ``kernel_threads``."""
-    return chunked_sums(loss_grad, X, y, sw, fold, n_folds, w, float(b), gate_mode,
-                        float(deriv_at_zero))
+    return chunked_sums(
+        loss_grad, X, y, sw, fold, n_folds, w, float(b), gate_mode, float(deriv_at_zero)
+    )
 
 
 def _diverged(name, lr_param="learning_rate"):
@@ -46,15 +55,31 @@ def _fold_stats(query, theta, d, gate_mode, deriv_at_zero):
     out = query(theta[:d], theta[d], gate_mode, deriv_at_zero)
     wsum = out[:, d + 3]
     if np.any(wsum <= 0):
-        raise ValueError("A fold of the data has zero total sample_weight; "
-                         "use validation_fraction=None or positive weights.")
+        raise ValueError(
+            "A fold of the data has zero total sample_weight; "
+            "use validation_fraction=None or positive weights."
+        )
     return out / wsum[:, None]
 
 
-def _run_lbfgs(query, theta0, *, n_folds, gate_mode, deriv_at_zero, max_iter, tol,
-               selection, n_jobs, verbose, name, warn):
+def _run_lbfgs(
+    query,
+    theta0,
+    *,
+    n_folds,
+    gate_mode,
+    deriv_at_zero,
+    max_iter,
+    tol,
+    selection,
+    n_jobs,
+    verbose,
+    name,
+    warn,
+):
     """scipy's L-BFGS-B on the fold-0 objective, one fused pass per evaluation; the
-    history and the selection read the pass that evaluated each accepted iterate."""
+    history and the selection read the pass that evaluated each accepted iterate.
+    """
     from scipy.optimize import minimize
 
     d = len(theta0) - 1
@@ -76,8 +101,11 @@ def _run_lbfgs(query, theta0, *, n_folds, gate_mode, deriv_at_zero, max_iter, to
     best = dict(score=np.inf, theta=np.array(theta0, dtype=np.float64), iter=0)
 
     def record(theta):
-        stats = (last["stats"] if np.array_equal(theta, last.get("theta"))
-                 else _fold_stats(query, theta, d, gate_mode, deriv_at_zero))
+        stats = (
+            last["stats"]
+            if np.array_equal(theta, last.get("theta"))
+            else _fold_stats(query, theta, d, gate_mode, deriv_at_zero)
+        )
         k = len(hist["loss"])
         hist["loss"].append(stats[0, d + 1])
         hist["grad_norm"].append(float(np.linalg.norm(stats[0, : d + 1])))
@@ -89,25 +117,36 @@ def _run_lbfgs(query, theta0, *, n_folds, gate_mode, deriv_at_zero, max_iter, to
         if score < best["score"]:
             best.update(score=score, theta=theta.copy(), iter=k)
         if verbose:
-            print(f"[{name}] iter {k:6d}  loss {stats[0, d + 1]:.6g}  "
-                  f"|grad| {hist['grad_norm'][-1]:.3g}")
+            print(
+                f"[{name}] iter {k:6d}  loss {stats[0, d + 1]:.6g}  "
+                f"|grad| {hist['grad_norm'][-1]:.3g}"
+            )
 
     with kernel_threads(n_jobs):
         theta = np.array(theta0, dtype=np.float64)
         fun(theta)
         record(theta)
-        res = minimize(fun, theta, jac=True, method="L-BFGS-B",
-                       callback=lambda xk: record(np.asarray(xk)),
-                       options=dict(maxiter=max_iter, gtol=tol, ftol=64 * np.finfo(float).eps,
-                                    maxls=50))
+        res = minimize(
+            fun,
+            theta,
+            jac=True,
+            method="L-BFGS-B",
+            callback=lambda xk: record(np.asarray(xk)),
+            options=dict(maxiter=max_iter, gtol=tol, ftol=64 * np.finfo(float).eps, maxls=50),
+        )
     converged = res.status == 0
     if warn and not converged and res.nit >= max_iter:
         warn_not_converged(name, tol, max_iter)
     theta, it = (res.x, res.nit) if selection == "last" else (best["theta"], best["iter"])
     history = {key: np.asarray(val) for key, val in hist.items()}
     history["step_size"] = np.full(len(history["loss"]), np.nan)
-    return Bunch(theta=np.asarray(theta), n_iter=int(res.nit), converged=converged,
-                 selected_iter=it, history=history)
+    return Bunch(
+        theta=np.asarray(theta),
+        n_iter=int(res.nit),
+        converged=converged,
+        selected_iter=it,
+        history=history,
+    )
 
 
 def array_query(X, y, sw, fold=None, n_folds=1):
@@ -125,23 +164,40 @@ def scaled_query(query, s):
     """The query of the problem with labels ``y / s`` from a query on ``y``: by
     positive homogeneity the sums at ``(w, b)`` for ``y / s`` are those at
     ``(s w, s b)`` for ``y`` with the gradient divided by ``s`` and the losses by
-    ``s^2`` (exact, no copy of the labels)."""
+    ``s^2`` (exact, no copy of the labels).
+    """
 
     def scaled(w, b, gate_mode, deriv_at_zero):
         out = query(s * w, s * b, gate_mode, deriv_at_zero).copy()
         d = len(w)
         out[:, : d + 1] /= s
-        out[:, d + 1: d + 3] /= s * s
+        out[:, d + 1 : d + 3] /= s * s
         return out
 
     return scaled
 
 
-def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
-                    deriv_at_zero=1.0, solver="gd", learning_rate=0.5, max_iter=1000,
-                    tol=1e-6, n_iter_no_change=10, radius=None, selection="last",
-                    adam=(0.9, 0.999, 1e-8), n_jobs=None, verbose=0, name="solver",
-                    lr_param="learning_rate", warn=True):
+def run_first_order(
+    query,
+    theta0,
+    *,
+    n_folds=1,
+    gate_mode=GATE_RELU,
+    deriv_at_zero=1.0,
+    solver="gd",
+    learning_rate=0.5,
+    max_iter=1000,
+    tol=1e-6,
+    n_iter_no_change=10,
+    radius=None,
+    selection="last",
+    adam=(0.9, 0.999, 1e-8),
+    n_jobs=None,
+    verbose=0,
+    name="solver",
+    lr_param="learning_rate",
+    warn=True,
+):
     """Minimise the half squared loss (``GATE_RELU``) or the convex surrogate
     (``GATE_ONE``) over ``theta = (w, b)`` by full-batch steps.
 
@@ -182,10 +238,20 @@ def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
     ``step_size`` and, with a validation fold, ``val_loss``, ``val_grad_norm``).
     """
     if solver == "lbfgs":
-        return _run_lbfgs(query, theta0, n_folds=n_folds, gate_mode=gate_mode,
-                          deriv_at_zero=deriv_at_zero, max_iter=max_iter, tol=tol,
-                          selection=selection, n_jobs=n_jobs, verbose=verbose, name=name,
-                          warn=warn)
+        return _run_lbfgs(
+            query,
+            theta0,
+            n_folds=n_folds,
+            gate_mode=gate_mode,
+            deriv_at_zero=deriv_at_zero,
+            max_iter=max_iter,
+            tol=tol,
+            selection=selection,
+            n_jobs=n_jobs,
+            verbose=verbose,
+            name=name,
+            warn=warn,
+        )
     d = len(theta0) - 1
     theta = np.array(theta0, dtype=np.float64, copy=True)
     beta1, beta2, eps = adam
@@ -220,14 +286,19 @@ def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
             out = query(theta[:d], theta[d], gate_mode, deriv_at_zero)
             wsum = out[:, d + 3]
             if np.any(wsum <= 0):
-                raise ValueError("A fold of the data has zero total sample_weight; "
-                                 "use validation_fraction=None or positive weights.")
+                raise ValueError(
+                    "A fold of the data has zero total sample_weight; "
+                    "use validation_fraction=None or positive weights."
+                )
             stats = out / wsum[:, None]
             grad = stats[0, : d + 1]
             obj = stats[0, obj_col]
             finite = np.isfinite(obj) and np.all(np.isfinite(grad))
-            if safeguard and prev_theta is not None and (
-                    not finite or obj > prev_obj + 1e-10 * abs(prev_obj)):
+            if (
+                safeguard
+                and prev_theta is not None
+                and (not finite or obj > prev_obj + 1e-10 * abs(prev_obj))
+            ):
                 # Step-size safeguard: a full-batch step that increases the
                 # objective means lr exceeds 2/smoothness on these data; halve lr
                 # and retake the step from the previous iterate.
@@ -259,8 +330,7 @@ def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
                     best_score, best_theta, best_iter = score, theta.copy(), n_iter
 
             if verbose and n_iter % report_every == 0:
-                print(f"[{name}] iter {n_iter:6d}  loss {stats[0, d + 1]:.6g}  "
-                      f"|grad| {gnorm:.3g}")
+                print(f"[{name}] iter {n_iter:6d}  loss {stats[0, d + 1]:.6g}  |grad| {gnorm:.3g}")
             no_change = no_change + 1 if obj > best_obj - tol else 0
             best_obj = min(best_obj, obj)
             if no_change >= n_iter_no_change or gnorm == 0.0:
@@ -285,5 +355,10 @@ def run_first_order(query, theta0, *, n_folds=1, gate_mode=GATE_RELU,
     if selection == "last":
         best_theta, best_iter = theta, n_iter
     history = {key: np.asarray(val) for key, val in hist.items()}
-    return Bunch(theta=best_theta, n_iter=n_iter, converged=converged,
-                 selected_iter=best_iter, history=history)
+    return Bunch(
+        theta=best_theta,
+        n_iter=n_iter,
+        converged=converged,
+        selected_iter=best_iter,
+        history=history,
+    )

@@ -26,8 +26,13 @@ from .._kernels._config import BLOCK_ROWS
 from .._kernels.giant_step import residual_mask
 from ..diagnostics._overlaps import subspace_overlaps, update_cosines
 
-__all__ = ["giant_step_direction", "ridge_readout", "run_giant_steps",
-           "resolve_chunk_rows", "split_rows"]
+__all__ = [
+    "giant_step_direction",
+    "ridge_readout",
+    "run_giant_steps",
+    "resolve_chunk_rows",
+    "split_rows",
+]
 
 _CHUNK_BYTES = 64 * 2**20  # 'auto': one n-by-p block of pre-activations <= 64 MiB
 
@@ -115,7 +120,9 @@ def _warn_solve(alpha):
     warnings.warn(
         f"Cholesky factorisation of the ridge system failed (alpha={alpha:g} is too small "
         "for these features); solved with a symmetric LU instead. Increase alpha.",
-        scipy.linalg.LinAlgWarning, stacklevel=4)
+        scipy.linalg.LinAlgWarning,
+        stacklevel=4,
+    )
 
 
 def _sym_solve(A, b, alpha, dof_of=None):
@@ -124,7 +131,8 @@ def _sym_solve(A, b, alpha, dof_of=None):
     intercept flag) also returns the ridge's effective degrees of freedom
     ``sum lam / (lam + alpha) = size - alpha * trace(A^{-1})`` (plus one for an
     intercept), the trace from the inverse of the Cholesky factor (one triangular
-    inversion, about the cost of the factorisation; the eigenvalues when it failed)."""
+    inversion, about the cost of the factorisation; the eigenvalues when it failed).
+    """
     try:
         c = scipy.linalg.cho_factor(A, lower=True)
     except np.linalg.LinAlgError:
@@ -146,12 +154,22 @@ def _sym_solve(A, b, alpha, dof_of=None):
 
 def _dof_may_exceed_half(G, alpha, n, fit_intercept):
     """False when the degrees of freedom cannot exceed ``n / 2``: they are at most
-    ``trace(G) / alpha`` (plus the intercept), so the inversion is skipped."""
+    ``trace(G) / alpha`` (plus the intercept), so the inversion is skipped.
+    """
     return not (alpha > 0 and np.trace(G) / alpha + fit_intercept <= 0.5 * n)
 
 
-def ridge_readout(X, y, W, rows=None, alpha=1.0, solver="auto", chunk_rows=8192,
-                  fit_intercept=False, name="GiantStepRegressor"):
+def ridge_readout(
+    X,
+    y,
+    W,
+    rows=None,
+    alpha=1.0,
+    solver="auto",
+    chunk_rows=8192,
+    fit_intercept=False,
+    name="GiantStepRegressor",
+):
     """Ridge ``argmin ||y_R - b 1 - Phi a||^2 + alpha ||a||^2``, ``Phi = relu(X_R W^T)/sqrt(p)``.
 
     Primal ``(Phi^T Phi + alpha I) a = Phi^T y`` with the Gram matrix accumulated over row
@@ -187,12 +205,20 @@ def ridge_readout(X, y, W, rows=None, alpha=1.0, solver="auto", chunk_rows=8192,
         _check_finite_gram(K, name)
         want = n < p and _dof_may_exceed_half(K, alpha, n, fit_intercept)
         K[np.diag_indices_from(K)] += alpha
-        dual, dof = (_sym_solve(K, yr, alpha, dof_of=fit_intercept) if want
-                     else (_sym_solve(K, yr, alpha), np.nan))
+        dual, dof = (
+            _sym_solve(K, yr, alpha, dof_of=fit_intercept)
+            if want
+            else (_sym_solve(K, yr, alpha), np.nan)
+        )
         coef = Phi.T @ dual
         resid = yr - Phi @ coef
-        return Bunch(coef=coef, intercept=y_mean - float(phi_mean @ coef),
-                     mse=float(resid @ resid / n), solver=solver, dof=dof)
+        return Bunch(
+            coef=coef,
+            intercept=y_mean - float(phi_mean @ coef),
+            mse=float(resid @ resid / n),
+            solver=solver,
+            dof=dof,
+        )
     H = np.zeros((p, p))
     b = np.zeros(p)
     s = np.zeros(p)
@@ -221,15 +247,17 @@ def ridge_readout(X, y, W, rows=None, alpha=1.0, solver="auto", chunk_rows=8192,
     # ||y - Phi a||^2 from the accumulated moments (no second pass over the rows)
     sse = yy - 2.0 * coef @ b + coef @ H @ coef
     intercept = (sy - float(s @ coef)) / n if fit_intercept else 0.0
-    return Bunch(coef=coef, intercept=intercept, mse=float(max(sse, 0.0) / n),
-                 solver=solver, dof=dof)
+    return Bunch(
+        coef=coef, intercept=intercept, mse=float(max(sse, 0.0) / n), solver=solver, dof=dof
+    )
 
 
 def _check_finite_gram(G, name):
     if not np.all(np.isfinite(G)):
         raise FloatingPointError(
             f"{name}: the Gram matrix of the ridge read-out is not finite: the learned features "
-            "overflow float64; standardise X (and y), or lower the learning rate.")
+            "overflow float64; standardise X (and y), or lower the learning rate."
+        )
 
 
 def split_rows(n_samples, n_steps, batch_size, readout_data, reuse_batches, rng):
@@ -246,7 +274,8 @@ def split_rows(n_samples, n_steps, batch_size, readout_data, reuse_batches, rng)
     def too_few(need, why):
         return ValueError(
             f"n_samples={N} is too few: {why} needs at least {need} rows. Pass more "
-            "samples, or lower n_steps / batch_size.")
+            "samples, or lower n_steps / batch_size."
+        )
 
     if T == 0:
         n = N if batch_size is None else batch_size
@@ -254,20 +283,23 @@ def split_rows(n_samples, n_steps, batch_size, readout_data, reuse_batches, rng)
     n_chunks = 1 if reuse_batches else T
     if readout_data == "fresh":
         n = batch_size if batch_size is not None else N // (n_chunks + 1)
-        what = (f"n_steps={T} with readout_data='fresh'"
-                + (" and reuse_batches=True" if reuse_batches else "")
-                + (f" and batch_size={batch_size}" if batch_size is not None else ""))
+        what = (
+            f"n_steps={T} with readout_data='fresh'"
+            + (" and reuse_batches=True" if reuse_batches else "")
+            + (f" and batch_size={batch_size}" if batch_size is not None else "")
+        )
         if n < 1 or n_chunks * n >= N:
             raise too_few(n_chunks * max(n, 1) + 1, what)
-        readout = perm[n_chunks * n:]
+        readout = perm[n_chunks * n :]
     else:
         n = batch_size if batch_size is not None else N // n_chunks
-        what = (f"n_steps={T} with readout_data='all'"
-                + (f" and batch_size={batch_size}" if batch_size is not None else ""))
+        what = f"n_steps={T} with readout_data='all'" + (
+            f" and batch_size={batch_size}" if batch_size is not None else ""
+        )
         if n < 1 or n_chunks * n > N:
             raise too_few(n_chunks * max(n, 1), what)
         readout = None
-    chunks = [perm[t * n:(t + 1) * n] for t in range(n_chunks)]
+    chunks = [perm[t * n : (t + 1) * n] for t in range(n_chunks)]
     step_rows = [chunks[0]] * T if reuse_batches else chunks
     return step_rows, readout, n
 
@@ -277,8 +309,18 @@ def _overlap_entries(W, theta):
     return ov.cos, ov.subspace_sv, ov.max_cos, ov.mass_in_subspace
 
 
-def run_giant_steps(X, y, W0, c, learning_rate, step_rows, theta=None, chunk_rows=8192,
-                    verbose=0, name="GiantStepRegressor"):
+def run_giant_steps(
+    X,
+    y,
+    W0,
+    c,
+    learning_rate,
+    step_rows,
+    theta=None,
+    chunk_rows=8192,
+    verbose=0,
+    name="GiantStepRegressor",
+):
     """Apply the giant steps in turn; returns the final ``W`` and the history dict.
 
     ``theta`` (r, d) orthonormal target directions, when known, adds the overlap entries
@@ -287,16 +329,24 @@ def run_giant_steps(X, y, W0, c, learning_rate, step_rows, theta=None, chunk_row
     """
     W = W0.copy()
     T = len(step_rows)
-    hist = {"train_loss": np.empty(T), "grad_norm": np.empty(T),
-            "weight_norm": np.empty(T + 1)}
+    hist = {"train_loss": np.empty(T), "grad_norm": np.empty(T), "weight_norm": np.empty(T + 1)}
     hist["weight_norm"][0] = np.linalg.norm(W, axis=1).mean()
     if theta is not None:
         p, r = W.shape[0], theta.shape[0]
-        hist.update(cos=np.empty((T + 1, p, r)), subspace_sv=np.empty((T + 1, r)),
-                    max_cos=np.empty((T + 1, r)), mass_in_subspace=np.empty(T + 1),
-                    grad_cos=np.empty((T, p, r)), grad_perp_cos=np.empty((T, p, r)))
-        (hist["cos"][0], hist["subspace_sv"][0], hist["max_cos"][0],
-         hist["mass_in_subspace"][0]) = _overlap_entries(W, theta)
+        hist.update(
+            cos=np.empty((T + 1, p, r)),
+            subspace_sv=np.empty((T + 1, r)),
+            max_cos=np.empty((T + 1, r)),
+            mass_in_subspace=np.empty(T + 1),
+            grad_cos=np.empty((T, p, r)),
+            grad_perp_cos=np.empty((T, p, r)),
+        )
+        (
+            hist["cos"][0],
+            hist["subspace_sv"][0],
+            hist["max_cos"][0],
+            hist["mass_in_subspace"][0],
+        ) = _overlap_entries(W, theta)
     workspace = np.empty((min(chunk_rows, max(len(step_rows[0]), 1)), W.shape[0])) if T else None
     for t, rows in enumerate(step_rows):
         G, loss = giant_step_direction(X, y, W, c, rows, chunk_rows, workspace=workspace)
@@ -308,17 +358,24 @@ def run_giant_steps(X, y, W0, c, learning_rate, step_rows, theta=None, chunk_row
             raise FloatingPointError(
                 f"{name}: the first-layer weights became non-finite at step {t + 1} "
                 f"(learning_rate={learning_rate:g}): the learning rate is most likely too "
-                "large for these data; lower it, or standardise X and y.")
+                "large for these data; lower it, or standardise X and y."
+            )
         hist["train_loss"][t] = loss
         with np.errstate(over="ignore"):  # a huge but finite step: the norms may be inf
             hist["grad_norm"][t] = np.linalg.norm(G)
             hist["weight_norm"][t + 1] = np.linalg.norm(W, axis=1).mean()
         if theta is not None:
-            (hist["cos"][t + 1], hist["subspace_sv"][t + 1], hist["max_cos"][t + 1],
-             hist["mass_in_subspace"][t + 1]) = _overlap_entries(W, theta)
+            (
+                hist["cos"][t + 1],
+                hist["subspace_sv"][t + 1],
+                hist["max_cos"][t + 1],
+                hist["mass_in_subspace"][t + 1],
+            ) = _overlap_entries(W, theta)
         if verbose:
-            msg = (f"[{name}] step {t + 1}/{T}  batch loss {loss:.5g}  "
-                   f"|dW| {learning_rate * hist['grad_norm'][t]:.4g}")
+            msg = (
+                f"[{name}] step {t + 1}/{T}  batch loss {loss:.5g}  "
+                f"|dW| {learning_rate * hist['grad_norm'][t]:.4g}"
+            )
             if theta is not None:
                 sv = ", ".join(f"{s:.3f}" for s in hist["subspace_sv"][t + 1])
                 msg += f"  overlap sv [{sv}]"

@@ -11,8 +11,8 @@ import math
 import numpy as np
 from sklearn.utils import Bunch
 
-from . import online_sgd
 from .._kernels.two_layer import TOT_ERRORS, TOT_LOSS, TOT_NONZERO, TOT_ROWS
+from . import online_sgd
 
 __all__ = ["evaluate", "run_epochs"]
 
@@ -28,15 +28,46 @@ def evaluate(X, y, W, A, *, loss, alpha, n_jobs=None):
     n = X.shape[0]
     W0, A0 = W.copy(), A.copy()
     _, tot = online_sgd.sgd_steps(
-        X, y, np.arange(n), W0, A0, loss=loss, eta=0.0, batch_size=min(n, _EVAL_BATCH),
-        n_steps=math.ceil(n / min(n, _EVAL_BATCH)), alpha=alpha, train_A=False,
-        n_jobs=n_jobs)
+        X,
+        y,
+        np.arange(n),
+        W0,
+        A0,
+        loss=loss,
+        eta=0.0,
+        batch_size=min(n, _EVAL_BATCH),
+        n_steps=math.ceil(n / min(n, _EVAL_BATCH)),
+        alpha=alpha,
+        train_A=False,
+        n_jobs=n_jobs,
+    )
     return tot[TOT_LOSS] / n, tot[TOT_ERRORS] / n
 
 
-def run_epochs(X, y, W, A, *, A_mask, train_A, alpha, loss, eta, batch_size, max_epochs,
-               shuffle, rng, tol, n_iter_no_change, step0=0, epoch0=0, on_epoch=None,
-               n_jobs=None, verbose=0, name="LeakyReLUTwoLayerClassifier"):
+def run_epochs(
+    X,
+    y,
+    W,
+    A,
+    *,
+    A_mask,
+    train_A,
+    alpha,
+    loss,
+    eta,
+    batch_size,
+    max_epochs,
+    shuffle,
+    rng,
+    tol,
+    n_iter_no_change,
+    step0=0,
+    epoch0=0,
+    on_epoch=None,
+    n_jobs=None,
+    verbose=0,
+    name="LeakyReLUTwoLayerClassifier",
+):
     """Up to ``max_epochs`` passes of minibatch SGD, in place on ``W`` and ``A``.
 
     Each epoch uses a fresh ``rng.permutation`` (``shuffle``) or the given row order.
@@ -63,21 +94,37 @@ def run_epochs(X, y, W, A, *, A_mask, train_A, alpha, loss, eta, batch_size, max
     for e in range(max_epochs):
         order = rng.permutation(n) if shuffle else np.arange(n)
         _, tot = online_sgd.sgd_steps(
-            X, y, order, W, A, loss=loss, eta=eta, batch_size=batch_size,
-            n_steps=steps_per_epoch, alpha=alpha, train_A=train_A, A_mask=A_mask,
-            step0=t, seen0=t, n_jobs=n_jobs)
+            X,
+            y,
+            order,
+            W,
+            A,
+            loss=loss,
+            eta=eta,
+            batch_size=batch_size,
+            n_steps=steps_per_epoch,
+            alpha=alpha,
+            train_A=train_A,
+            A_mask=A_mask,
+            step0=t,
+            seen0=t,
+            n_jobs=n_jobs,
+        )
         t += steps_per_epoch
         ep_loss = tot[TOT_LOSS] / tot[TOT_ROWS]
-        stats = dict(loss=ep_loss, error=tot[TOT_ERRORS] / tot[TOT_ROWS],
-                     nonzero=int(tot[TOT_NONZERO]))
+        stats = dict(
+            loss=ep_loss, error=tot[TOT_ERRORS] / tot[TOT_ROWS], nonzero=int(tot[TOT_NONZERO])
+        )
         losses.append(stats["loss"])
         errors.append(stats["error"])
         nonzeros.append(stats["nonzero"])
         if on_epoch is not None:
             on_epoch(epoch0 + e + 1, stats)
         if verbose:
-            print(f"[{name}] epoch {epoch0 + e + 1:5d}  loss {ep_loss:.6g}  "
-                  f"train error {stats['error']:.4f}  non-zero updates {stats['nonzero']}")
+            print(
+                f"[{name}] epoch {epoch0 + e + 1:5d}  loss {ep_loss:.6g}  "
+                f"train error {stats['error']:.4f}  non-zero updates {stats['nonzero']}"
+            )
         if hinge:
             if stats["nonzero"] == 0:
                 converged = True
@@ -88,6 +135,11 @@ def run_epochs(X, y, W, A, *, A_mask, train_A, alpha, loss, eta, batch_size, max
             if no_improve >= n_iter_no_change:
                 converged = True
                 break
-    return Bunch(n_epochs=len(losses), converged=converged, loss_curve=np.array(losses),
-                 error_curve=np.array(errors), nonzero_curve=np.array(nonzeros, dtype=np.int64),
-                 n_steps=t - step0)
+    return Bunch(
+        n_epochs=len(losses),
+        converged=converged,
+        loss_curve=np.array(losses),
+        error_curve=np.array(errors),
+        nonzero_curve=np.array(nonzeros, dtype=np.int64),
+        n_steps=t - step0,
+    )

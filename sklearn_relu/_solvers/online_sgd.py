@@ -26,9 +26,28 @@ def append_history(history, new):
     return {k: np.concatenate([history[k], new[k]]) for k in HIST_COLUMNS}
 
 
-def sgd_steps(X, y, order, W, A, *, loss, eta, batch_size, n_steps, alpha=0.0,
-              train_A=True, A_mask=None, step0=0, seen0=0, log_every=0, X_mon=None,
-              y_mon=None, basis=None, n_jobs=None):
+def sgd_steps(
+    X,
+    y,
+    order,
+    W,
+    A,
+    *,
+    loss,
+    eta,
+    batch_size,
+    n_steps,
+    alpha=0.0,
+    train_A=True,
+    A_mask=None,
+    step0=0,
+    seen0=0,
+    log_every=0,
+    X_mon=None,
+    y_mon=None,
+    basis=None,
+    n_jobs=None,
+):
     """Run ``n_steps`` SGD steps in place on ``W`` (p, d) and ``A`` (K, p).
 
     ``y`` holds +-1 labels for the single-output losses and class indices (as floats)
@@ -53,14 +72,33 @@ def sgd_steps(X, y, order, W, A, *, loss, eta, batch_size, n_steps, alpha=0.0,
     totals = np.zeros(_k.N_TOTALS)
     with blas_threads(n_jobs):
         status, done, rows = _k.sgd_run(
-            X, y, order, W, A, A_mask, bool(train_A), float(alpha), LOSS_KINDS[loss],
-            float(eta), int(batch_size), int(n_steps), int(step0), int(seen0),
-            int(log_every), X_mon, y_mon, basis, hist, totals)
+            X,
+            y,
+            order,
+            W,
+            A,
+            A_mask,
+            bool(train_A),
+            float(alpha),
+            LOSS_KINDS[loss],
+            float(eta),
+            int(batch_size),
+            int(n_steps),
+            int(step0),
+            int(seen0),
+            int(log_every),
+            X_mon,
+            y_mon,
+            basis,
+            hist,
+            totals,
+        )
     if status != _k.STATUS_OK or not (np.all(np.isfinite(W)) and np.all(np.isfinite(A))):
         raise FloatingPointError(
             f"SGD diverged at step {step0 + done + 1}: the network output or weights "
             f"became NaN or infinite. The learning rate ({eta:g}) is likely too large "
-            "for the scale of the inputs; lower learning_rate or standardise X.")
+            "for the scale of the inputs; lower learning_rate or standardise X."
+        )
     history = {name: hist[:rows, i].copy() for i, name in enumerate(HIST_COLUMNS)}
     return history, totals
 

@@ -22,29 +22,44 @@ import scipy.optimize
 from sklearn.utils import Bunch
 
 from .._kernels.proper import (
-    box_lstsq_batch, box_lstsq_batch_serial, network_sse, network_sse_serial,
-    network_stats, network_stats_serial, score_multisets, score_multisets_serial,
+    box_lstsq_batch,
+    box_lstsq_batch_serial,
+    network_sse,
+    network_sse_serial,
+    network_stats,
+    network_stats_serial,
+    score_multisets,
+    score_multisets_serial,
 )
 
 __all__ = [
-    "GRAM_LIMIT", "lift", "n_multisets", "net_covering_radius", "net_size",
-    "cone_lstsq", "pattern_count_bound", "search_projection", "sphere_net", "theory_resources",
+    "GRAM_LIMIT",
+    "lift",
+    "n_multisets",
+    "net_covering_radius",
+    "net_size",
+    "cone_lstsq",
+    "pattern_count_bound",
+    "search_projection",
+    "sphere_net",
+    "theory_resources",
 ]
 
-GRAM_LIMIT = 4096          # largest G whose G x G Gram matrix is held (128 MiB)
+GRAM_LIMIT = 4096  # largest G whose G x G Gram matrix is held (128 MiB)
 MULTISET_CHUNK = 8_000_000  # multisets per kernel call (one progress line each)
-STATS_BLOCK = 8192          # candidate networks per pass of network_stats
-GRID_LIMIT = 50_000_000     # largest (q+1)^d' grid enumerated to build a net
-PARALLEL_WORK = 1 << 18    # rows x candidates below which the data passes run serially
+STATS_BLOCK = 8192  # candidate networks per pass of network_stats
+GRID_LIMIT = 50_000_000  # largest (q+1)^d' grid enumerated to build a net
+PARALLEL_WORK = 1 << 18  # rows x candidates below which the data passes run serially
 PARALLEL_MULTISETS = 1 << 22  # multisets per chunk below which the net scoring runs serially
-REFINE_STEPS = 40           # accepted-or-rejected steps per refined candidate
-SPLIT_KEY = 1_000_003       # SeedSequence spawn keys beyond any projection index
+REFINE_STEPS = 40  # accepted-or-rejected steps per refined candidate
+SPLIT_KEY = 1_000_003  # SeedSequence spawn keys beyond any projection index
 SUBSAMPLE_KEY = 1_000_004
 
 
 # ---------------------------------------------------------------------------
 # counts and theory
 # ---------------------------------------------------------------------------
+
 
 def n_multisets(G, k):
     """Number of multisets of size ``k`` from ``G`` items: C(G + k - 1, k)."""
@@ -53,23 +68,28 @@ def n_multisets(G, k):
 
 def net_size(d, q):
     """Points of the cube-surface grid of spacing ``h = 2/q`` in R^d:
-    (q + 1)^d - (q - 1)^d."""
+    (q + 1)^d - (q - 1)^d.
+    """
     return (q + 1) ** d - (q - 1) ** d
 
 
 def net_covering_radius(d, q):
     """Covering radius of the normalised cube-surface grid on S^{d-1}:
-    ``h sqrt(d - 1) / 2`` with ``h = 2/q``."""
+    ``h sqrt(d - 1) / 2`` with ``h = 2/q``.
+    """
     return (2.0 / q) * math.sqrt(d - 1) / 2.0
 
 
 def sphere_net(d, q):
     """The net: grid points ``-1 + 2i/q`` of the cube surface (some coordinate is
     +-1), normalised to the sphere, in lexicographic order. Halving the spacing
-    (doubling ``q``) gives a superset."""
+    (doubling ``q``) gives a superset.
+    """
     if (q + 1) ** d > GRID_LIMIT:
-        raise ValueError(f"the grid of the net ((q+1)^d' = {(q + 1) ** d}) is too large "
-                         "to enumerate; lower the resolution or the projected dimension.")
+        raise ValueError(
+            f"the grid of the net ((q+1)^d' = {(q + 1) ** d}) is too large "
+            "to enumerate; lower the resolution or the projected dimension."
+        )
     idx = np.indices((q + 1,) * d, dtype=np.int64).reshape(d, -1).T
     on_surface = np.any((idx == 0) | (idx == q), axis=1)
     pts = -1.0 + 2.0 * idx[on_surface] / q
@@ -91,8 +111,9 @@ def theory_resources(k, epsilon, setting, A, B, Y, delta=0.05):
         gamma = math.sqrt(epsilon / 2.0) / A_tot
     # log(4k / eta) with eta = epsilon / (2 (2 A_tot + Y)^2), in logs: no overflow for
     # huge label bounds (the counts then become inf instead of raising)
-    log_4k_eta = (math.log(4.0 * k) - math.log(epsilon) + math.log(2.0)
-                  + 2.0 * math.log(2.0 * A_tot + Y))
+    log_4k_eta = (
+        math.log(4.0 * k) - math.log(epsilon) + math.log(2.0) + 2.0 * math.log(2.0 * A_tot + Y)
+    )
     denom = gamma * gamma * (1.0 - gamma)
     if gamma >= 1.0:  # every inner product of unit vectors is within gamma
         d_th = 1
@@ -104,25 +125,34 @@ def theory_resources(k, epsilon, setting, A, B, Y, delta=0.05):
     delta_a = gamma / 2.0
 
     def log2_grid(span, step):
-        return math.log2(1.0 + span / step) if step > 0 and math.isfinite(span / step) \
-            else math.inf
+        return math.log2(1.0 + span / step) if step > 0 and math.isfinite(span / step) else math.inf
 
-    log2_cand = (k * d_th * log2_grid(2.0 * (1.0 + gamma) * B, delta_w)
-                 + k * log2_grid(2.0 * A, delta_a))
-    n_samples = int(math.ceil((A * B) ** 2 * k ** 2 * math.log(2.0 / delta) / epsilon ** 2))
-    return Bunch(gamma=gamma, proj_dim=d_th, net_resolution=delta_w,
-                 log2_candidates=log2_cand, n_samples=n_samples)
+    log2_cand = k * d_th * log2_grid(2.0 * (1.0 + gamma) * B, delta_w) + k * log2_grid(
+        2.0 * A, delta_a
+    )
+    n_samples = int(math.ceil((A * B) ** 2 * k**2 * math.log(2.0 / delta) / epsilon**2))
+    return Bunch(
+        gamma=gamma,
+        proj_dim=d_th,
+        net_resolution=delta_w,
+        log2_candidates=log2_cand,
+        n_samples=n_samples,
+    )
 
 
 def choose_net_q(d, k, max_candidates, q_theory):
     """Finest ``q`` (spacing 2/q) whose multiset count fits the budget (and the Gram
-    limit for k >= 2), never finer than ``q_theory``; None if even q = 1 does not fit."""
+    limit for k >= 2), never finer than ``q_theory``; None if even q = 1 does not fit.
+    """
     best = None
     q = 1
     while True:
         G = net_size(d, q)
-        if (n_multisets(G, k) > max_candidates or (k >= 2 and G > GRAM_LIMIT)
-                or (q + 1) ** d > GRID_LIMIT):
+        if (
+            n_multisets(G, k) > max_candidates
+            or (k >= 2 and G > GRAM_LIMIT)
+            or (q + 1) ** d > GRID_LIMIT
+        ):
             break
         best = q
         if q >= q_theory:
@@ -137,7 +167,8 @@ MEANINGFUL_RADIUS = 1.0  # nets of covering radius above 1 (60 degrees) certify 
 def meaningful_proj_dim(d_max, k, max_candidates, q_theory):
     """Largest d' <= ``d_max`` whose finest net within the budget (``choose_net_q``,
     never finer than ``q_theory(d')``) has covering radius at most
-    :data:`MEANINGFUL_RADIUS`; None if no d' qualifies."""
+    :data:`MEANINGFUL_RADIUS`; None if no d' qualifies.
+    """
     for d in range(d_max, 0, -1):
         q = choose_net_q(d, k, max_candidates, q_theory(d))
         if q is not None and net_covering_radius(d, q) <= MEANINGFUL_RADIUS:
@@ -170,9 +201,11 @@ def pattern_count_bound(m, d):
 # lifting
 # ---------------------------------------------------------------------------
 
+
 def lift(U, P):
     """Lifted hidden weights ``W = U P`` (row j is ``P^T u_j``): ``<w_j, x> =
-    <u_j, P x>`` exactly."""
+    <u_j, P x>`` exactly.
+    """
     return np.ascontiguousarray(U @ P)
 
 
@@ -184,21 +217,24 @@ def lift(U, P):
 # and on a busy machine an oversubscribed pool can cost milliseconds. Results are
 # bitwise identical either way (same tiles, same combine order).
 
+
 def _sse(Z, y, U, C, c0=None):
     """Forward-pass SSE of each candidate; with ``c0`` (n,), candidate ``s`` has the
-    output intercept ``c0[s]``."""
+    output intercept ``c0[s]``.
+    """
     U, C = np.ascontiguousarray(U), np.ascontiguousarray(C)
     kern = network_sse if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_sse_serial
     if c0 is None:
         return kern(Z, y, U, C)
     kern = network_sse if Z.shape[0] >= PARALLEL_WORK else network_sse_serial
-    return np.array([kern(Z, y - c0[s], U[s:s + 1], C[s:s + 1])[0] for s in range(len(C))])
+    return np.array([kern(Z, y - c0[s], U[s : s + 1], C[s : s + 1])[0] for s in range(len(C))])
 
 
 def _stats(Z, y, U, center=False, sums=False):
     """``K``, ``b`` of each candidate's output-weight problem; with ``center`` (``y``
     already centred) those of the problem with a free output intercept; with ``sums``
-    also the activations' column sums ``t`` (for :func:`_intercepts`)."""
+    also the activations' column sums ``t`` (for :func:`_intercepts`).
+    """
     kern = network_stats if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_stats_serial
     K, b, t = kern(Z, y, np.ascontiguousarray(U))
     if center:
@@ -208,10 +244,10 @@ def _stats(Z, y, U, center=False, sums=False):
 
 def _intercepts(Z, U, C, t=None):
     """Optimal output intercepts ``-mean_i sum_j C_j relu(<U_j, z_i>)`` of candidates
-    fitted to a centred target (``t``: the column sums, when already computed)."""
+    fitted to a centred target (``t``: the column sums, when already computed).
+    """
     if t is None:
-        kern = (network_stats if Z.shape[0] * U.shape[0] >= PARALLEL_WORK
-                else network_stats_serial)
+        kern = network_stats if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_stats_serial
         _, _, t = kern(Z, np.zeros(Z.shape[0]), np.ascontiguousarray(U))
     return -np.einsum("sj,sj->s", t, C) / Z.shape[0]
 
@@ -233,7 +269,7 @@ def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag, center=False):
     if k == 1:
         qs, Cs = [], []
         for s0 in range(0, G, STATS_BLOCK):
-            blk = U_net[s0:s0 + STATS_BLOCK, None, :]
+            blk = U_net[s0 : s0 + STATS_BLOCK, None, :]
             K, b = _stats(Z, y, blk, center)
             C, q = _box(K, b, bound)
             qs.append(q)
@@ -242,7 +278,7 @@ def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag, center=False):
         C = np.concatenate(Cs)
         sel = _top(q, n_top)
         return U_net[sel][:, None, :], C[sel], G
-    H = np.maximum(U_net @ Z.T, 0.0)          # BLAS: activations (G, m)
+    H = np.maximum(U_net @ Z.T, 0.0)  # BLAS: activations (G, m)
     if center:  # the statistics of the problem with a free output intercept
         H -= H.mean(axis=1, keepdims=True)
     K = np.ascontiguousarray(H @ H.T)
@@ -266,15 +302,17 @@ def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag, center=False):
         tops_idx.append(idx)
         tops_c.append(c)
         if verbose and total > MULTISET_CHUNK:
-            print(f"[ProperReLUNetworkRegressor] {tag} scored {count:,}/{total:,} "
-                  f"multisets ({time.perf_counter() - t0:.1f} s)")
+            print(
+                f"[ProperReLUNetworkRegressor] {tag} scored {count:,}/{total:,} "
+                f"multisets ({time.perf_counter() - t0:.1f} s)"
+            )
         lo = hi
     q = np.concatenate(tops_q)
     idx = np.concatenate(tops_idx)
     c = np.concatenate(tops_c)
     keep = np.isfinite(q)
     q, idx, c = q[keep], idx[keep], c[keep]
-    sel = _top(q, n_top)              # chunks are in index order: ties stay lexicographic
+    sel = _top(q, n_top)  # chunks are in index order: ties stay lexicographic
     return U_net[idx[sel]], c[sel], count
 
 
@@ -300,7 +338,8 @@ def _search_restarts(Z, y, k, bound, n_cand, n_top, rng, center=False):
 
 def activation_patterns(Z):
     """Activation patterns (boolean rows, one per cell of the central arrangement
-    {z_i^perp}, plus all-active and all-inactive) reachable by one unit."""
+    {z_i^perp}, plus all-active and all-inactive) reachable by one unit.
+    """
     m, d = Z.shape
     pats = [np.zeros(m, bool), np.ones(m, bool)]
     scale = np.linalg.norm(Z, axis=1).max() if m else 1.0
@@ -333,7 +372,8 @@ def cone_lstsq(E, f, A):
     ch. 23; :func:`scipy.optimize.nnls` is their active-set algorithm). A ridge of
     ``1e-12`` times the mean squared column norm of ``E`` makes the reduction defined
     when ``E`` has dependent columns (repeated patterns, dead units); it changes the
-    objective by at most that fraction of ``||x||^2``."""
+    objective by at most that fraction of ``||x||^2``.
+    """
     n = E.shape[1]
     ridge = 1e-12 * max(float(np.einsum("ij,ij->", E, E)) / n, 1e-300)
     Q, R = np.linalg.qr(np.vstack([E, np.sqrt(ridge) * np.eye(n)]))
@@ -354,14 +394,15 @@ def cone_lstsq(E, f, A):
 def _pattern_design(Z, pats, signs, center):
     """Design ``[s_1 p_1 * Z, ..., s_k p_k * Z (, 1)]`` and the cone ``A x >= 0`` that
     makes each unit's activation pattern ``p_j`` hold (``<v_j, z_i> >= 0`` on its active
-    rows, ``<= 0`` on the others)."""
+    rows, ``<= 0`` on the others).
+    """
     m, d = Z.shape
     k = len(pats)
     E = np.zeros((m, k * d + int(center)))
     A = np.zeros((k * m, E.shape[1]))
     for j in range(k):
-        E[:, j * d:(j + 1) * d] = (signs[j] * pats[j])[:, None] * Z
-        A[j * m:(j + 1) * m, j * d:(j + 1) * d] = (2.0 * pats[j] - 1.0)[:, None] * Z
+        E[:, j * d : (j + 1) * d] = (signs[j] * pats[j])[:, None] * Z
+        A[j * m : (j + 1) * m, j * d : (j + 1) * d] = (2.0 * pats[j] - 1.0)[:, None] * Z
     if center:
         E[:, -1] = 1.0
     return E, A
@@ -379,7 +420,8 @@ def _search_patterns(Z, y, k, bound, max_candidates, n_top, center=False):
     visited in increasing bound and the enumeration stops once the bound reaches the
     ``n_top``-th best exact value (branch and bound: the result is the same as solving
     every one). With ``bound`` finite the output weights of the best direction sets are
-    re-solved in the box, which is exact for the directions, not over all networks."""
+    re-solved in the box, which is exact for the directions, not over all networks.
+    """
     m, d = Z.shape
     bound_1 = pattern_count_bound(m, d)
     if bound_1 > max_candidates:
@@ -387,36 +429,38 @@ def _search_patterns(Z, y, k, bound, max_candidates, n_top, center=False):
             f"search='activation_patterns' would enumerate up to {bound_1:,} activation "
             f"patterns per unit (m'={m} rows, d'={d}), above max_candidates="
             f"{max_candidates:,}; refusing to start. Use search='net', fewer rows "
-            "(subsample) or a smaller proj_dim, or raise max_candidates.")
+            "(subsample) or a smaller proj_dim, or raise max_candidates."
+        )
     pats = activation_patterns(Z).astype(np.float64)
     n_pat = pats.shape[0]
     # every pattern multiset is scored with each of the 2^k output sign vectors: that
     # is the number of networks evaluated, and what max_candidates caps
-    count = n_multisets(n_pat, k) * 2 ** k
+    count = n_multisets(n_pat, k) * 2**k
     if count > max_candidates:
         raise ValueError(
             f"search='activation_patterns' needs {count:,} candidate networks "
             f"({n_pat:,} patterns per unit, k={k}, 2^k output signs each), above "
             "max_candidates="
             f"{max_candidates:,}; refusing to start. Use search='net', fewer rows "
-            "(subsample) or a smaller proj_dim, or raise max_candidates.")
-    signs = np.array([[1.0 if (s >> j) & 1 == 0 else -1.0 for j in range(k)]
-                      for s in range(2 ** k)])
+            "(subsample) or a smaller proj_dim, or raise max_candidates."
+        )
+    signs = np.array([[1.0 if (s >> j) & 1 == 0 else -1.0 for j in range(k)] for s in range(2**k)])
     tuples = np.array(list(combinations(range(n_pat + k - 1), k)), dtype=np.int64)
     tuples -= np.arange(k)  # combinations with repetition, lexicographic
     # lower bounds: unconstrained least squares of each multiset (any sign vector)
     lower = np.empty(len(tuples))
     block = 2048
     for s0 in range(0, len(tuples), block):
-        tup = tuples[s0:s0 + block]
+        tup = tuples[s0 : s0 + block]
         nb = len(tup)
-        D = (pats[tup][:, :, :, None] * Z[None, None, :, :])  # (nb, k, m, d)
+        D = pats[tup][:, :, :, None] * Z[None, None, :, :]  # (nb, k, m, d)
         D = D.transpose(0, 2, 1, 3).reshape(nb, m, k * d)
         if center:
             D = np.concatenate([D, np.ones((nb, m, 1))], axis=2)
-        resid = y[None, :] - np.einsum("nij,nj->ni", D,
-                                       np.einsum("nij,j->ni", np.linalg.pinv(D), y))
-        lower[s0:s0 + nb] = np.einsum("ni,ni->n", resid, resid)
+        resid = y[None, :] - np.einsum(
+            "nij,nj->ni", D, np.einsum("nij,j->ni", np.linalg.pinv(D), y)
+        )
+        lower[s0 : s0 + nb] = np.einsum("ni,ni->n", resid, resid)
     yy = float(y @ y)
     slack = 1e-9 * yy + 1e-300  # the pseudo-inverse's rounding on the bound
     found = []  # (sse, order, x, signs)
@@ -430,11 +474,11 @@ def _search_patterns(Z, y, k, bound, max_candidates, n_top, center=False):
             r = E @ x - y
             found.append((float(r @ r), len(found), x, sv))
         found.sort(key=lambda c: c[:2])
-        del found[max(n_top, 1):]
+        del found[max(n_top, 1) :]
     U = np.empty((len(found), k, d))
     C = np.empty((len(found), k))
     for i, (_, _, x, sv) in enumerate(found):
-        V = x[:k * d].reshape(k, d)
+        V = x[: k * d].reshape(k, d)
         norms = np.linalg.norm(V, axis=1)
         U[i] = np.where(norms[:, None] > 0, V / np.where(norms > 0, norms, 1.0)[:, None], 0.0)
         U[i, norms == 0, 0] = 1.0
@@ -448,10 +492,12 @@ def _search_patterns(Z, y, k, bound, max_candidates, n_top, center=False):
 # refinement (heuristic, never worse)
 # ---------------------------------------------------------------------------
 
+
 def exact_output_weights(Z, y, U, bound, center=False):
     """Exact box-constrained output weights ``C`` for the direction sets ``U``
     (n, k, d); with ``center`` (``y`` centred) jointly with a free output intercept,
-    ``c0`` (n,) (zeros otherwise), from the same pass over the data."""
+    ``c0`` (n,) (zeros otherwise), from the same pass over the data.
+    """
     K, b, t = _stats(Z, y, U, center, sums=True)
     C, _ = _box(K, b, bound)
     return C, (_intercepts(Z, U, C, t) if center else np.zeros(len(C)))
@@ -461,7 +507,8 @@ def refine(Z, y, U, C, bound, steps=REFINE_STEPS, center=False):
     """Polish one candidate (heuristic): a normalised gradient step on the unit
     directions (kept on the sphere) followed by the exact output-weight solve (and,
     with ``center``, output intercept), accepted only if the forward-pass SSE decreases
-    (so never worse). Returns ``(U, C, c0, sse)``."""
+    (so never worse). Returns ``(U, C, c0, sse)``.
+    """
     m = Z.shape[0]
     U = U.copy()
     C = C.copy()
@@ -500,14 +547,30 @@ def refine(Z, y, U, C, bound, steps=REFINE_STEPS, center=False):
 # one projection
 # ---------------------------------------------------------------------------
 
-def search_projection(Z, y, *, k, search, bound, max_candidates, net_q, do_refine,
-                      n_refine, rng, verbose=0, tag="", fit_intercept=False):
+
+def search_projection(
+    Z,
+    y,
+    *,
+    k,
+    search,
+    bound,
+    max_candidates,
+    net_q,
+    do_refine,
+    n_refine,
+    rng,
+    verbose=0,
+    tag="",
+    fit_intercept=False,
+):
     """Search one projected problem; returns a Bunch with ``U`` (k, d'), ``C`` (k,),
     ``c0`` (the output intercept: 0.0 unless ``fit_intercept``), ``sse`` (forward pass
     on ``Z``), ``n_candidates``, ``evaluated_sse`` (forward SSE of every candidate
     recomputed before selection) and ``net_size``. With ``fit_intercept`` every
     candidate's output weights are solved jointly with a free output intercept (the
-    statistics of the centred problem)."""
+    statistics of the centred problem).
+    """
     Z = np.ascontiguousarray(Z, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64)
     y_mean = float(y.mean()) if fit_intercept else 0.0
@@ -525,25 +588,30 @@ def search_projection(Z, y, *, k, search, bound, max_candidates, net_q, do_refin
         G = U_net.shape[0]
         U, C, count = _search_net(Z, yc, k, bound, U_net, n_top, verbose, tag, fit_intercept)
     elif search == "restarts":
-        U, C, count = _search_restarts(Z, yc, k, bound, max_candidates, n_top, rng,
-                                       fit_intercept)
+        U, C, count = _search_restarts(Z, yc, k, bound, max_candidates, n_top, rng, fit_intercept)
     else:
-        U, C, count = _search_patterns(Z, yc, k, bound, max_candidates, n_top,
-                                       fit_intercept)
+        U, C, count = _search_patterns(Z, yc, k, bound, max_candidates, n_top, fit_intercept)
     # selection uses the forward pass, never an inner solver's objective value
     c0 = _intercepts(Z, U, C) if fit_intercept else None
     sse = _sse(Z, yc, U, C, c0)
-    cands = [(float(sse[i]), U[i], C[i], 0.0 if c0 is None else float(c0[i]))
-             for i in range(len(sse))]
+    cands = [
+        (float(sse[i]), U[i], C[i], 0.0 if c0 is None else float(c0[i])) for i in range(len(sse))
+    ]
     if do_refine:
         for i in np.argsort(sse, kind="stable")[:n_refine]:
             Ur, Cr, c0r, sr = refine(Z, yc, U[i], C[i], bound, center=fit_intercept)
             cands.append((sr, Ur, Cr, c0r))
     losses = np.array([c[0] for c in cands])
     best = int(np.argmin(losses))  # first minimum
-    return Bunch(U=cands[best][1], C=cands[best][2], c0=y_mean + cands[best][3],
-                 sse=cands[best][0], n_candidates=int(count), evaluated_sse=losses,
-                 net_size=G)
+    return Bunch(
+        U=cands[best][1],
+        C=cands[best][2],
+        c0=y_mean + cands[best][3],
+        sse=cands[best][0],
+        n_candidates=int(count),
+        evaluated_sse=losses,
+        net_size=G,
+    )
 
 
 def warn_theory_budget(theory_q, d, k, max_candidates):
@@ -553,4 +621,6 @@ def warn_theory_budget(theory_q, d, k, max_candidates):
         f"(spacing 2/{theory_q}), far above max_candidates={max_candidates:,}; searching a "
         "coarser net (or random directions) within the budget instead. "
         "search_exhaustive_ will be False.",
-        UserWarning, stacklevel=3)
+        UserWarning,
+        stacklevel=3,
+    )

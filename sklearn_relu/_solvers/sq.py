@@ -19,13 +19,14 @@ from .._gaussian import relu_second_moment, relu_tail_prob
 
 def half_loss(stats, K, beta):
     """Half squared loss of ``beta * s_c`` from the means ``[E ys (K), E ss (K), E yy]``
-    of one fold (the one home of this formula): 0.5 (E yy - 2 beta E ys + beta^2 E ss)."""
-    return 0.5 * (stats[2 * K] - 2.0 * beta * stats[:K] + beta * beta * stats[K:2 * K])
+    of one fold (the one home of this formula): 0.5 (E yy - 2 beta E ys + beta^2 E ss).
+    """
+    return 0.5 * (stats[2 * K] - 2.0 * beta * stats[:K] + beta * beta * stats[K : 2 * K])
 
 
 def fitted_scale(stats, K):
     """Closed-form scale ``max(0, E ys / E ss)`` per candidate (0 when E ss = 0)."""
-    ys, ss = stats[:K], stats[K:2 * K]
+    ys, ss = stats[:K], stats[K : 2 * K]
     with np.errstate(invalid="ignore", divide="ignore"):
         beta = np.where(ss > 0, ys / np.where(ss > 0, ss, 1.0), 0.0)
     return np.maximum(beta, 0.0)
@@ -46,28 +47,77 @@ class _Candidates:
         self.d = d
         self.rows = []
 
-    def add(self, kind, coef, intercept, val_loss, *, bias=np.nan, threshold=np.nan,
-            iteration=-1, scale=np.nan, cos_to_warm_start=np.nan, direction=None):
-        self.rows.append(dict(kind=kind, coef=np.asarray(coef, dtype=float),
-                              intercept=float(intercept), val_loss=float(val_loss),
-                              bias=float(bias), threshold=float(threshold),
-                              iteration=int(iteration), scale=float(scale),
-                              cos_to_warm_start=float(cos_to_warm_start),
-                              direction=direction))
+    def add(
+        self,
+        kind,
+        coef,
+        intercept,
+        val_loss,
+        *,
+        bias=np.nan,
+        threshold=np.nan,
+        iteration=-1,
+        scale=np.nan,
+        cos_to_warm_start=np.nan,
+        direction=None,
+    ):
+        self.rows.append(
+            dict(
+                kind=kind,
+                coef=np.asarray(coef, dtype=float),
+                intercept=float(intercept),
+                val_loss=float(val_loss),
+                bias=float(bias),
+                threshold=float(threshold),
+                iteration=int(iteration),
+                scale=float(scale),
+                cos_to_warm_start=float(cos_to_warm_start),
+                direction=direction,
+            )
+        )
 
     def as_dict(self):
         out = {}
-        for key in ("kind", "bias", "threshold", "iteration", "scale", "intercept",
-                    "val_loss", "cos_to_warm_start"):
-            out[key] = np.array([r[key] for r in self.rows],
-                                dtype=object if key == "kind" else None)
+        for key in (
+            "kind",
+            "bias",
+            "threshold",
+            "iteration",
+            "scale",
+            "intercept",
+            "val_loss",
+            "cos_to_warm_start",
+        ):
+            out[key] = np.array(
+                [r[key] for r in self.rows], dtype=object if key == "kind" else None
+            )
         out["coef"] = np.array([r["coef"] for r in self.rows]).reshape(-1, self.d)
         return out
 
 
-def sq_fit(oracle, *, bias_grid, min_tail_samples, threshold_rule, scale_grid, pca_sign,
-           rho, lam, max_iter, step, theta_max, n_halvings, theta0, theta_decay, tol,
-           truncate_x, include_linear, gd_candidate, refit_scale, verbose=0):
+def sq_fit(
+    oracle,
+    *,
+    bias_grid,
+    min_tail_samples,
+    threshold_rule,
+    scale_grid,
+    pca_sign,
+    rho,
+    lam,
+    max_iter,
+    step,
+    theta_max,
+    n_halvings,
+    theta0,
+    theta_decay,
+    tol,
+    truncate_x,
+    include_linear,
+    gd_candidate,
+    refit_scale,
+    verbose=0,
+):
     """Run Algorithm 1 on ``oracle``; returns a dict of results (see the estimator).
 
     ``gd_candidate`` is None or a callable ``(oracle, mean_y2) -> (coef, intercept,
@@ -86,8 +136,12 @@ def sq_fit(oracle, *, bias_grid, min_tail_samples, threshold_rule, scale_grid, p
     W, B, kinds = [np.zeros(d)], [-1.0], ["zero"]
     if include_linear:
         A = np.empty((d + 1, d + 1))
-        A[:d, :d], A[:d, d], A[d, :d], A[d, d] = (mom["second_x"], mom["mean_x"],
-                                                  mom["mean_x"], 1.0)
+        A[:d, :d], A[:d, d], A[d, :d], A[d, d] = (
+            mom["second_x"],
+            mom["mean_x"],
+            mom["mean_x"],
+            1.0,
+        )
         rhs = np.append(mom["cross_xy"], mom["mean_y"])
         sol = np.linalg.lstsq(A, rhs, rcond=None)[0]
         W.append(sol[:d])
@@ -109,12 +163,16 @@ def sq_fit(oracle, *, bias_grid, min_tail_samples, threshold_rule, scale_grid, p
     seconds["baselines"] += time.perf_counter() - t0
 
     # ---- step 4: grid over the normalised bias ---------------------------------
-    grid = (default_bias_grid(n_train, min_tail_samples) if bias_grid is None
-            else [float(b) for b in bias_grid])
+    grid = (
+        default_bias_grid(n_train, min_tail_samples)
+        if bias_grid is None
+        else [float(b) for b in bias_grid]
+    )
     pgd_history = []
     t0 = time.perf_counter()
-    warm = _warm_starts(oracle, grid, mean_y2, threshold_rule, scale_grid, pca_sign, n_train,
-                        min_tail_samples)
+    warm = _warm_starts(
+        oracle, grid, mean_y2, threshold_rule, scale_grid, pca_sign, n_train, min_tail_samples
+    )
     seconds["pca"] += time.perf_counter() - t0
 
     for bhat in grid:
@@ -127,23 +185,50 @@ def sq_fit(oracle, *, bias_grid, min_tail_samples, threshold_rule, scale_grid, p
         beta = fitted_scale(st[0], len(starts))
         losses = half_loss(st[sf], len(starts), beta)
         seconds["pca"] += time.perf_counter() - t0
-        for ws, b_k, l_k in zip(starts, beta, losses):
-            cands.add("pca", b_k * ws["w"], b_k * bhat, l_k, bias=bhat,
-                      threshold=ws["threshold"], iteration=0, scale=b_k,
-                      cos_to_warm_start=1.0, direction=ws["w"])
+        for ws, b_k, l_k in zip(starts, beta, losses, strict=True):
+            cands.add(
+                "pca",
+                b_k * ws["w"],
+                b_k * bhat,
+                l_k,
+                bias=bhat,
+                threshold=ws["threshold"],
+                iteration=0,
+                scale=b_k,
+                cos_to_warm_start=1.0,
+                direction=ws["w"],
+            )
             t0 = time.perf_counter()
-            hist = _pgd_run(oracle, ws["w"], bhat, l_k, cands, ws["threshold"], sf=sf,
-                            n_train=n_train, rho=rho, lam=lam, max_iter=max_iter, step=step,
-                            theta_max=theta_max, n_halvings=n_halvings, theta0=theta0,
-                            theta_decay=theta_decay, tol=tol, truncate_x=truncate_x,
-                            min_tail_samples=min_tail_samples)
+            hist = _pgd_run(
+                oracle,
+                ws["w"],
+                bhat,
+                l_k,
+                cands,
+                ws["threshold"],
+                sf=sf,
+                n_train=n_train,
+                rho=rho,
+                lam=lam,
+                max_iter=max_iter,
+                step=step,
+                theta_max=theta_max,
+                n_halvings=n_halvings,
+                theta0=theta0,
+                theta_decay=theta_decay,
+                tol=tol,
+                truncate_x=truncate_x,
+                min_tail_samples=min_tail_samples,
+            )
             seconds["pgd"] += time.perf_counter() - t0
             n_iter += hist["n_queries"]
             pgd_history.append(hist)
             if verbose:
-                print(f"[BiasedReLURegressorSQ] bhat={bhat:+.2f} tau={ws['threshold']:.4g} "
-                      f"pca loss {l_k:.5g} -> best {min(hist['val_loss']):.5g} after "
-                      f"{hist['n_queries']} PGD queries")
+                print(
+                    f"[BiasedReLURegressorSQ] bhat={bhat:+.2f} tau={ws['threshold']:.4g} "
+                    f"pca loss {l_k:.5g} -> best {min(hist['val_loss']):.5g} after "
+                    f"{hist['n_queries']} PGD queries"
+                )
 
     # ---- step 5: selection --------------------------------------------------------
     t0 = time.perf_counter()
@@ -152,25 +237,38 @@ def sq_fit(oracle, *, bias_grid, min_tail_samples, threshold_rule, scale_grid, p
     win = cands.rows[selected]
     coef, intercept, scale = win["coef"], win["intercept"], win["scale"]
     if refit_scale and win["kind"] in ("pca", "pgd"):
-        st = oracle.scale_stats(win["direction"][None, :], np.array([win["bias"]]),
-                                all_rows=True)
+        st = oracle.scale_stats(win["direction"][None, :], np.array([win["bias"]]), all_rows=True)
         scale = float(fitted_scale(st[0], 1)[0])
         coef, intercept = scale * win["direction"], scale * win["bias"]
     seconds["selection"] += time.perf_counter() - t0
     if verbose:
-        print(f"[BiasedReLURegressorSQ] bias grid {[round(b, 2) for b in grid]}: "
-              f"{len(cands.rows)} candidates, selected {win['kind']}"
-              + (f" at bias {win['bias']:+.2f}" if np.isfinite(win["bias"]) else "")
-              + f" (validation loss {win['val_loss']:.5g}) in "
-              f"{sum(seconds.values()):.2f} s")
-    return dict(candidates=table, selected=selected, coef=coef, intercept=intercept,
-                kind=win["kind"], scale=scale, direction=win["direction"],
-                normalized_bias=win["bias"], loss=win["val_loss"], bias_grid=np.array(grid),
-                pgd_history=pgd_history, n_iter=n_iter, seconds=seconds)
+        print(
+            f"[BiasedReLURegressorSQ] bias grid {[round(b, 2) for b in grid]}: "
+            f"{len(cands.rows)} candidates, selected {win['kind']}"
+            + (f" at bias {win['bias']:+.2f}" if np.isfinite(win["bias"]) else "")
+            + f" (validation loss {win['val_loss']:.5g}) in "
+            f"{sum(seconds.values()):.2f} s"
+        )
+    return dict(
+        candidates=table,
+        selected=selected,
+        coef=coef,
+        intercept=intercept,
+        kind=win["kind"],
+        scale=scale,
+        direction=win["direction"],
+        normalized_bias=win["bias"],
+        loss=win["val_loss"],
+        bias_grid=np.array(grid),
+        pgd_history=pgd_history,
+        n_iter=n_iter,
+        seconds=seconds,
+    )
 
 
-def _warm_starts(oracle, grid, mean_y2, threshold_rule, scale_grid, pca_sign, n_train,
-                 min_tail_samples):
+def _warm_starts(
+    oracle, grid, mean_y2, threshold_rule, scale_grid, pca_sign, n_train, min_tail_samples
+):
     """Stage (a) for every bias of the grid in one thresholded-moment query."""
     if not grid:
         return []
@@ -205,16 +303,34 @@ def _warm_starts(oracle, grid, mean_y2, threshold_rule, scale_grid, pca_sign, n_
     return starts
 
 
-def _pgd_run(oracle, w, bhat, loss0, cands, threshold, *, sf, n_train, rho, lam, max_iter,
-             step, theta_max, n_halvings, theta0, theta_decay, tol, truncate_x,
-             min_tail_samples):
+def _pgd_run(
+    oracle,
+    w,
+    bhat,
+    loss0,
+    cands,
+    threshold,
+    *,
+    sf,
+    n_train,
+    rho,
+    lam,
+    max_iter,
+    step,
+    theta_max,
+    n_halvings,
+    theta0,
+    theta_decay,
+    tol,
+    truncate_x,
+    min_tail_samples,
+):
     """Stage (b): reweighted projected gradient descent on the sphere, bias fixed."""
     B = abs(bhat)
     btilde = (rho + lam - lam * lam * rho) * B
     w0 = w.copy()
     best = loss0
-    hist = dict(bias=bhat, threshold=threshold, val_loss=[loss0], angle=[], ess=[],
-                n_queries=0)
+    hist = dict(bias=bhat, threshold=threshold, val_loss=[loss0], angle=[], ess=[], n_queries=0)
     if step == "linesearch":
         thetas = theta_max * 2.0 ** -np.arange(n_halvings + 1)
     d = len(w)
@@ -243,7 +359,7 @@ def _pgd_run(oracle, w, bhat, loss0, cands, threshold, *, sf, n_train, rho, lam,
             theta, beta_k, loss_k = thetas[k], beta[k], losses[k]
             best = loss_k
         else:  # geometric schedule: always move; best-iterate selection protects
-            theta = theta0 * theta_decay ** it
+            theta = theta0 * theta_decay**it
             st = oracle.geodesic_stats(w, u, np.array([theta]), bhat)
             beta_k = fitted_scale(st[0], 1)[0]
             loss_k = half_loss(st[sf], 1, beta_k)[0]
@@ -252,9 +368,18 @@ def _pgd_run(oracle, w, bhat, loss0, cands, threshold, *, sf, n_train, rho, lam,
         w /= np.linalg.norm(w)
         hist["val_loss"].append(loss_k)
         hist["angle"].append(theta)
-        cands.add("pgd", beta_k * w, beta_k * bhat, loss_k, bias=bhat, threshold=threshold,
-                  iteration=it + 1, scale=beta_k, cos_to_warm_start=float(w @ w0),
-                  direction=w.copy())
+        cands.add(
+            "pgd",
+            beta_k * w,
+            beta_k * bhat,
+            loss_k,
+            bias=bhat,
+            threshold=threshold,
+            iteration=it + 1,
+            scale=beta_k,
+            cos_to_warm_start=float(w @ w0),
+            direction=w.copy(),
+        )
     for key in ("val_loss", "angle", "ess"):
         hist[key] = np.asarray(hist[key], dtype=float)
     return hist
@@ -268,5 +393,6 @@ def warn_grid_beyond_cap(grid, n_train, min_tail_samples):
             f"bias_grid values {bad} expect fewer than min_tail_samples={min_tail_samples} "
             f"rows above the PCA threshold with {n_train:g} training rows; their warm starts "
             "are noise. Use more samples or less negative biases.",
-            UserWarning, stacklevel=3,
+            UserWarning,
+            stacklevel=3,
         )

@@ -24,8 +24,15 @@ _DKLPS24 = (
     "Networks Learn, One (Giant) Step at a Time, JMLR 25(349), 2024 (arXiv:2305.18270)"
 )
 _FUNC = "make_giant_step_target"
-_KINDS = ("h124", "stair2", "spike_stuck", "linear_pair", "staircase", "single_index",
-          "hard_directions")
+_KINDS = (
+    "h124",
+    "stair2",
+    "spike_stuck",
+    "linear_pair",
+    "staircase",
+    "single_index",
+    "hard_directions",
+)
 _LINKS = ("he1+he2", "he2")
 
 
@@ -60,30 +67,57 @@ def _catalogue(kind, k, link):
     s2 = np.sqrt(2.0)
     if kind == "h124":
         var_h = 1.0 + 0.25 * 2.0 + 24.0 / 24.0**2
-        return (2, lambda S: 0.5 * (_h124(S[:, 0]) + _h124(S[:, 1])), 0.0, 0.5 * var_h,
-                np.array([0.5, 0.5]), [_span([1, 1])] * 3, [1.0, 2.0],
-                "1/2 [h(s1) + h(s2)], h = He1 + He2/2 + He4/24: steps at n = O(d) learn only "
-                "(theta1 + theta2)/sqrt2 (the target is even in the orthogonal coordinate); "
-                "one step at n = O(d^2) with the first-Hermite part removed learns both.")
+        return (
+            2,
+            lambda S: 0.5 * (_h124(S[:, 0]) + _h124(S[:, 1])),
+            0.0,
+            0.5 * var_h,
+            np.array([0.5, 0.5]),
+            [_span([1, 1])] * 3,
+            [1.0, 2.0],
+            "1/2 [h(s1) + h(s2)], h = He1 + He2/2 + He4/24: steps at n = O(d) learn only "
+            "(theta1 + theta2)/sqrt2 (the target is even in the orthogonal coordinate); "
+            "one step at n = O(d^2) with the first-Hermite part removed learns both.",
+        )
     if kind == "stair2":
-        return (2, lambda S: 0.5 * (S[:, 0] + S[:, 0] ** 2 + S[:, 1] - S[:, 1] ** 2), 0.0,
-                1.5, np.array([0.5, 0.5]),
-                [_span([1, 1]), _span([1, 0], [0, 1]), _span([1, 0], [0, 1])], [1.0, 2.0],
-                "1/2 [(s1 + s1^2) + (s2 - s2^2)] = u/sqrt2 + u v with u, v = (s1 +- s2)/sqrt2: "
-                "step 1 learns u, step 2 learns v (linear in v given u).")
+        return (
+            2,
+            lambda S: 0.5 * (S[:, 0] + S[:, 0] ** 2 + S[:, 1] - S[:, 1] ** 2),
+            0.0,
+            1.5,
+            np.array([0.5, 0.5]),
+            [_span([1, 1]), _span([1, 0], [0, 1]), _span([1, 0], [0, 1])],
+            [1.0, 2.0],
+            "1/2 [(s1 + s1^2) + (s2 - s2^2)] = u/sqrt2 + u v with u, v = (s1 +- s2)/sqrt2: "
+            "step 1 learns u, step 2 learns v (linear in v given u).",
+        )
     if kind == "spike_stuck":
-        return (2, lambda S: 0.5 * (4.0 * S[:, 0] + S[:, 0] ** 2 + S[:, 1]), 0.5, 4.75,
-                np.array([2.0, 0.5]),
-                [_span([4, 1]), _span([1, 0], [0, 1]), _span([1, 0], [0, 1])], [1.0, 2.0],
-                "1/2 [(4 s1 + s1^2) + s2]: step 1 aligns every neuron with (4 theta1 + "
-                "theta2)/sqrt17; a weak u v coupling (4/17 of stair2's) lets the second "
-                "direction grow slowly.")
+        return (
+            2,
+            lambda S: 0.5 * (4.0 * S[:, 0] + S[:, 0] ** 2 + S[:, 1]),
+            0.5,
+            4.75,
+            np.array([2.0, 0.5]),
+            [_span([4, 1]), _span([1, 0], [0, 1]), _span([1, 0], [0, 1])],
+            [1.0, 2.0],
+            "1/2 [(4 s1 + s1^2) + s2]: step 1 aligns every neuron with (4 theta1 + "
+            "theta2)/sqrt17; a weak u v coupling (4/17 of stair2's) lets the second "
+            "direction grow slowly.",
+        )
     if kind == "linear_pair":
-        return (2, lambda S: 0.5 * (S[:, 0] + S[:, 1]), 0.0, 0.5, np.array([0.5, 0.5]),
-                [_span([1, 1])] * 3, [1.0, np.inf],
-                "1/2 (s1 + s2): one direction (theta1 + theta2)/sqrt2, learned in one step; "
-                "the orthogonal combination is not in the target.")
+        return (
+            2,
+            lambda S: 0.5 * (S[:, 0] + S[:, 1]),
+            0.0,
+            0.5,
+            np.array([0.5, 0.5]),
+            [_span([1, 1])] * 3,
+            [1.0, np.inf],
+            "1/2 (s1 + s2): one direction (theta1 + theta2)/sqrt2, learned in one step; "
+            "the orthogonal combination is not in the target.",
+        )
     if kind == "staircase":
+
         def f(S):
             out = np.zeros(S.shape[0])
             prod = np.ones(S.shape[0])
@@ -91,31 +125,70 @@ def _catalogue(kind, k, link):
                 prod = prod * S[:, j]
                 out += prod
             return out
+
         eye = np.eye(k)
         subs = [eye[: min(t, k)].copy() for t in range(1, k + 2)]
         c1 = np.zeros(k)
         c1[0] = 1.0
-        return (k, f, 0.0, float(k), c1, subs, [float(j) for j in range(1, k + 1)],
-                f"s1 + s1 s2 + ... + s1...s{k}: one new direction per step at n = O(d) "
-                "(asymptotically; slower at small d).")
+        return (
+            k,
+            f,
+            0.0,
+            float(k),
+            c1,
+            subs,
+            [float(j) for j in range(1, k + 1)],
+            f"s1 + s1 s2 + ... + s1...s{k}: one new direction per step at n = O(d) "
+            "(asymptotically; slower at small d).",
+        )
     if kind == "single_index":
         if link == "he1+he2":
-            return (1, lambda S: S[:, 0] + _he2(S[:, 0]) / s2, 0.0, 2.0, np.array([1.0]),
-                    [np.eye(1)] * 2, [1.0],
-                    "He1(s) + He2(s)/sqrt2: information exponent 1, one step at n = O(d).")
-        return (1, lambda S: _he2(S[:, 0]) / s2, 0.0, 1.0, np.array([0.0]),
-                [np.zeros((0, 1))] * 2, [2.0],
-                "He2(s)/sqrt2: information exponent 2, not learned in O(1) steps at n = O(d) "
-                "(asymptotically); one step needs n = O(d^2).")
+            return (
+                1,
+                lambda S: S[:, 0] + _he2(S[:, 0]) / s2,
+                0.0,
+                2.0,
+                np.array([1.0]),
+                [np.eye(1)] * 2,
+                [1.0],
+                "He1(s) + He2(s)/sqrt2: information exponent 1, one step at n = O(d).",
+            )
+        return (
+            1,
+            lambda S: _he2(S[:, 0]) / s2,
+            0.0,
+            1.0,
+            np.array([0.0]),
+            [np.zeros((0, 1))] * 2,
+            [2.0],
+            "He2(s)/sqrt2: information exponent 2, not learned in O(1) steps at n = O(d) "
+            "(asymptotically); one step needs n = O(d^2).",
+        )
     # hard_directions
-    return (3, lambda S: S[:, 0] + _he2(S[:, 1]) / s2 + _he3(S[:, 2]) / np.sqrt(6.0), 0.0,
-            3.0, np.array([1.0, 0.0, 0.0]), [_span([1, 0, 0])] * 4, [1.0, 2.0, 3.0],
-            "He1(s1) + He2(s2)/sqrt2 + He3(s3)/sqrt6: one step learns s1 at n ~ d, s2 at "
-            "n ~ d^2, s3 at n ~ d^3; uncoupled, so extra steps at n = O(d) do not help.")
+    return (
+        3,
+        lambda S: S[:, 0] + _he2(S[:, 1]) / s2 + _he3(S[:, 2]) / np.sqrt(6.0),
+        0.0,
+        3.0,
+        np.array([1.0, 0.0, 0.0]),
+        [_span([1, 0, 0])] * 4,
+        [1.0, 2.0, 3.0],
+        "He1(s1) + He2(s2)/sqrt2 + He3(s3)/sqrt6: one step learns s1 at n ~ d, s2 at "
+        "n ~ d^2, s3 at n ~ d^3; uncoupled, so extra steps at n = O(d) do not help.",
+    )
 
 
-def make_giant_step_target(kind="stair2", n_samples=1000, n_features=64, *, n_directions=3,
-                           link="he1+he2", noise=0.0, directions=None, random_state=None):
+def make_giant_step_target(
+    kind="stair2",
+    n_samples=1000,
+    n_features=64,
+    *,
+    n_directions=3,
+    link="he1+he2",
+    noise=0.0,
+    directions=None,
+    random_state=None,
+):
     """Gaussian data with a multi-index target from the giant-step paper.
 
     ``X ~ N(0, I_d)``, ``s_k = <theta_k, x>`` for orthonormal ``theta_1..theta_r``, and
@@ -207,25 +280,28 @@ def make_giant_step_target(kind="stair2", n_samples=1000, n_features=64, *, n_di
         except ValueError as exc:
             raise ValueError(f"{_FUNC}: {exc}") from None
         if theta.shape[0] != r:
-            raise ValueError(f"{_FUNC}: kind={kind!r} needs {r} directions, got "
-                             f"{theta.shape[0]}.")
+            raise ValueError(f"{_FUNC}: kind={kind!r} needs {r} directions, got {theta.shape[0]}.")
     y = f(X @ theta.T)
     if noise > 0:
         y = y + noise * rng.standard_normal(n)
     c1 = c1_coef @ theta
     c1_norm2 = float(c1_coef @ c1_coef)
-    return X, y, Bunch(
-        directions=theta,
-        kind=kind,
-        population_mean=float(mean),
-        population_variance=float(var),
-        c1=c1,
-        c1_norm2=c1_norm2,
-        linear_kernel_error=float(var - c1_norm2),
-        bayes_error=noise**2,
-        learnable_subspaces=[np.ascontiguousarray(U @ theta) for U in subs],
-        one_step_exponent=np.array(exps),
-        noise=noise,
-        description=desc,
-        reference=_DKLPS24,
+    return (
+        X,
+        y,
+        Bunch(
+            directions=theta,
+            kind=kind,
+            population_mean=float(mean),
+            population_variance=float(var),
+            c1=c1,
+            c1_norm2=c1_norm2,
+            linear_kernel_error=float(var - c1_norm2),
+            bayes_error=noise**2,
+            learnable_subspaces=[np.ascontiguousarray(U @ theta) for U in subs],
+            one_step_exponent=np.array(exps),
+            noise=noise,
+            description=desc,
+            reference=_DKLPS24,
+        ),
     )

@@ -1,6 +1,7 @@
 """Linearly separable data ("a linear teacher") for
 :class:`~sklearn_relu.LeakyReLUTwoLayerClassifier` (Sarussi, Brutzkus & Globerson,
-ICML 2021; Brutzkus, Globerson, Malach & Shalev-Shwartz, ICLR 2018)."""
+ICML 2021; Brutzkus, Globerson, Malach & Shalev-Shwartz, ICLR 2018).
+"""
 
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
@@ -9,8 +10,10 @@ from ._validation import _check_int, _check_real, _unit_vector
 
 __all__ = ["load_digits_3_vs_5", "make_linear_teacher", "make_two_balls"]
 
-_SBG21 = ("R. Sarussi, A. Brutzkus, A. Globerson, Towards Understanding Learning in Neural "
-          "Networks with Linear Teachers, ICML 2021 (arXiv:2101.02533)")
+_SBG21 = (
+    "R. Sarussi, A. Brutzkus, A. Globerson, Towards Understanding Learning in Neural "
+    "Networks with Linear Teachers, ICML 2021 (arXiv:2101.02533)"
+)
 
 _DISTRIBUTIONS = ("ball", "sphere", "gaussian")
 
@@ -31,8 +34,15 @@ def _candidates(rng, m, d, distribution):
     return g[np.linalg.norm(g, axis=1) <= 1.0]
 
 
-def make_linear_teacher(n_samples=1000, n_features=20, *, margin=0.05, distribution="ball",
-                        balance=True, random_state=None):
+def make_linear_teacher(
+    n_samples=1000,
+    n_features=20,
+    *,
+    margin=0.05,
+    distribution="ball",
+    balance=True,
+    random_state=None,
+):
     """Linearly separable data with a planted margin: y = sign<u, x>, ||x|| <= 1.
 
     The data assumption of :cite:t:`SBG21` and of their predecessor (Brutzkus et al.,
@@ -86,11 +96,13 @@ def make_linear_teacher(n_samples=1000, n_features=20, *, margin=0.05, distribut
     func = "make_linear_teacher"
     n = _check_int("n_samples", n_samples, 1, func)
     d = _check_int("n_features", n_features, 1, func)
-    margin = _check_real("margin", margin, func, low=0.0, low_closed=False, high=1.0,
-                         high_closed=False)
+    margin = _check_real(
+        "margin", margin, func, low=0.0, low_closed=False, high=1.0, high_closed=False
+    )
     if distribution not in _DISTRIBUTIONS:
-        raise ValueError(f"{func}: distribution must be one of {_DISTRIBUTIONS}, "
-                         f"got {distribution!r}.")
+        raise ValueError(
+            f"{func}: distribution must be one of {_DISTRIBUTIONS}, got {distribution!r}."
+        )
     if not isinstance(balance, (bool, np.bool_)):
         raise TypeError(f"{func}: balance must be a bool, got {balance!r}.")
     rng = check_random_state(random_state)
@@ -109,7 +121,8 @@ def make_linear_teacher(n_samples=1000, n_features=20, *, margin=0.05, distribut
             raise ValueError(
                 f"{func}: margin={margin:g} in n_features={d} leaves almost no candidate "
                 f"points ({n_accepted} of {n_drawn} drawn); use a smaller margin or "
-                "fewer features.")
+                "fewer features."
+            )
         if balance:
             pos.append(cand[keep & (proj > 0)])
             neg.append(cand[keep & (proj < 0)])
@@ -128,13 +141,19 @@ def make_linear_teacher(n_samples=1000, n_features=20, *, margin=0.05, distribut
     else:
         X = np.concatenate(kept)[:n]
     y = np.where(X @ u > 0, 1.0, -1.0)
-    info = Bunch(coef=u / margin, direction=u, margin=margin, distribution=distribution,
-                 planted_loss=0.0, acceptance_rate=n_accepted / n_drawn, paper=_SBG21)
+    info = Bunch(
+        coef=u / margin,
+        direction=u,
+        margin=margin,
+        distribution=distribution,
+        planted_loss=0.0,
+        acceptance_rate=n_accepted / n_drawn,
+        paper=_SBG21,
+    )
     return np.ascontiguousarray(X), y, info
 
 
-def make_two_balls(n_samples=500, *, n_features=2, center=0.5, radius=0.2,
-                   random_state=None):
+def make_two_balls(n_samples=500, *, n_features=2, center=0.5, radius=0.2, random_state=None):
     """Generate two balls around ``+-center e_1``, labels +-1, separable through 0.
 
     A toy linear teacher for pictures of weight clustering (:cite:t:`SBG21`): half of
@@ -176,11 +195,21 @@ def make_two_balls(n_samples=500, *, n_features=2, center=0.5, radius=0.2,
     n = _check_int("n_samples", n_samples, 1, func)
     d = _check_int("n_features", n_features, 1, func)
     center = _check_real("center", center, func, low=0.0, low_closed=False, high=1.0)
-    radius = _check_real("radius", radius, func, low=0.0, low_closed=False, high=center,
-                         high_closed=False, why=" (the balls must not reach the origin)")
+    radius = _check_real(
+        "radius",
+        radius,
+        func,
+        low=0.0,
+        low_closed=False,
+        high=center,
+        high_closed=False,
+        why=" (the balls must not reach the origin)",
+    )
     if center + radius > 1.0:
-        raise ValueError(f"{func}: center + radius must be <= 1 (inputs in the unit ball), "
-                         f"got {center + radius:g}.")
+        raise ValueError(
+            f"{func}: center + radius must be <= 1 (inputs in the unit ball), "
+            f"got {center + radius:g}."
+        )
     rng = check_random_state(random_state)
     n_pos = (n + 1) // 2
     X = radius * _uniform_ball(rng, n, d)
@@ -238,7 +267,12 @@ def load_digits_3_vs_5():
     if z <= 0:  # pragma: no cover - the bundled data are separable
         raise RuntimeError("digits 3 vs 5 were expected to be linearly separable")
     coef = w / z
-    info = Bunch(coef=coef, direction=coef / np.linalg.norm(coef),
-                 margin=1.0 / float(np.linalg.norm(coef)), planted_loss=0.0, scale=scale,
-                 paper=_SBG21)
+    info = Bunch(
+        coef=coef,
+        direction=coef / np.linalg.norm(coef),
+        margin=1.0 / float(np.linalg.norm(coef)),
+        planted_loss=0.0,
+        scale=scale,
+        paper=_SBG21,
+    )
     return X, y, info

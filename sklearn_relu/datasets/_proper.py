@@ -41,9 +41,18 @@ def _sample_inputs(rng, n, d, input_dist):
     return X / max(1.0, float(np.linalg.norm(X, axis=1).max()))
 
 
-def make_relu_network_teacher(n_samples=200, n_features=10, n_units=2, *,
-                              input_dist="sphere", subspace_dim=None, output_weight=1.0,
-                              noise=0.0, corrupt_fraction=0.0, random_state=None):
+def make_relu_network_teacher(
+    n_samples=200,
+    n_features=10,
+    n_units=2,
+    *,
+    input_dist="sphere",
+    subspace_dim=None,
+    output_weight=1.0,
+    noise=0.0,
+    corrupt_fraction=0.0,
+    random_state=None,
+):
     """Generate data from a planted depth-2 ReLU network on unit-ball inputs.
 
     The teacher is ``sum_j a_j relu(<w_j, x>)`` with unit hidden rows ``w_j``.
@@ -96,13 +105,12 @@ def make_relu_network_teacher(n_samples=200, n_features=10, n_units=2, *,
     d = _check_int("n_features", n_features, 1, func)
     k = _check_int("n_units", n_units, 1, func)
     if input_dist not in ("sphere", "ball", "gaussian"):
-        raise ValueError(f"{func}: input_dist must be 'sphere', 'ball' or 'gaussian', "
-                         f"got {input_dist!r}.")
-    output_weight = _check_real("output_weight", output_weight, func, low=0.0,
-                                low_closed=False)
+        raise ValueError(
+            f"{func}: input_dist must be 'sphere', 'ball' or 'gaussian', got {input_dist!r}."
+        )
+    output_weight = _check_real("output_weight", output_weight, func, low=0.0, low_closed=False)
     noise = _check_real("noise", noise, func, low=0.0)
-    corrupt_fraction = _check_real("corrupt_fraction", corrupt_fraction, func, low=0.0,
-                                   high=1.0)
+    corrupt_fraction = _check_real("corrupt_fraction", corrupt_fraction, func, low=0.0, high=1.0)
     rng = check_random_state(random_state)
     if subspace_dim is None:
         r, Q = d, None
@@ -125,23 +133,37 @@ def make_relu_network_teacher(n_samples=200, n_features=10, n_units=2, *,
         Y = float(np.max(np.abs(clean))) or 1.0
         bad = rng.choice(n, n_bad, replace=False)
         y[bad] = rng.uniform(-Y, Y, size=n_bad)
-    info = Bunch(coef_hidden=W, coef_output=a, clean_target=clean,
-                 planted_loss=float(np.mean((clean - y) ** 2)), subspace=Q)
+    info = Bunch(
+        coef_hidden=W,
+        coef_output=a,
+        clean_target=clean,
+        planted_loss=float(np.mean((clean - y) ** 2)),
+        subspace=Q,
+    )
     return np.ascontiguousarray(X), y, info
 
 
 def _random_edges(rng, N, n_edges, ok, func, what):
     pairs = [(u, v) for u, v in combinations(range(N), 2) if ok(u, v)]
     if n_edges > len(pairs):
-        raise ValueError(f"{func}: n_edges={n_edges} exceeds the {len(pairs)} available "
-                         f"{what} pairs.")
+        raise ValueError(
+            f"{func}: n_edges={n_edges} exceeds the {len(pairs)} available {what} pairs."
+        )
     pick = rng.choice(len(pairs), n_edges, replace=False)
     return [pairs[i] for i in sorted(pick)]
 
 
-def make_coloring_relu_instance(n_vertices=30, n_edges=80, n_colors=3, *, colorable=True,
-                                hypergraph=False, hyperedge_size=3, bounded=True,
-                                random_state=None):
+def make_coloring_relu_instance(
+    n_vertices=30,
+    n_edges=80,
+    n_colors=3,
+    *,
+    colorable=True,
+    hypergraph=False,
+    hyperedge_size=3,
+    bounded=True,
+    random_state=None,
+):
     """Generate graph k-colouring as a realizable k-ReLU training set.
 
     Built in the spirit of the paper's colouring reduction, not as the paper's own
@@ -207,8 +229,9 @@ def make_coloring_relu_instance(n_vertices=30, n_edges=80, n_colors=3, *, colora
     r = _check_int("hyperedge_size", hyperedge_size, 2, func)
     rng = check_random_state(random_state)
     if hypergraph and k != 2:
-        raise ValueError(f"{func}: hypergraph=True is the set-splitting (k = 2) instance; "
-                         f"got n_colors={k}.")
+        raise ValueError(
+            f"{func}: hypergraph=True is the set-splitting (k = 2) instance; got n_colors={k}."
+        )
     coloring = None
     if hypergraph:
         if r > N:
@@ -217,14 +240,17 @@ def make_coloring_relu_instance(n_vertices=30, n_edges=80, n_colors=3, *, colora
             coloring = rng.randint(k, size=N)
             cand = [S for S in combinations(range(N), r) if len(set(coloring[list(S)])) > 1]
             if E > len(cand):
-                raise ValueError(f"{func}: n_edges={E} exceeds the {len(cand)} available "
-                                 "bichromatic hyperedges.")
+                raise ValueError(
+                    f"{func}: n_edges={E} exceeds the {len(cand)} available bichromatic hyperedges."
+                )
             edges = [cand[i] for i in sorted(rng.choice(len(cand), E, replace=False))]
         else:
             n_core = math.comb(2 * r - 1, r)
             if E < n_core or 2 * r - 1 > N:
-                raise ValueError(f"{func}: a non-2-colourable instance needs n_vertices >= "
-                                 f"{2 * r - 1} and n_edges >= {n_core}.")
+                raise ValueError(
+                    f"{func}: a non-2-colourable instance needs n_vertices >= "
+                    f"{2 * r - 1} and n_edges >= {n_core}."
+                )
             core = sorted(int(v) for v in rng.choice(N, 2 * r - 1, replace=False))
             edges = list(combinations(core, r))
             rest = [S for S in combinations(range(N), r) if S not in set(edges)]
@@ -233,17 +259,21 @@ def make_coloring_relu_instance(n_vertices=30, n_edges=80, n_colors=3, *, colora
     else:
         if colorable:
             coloring = rng.randint(k, size=N)
-            edges = _random_edges(rng, N, E, lambda u, v: coloring[u] != coloring[v], func,
-                                  "bichromatic")
+            edges = _random_edges(
+                rng, N, E, lambda u, v: coloring[u] != coloring[v], func, "bichromatic"
+            )
         else:
             if k + 1 > N or E < math.comb(k + 1, 2):
-                raise ValueError(f"{func}: a non-{k}-colourable instance needs n_vertices "
-                                 f">= {k + 1} and n_edges >= {math.comb(k + 1, 2)}.")
+                raise ValueError(
+                    f"{func}: a non-{k}-colourable instance needs n_vertices "
+                    f">= {k + 1} and n_edges >= {math.comb(k + 1, 2)}."
+                )
             core = sorted(int(v) for v in rng.choice(N, k + 1, replace=False))
             edges = list(combinations(core, 2))
             taken = set(edges)
-            edges += _random_edges(rng, N, E - len(edges), lambda u, v: (u, v) not in taken,
-                                   func, "remaining")
+            edges += _random_edges(
+                rng, N, E - len(edges), lambda u, v: (u, v) not in taken, func, "remaining"
+            )
     rows, labels = [], []
     e0 = np.zeros(N + 1)
     e0[0] = 1.0
@@ -277,14 +307,22 @@ def make_coloring_relu_instance(n_vertices=30, n_edges=80, n_colors=3, *, colora
         a = norms
         planted_loss = float(np.mean((np.maximum(X @ W.T, 0.0) @ a - y) ** 2))
         needed = float(norms.max())
-    info = Bunch(edges=[tuple(int(v) for v in S) for S in edges], coloring=coloring,
-                 coef_hidden=W, coef_output=a, planted_loss=planted_loss,
-                 output_weight_needed=needed, scale=scale, n_colors=k)
+    info = Bunch(
+        edges=[tuple(int(v) for v in S) for S in edges],
+        coloring=coloring,
+        coef_hidden=W,
+        coef_output=a,
+        planted_loss=planted_loss,
+        output_weight_needed=needed,
+        scale=scale,
+        n_colors=k,
+    )
     return X, y, info
 
 
-def make_dense_subgraph_relu_instance(n_vertices=30, subgraph_size=8, background_density=0.3,
-                                      *, tau_factor=1.5, random_state=None):
+def make_dense_subgraph_relu_instance(
+    n_vertices=30, subgraph_size=8, background_density=0.3, *, tau_factor=1.5, random_state=None
+):
     """Generate a planted dense subgraph as a bounded single-ReLU training set.
 
     Built in the spirit of the paper's Densest kappa-Subgraph reduction, not as the
@@ -335,8 +373,14 @@ def make_dense_subgraph_relu_instance(n_vertices=30, subgraph_size=8, background
     kap = _check_int("subgraph_size", subgraph_size, 2, func)
     if kap > N:
         raise ValueError(f"{func}: subgraph_size={kap} exceeds n_vertices={N}.")
-    p = _check_real("background_density", background_density, func, low=0.0, high=0.5,
-                    why=" (denser backgrounds make diffuse ReLUs win)")
+    p = _check_real(
+        "background_density",
+        background_density,
+        func,
+        low=0.0,
+        high=0.5,
+        why=" (denser backgrounds make diffuse ReLUs win)",
+    )
     tf = _check_real("tau_factor", tau_factor, func, low=1.0, high=2.0, high_closed=False)
     rng = check_random_state(random_state)
     A = rng.uniform(size=(N, N)) < p
@@ -362,6 +406,11 @@ def make_dense_subgraph_relu_instance(n_vertices=30, subgraph_size=8, background
     e_S = int(A[np.ix_(S, S)].sum() // 2)
     n_in = math.comb(kap, 2)
     loss = 1.0 - (e_S * (2 * h - h * h) - (n_in - e_S) * (2 * h + h * h)) / len(pairs)
-    info = Bunch(planted_set=S, planted_coef=w, planted_loss=float(loss),
-                 planted_gain=float(1.0 - loss), graph=A)
+    info = Bunch(
+        planted_set=S,
+        planted_coef=w,
+        planted_loss=float(loss),
+        planted_gain=float(1.0 - loss),
+        graph=A,
+    )
     return X, y, info

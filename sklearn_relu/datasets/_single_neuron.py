@@ -20,9 +20,9 @@ import numpy as np
 from numpy.polynomial import hermite_e
 from sklearn.utils import Bunch, check_random_state
 
-from ._validation import _check_int, _check_real, _unit_vector
 from .._gaussian import norm_cdf, norm_pdf, relu_hermite_coefs, relu_second_moment
 from ..metrics import half_squared_loss
+from ._validation import _check_int, _check_real, _unit_vector
 
 __all__ = [
     "make_biased_relu",
@@ -45,7 +45,8 @@ def _check_bias(bias, func, *, high=None, high_closed=True, why=""):
         raise ValueError(
             f"{func}: bias={bias:g} is too negative: E[relu(z + bias)^2] = {m2:.3g} underflows "
             "double precision (the neuron is active with probability < 1e-300); "
-            "use bias >= -37.")
+            "use bias >= -37."
+        )
     if not math.isfinite(m2):
         raise ValueError(f"{func}: bias={bias:g} is too large: E[relu(z + bias)^2] overflows.")
     return bias, m2
@@ -66,10 +67,13 @@ def _check_direction(direction, n_features, func):
         v = np.array(direction, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(
-            f"{func}: direction must be an array of floats, got {direction!r}.") from exc
+            f"{func}: direction must be an array of floats, got {direction!r}."
+        ) from exc
     if v.shape != (n_features,):
-        raise ValueError(f"{func}: direction must have shape (n_features,) = ({n_features},), "
-                         f"got shape {v.shape}.")
+        raise ValueError(
+            f"{func}: direction must have shape (n_features,) = ({n_features},), "
+            f"got shape {v.shape}."
+        )
     if not np.all(np.isfinite(v)):
         raise ValueError(f"{func}: direction contains NaN or infinity.")
     peak = np.max(np.abs(v))
@@ -79,8 +83,20 @@ def _check_direction(direction, n_features, func):
     return v / np.linalg.norm(v)
 
 
-def _common(func, n_samples, n_features, bias, direction, scale, random_state, *,
-            min_features=1, bias_high=None, bias_high_closed=True, bias_why=""):
+def _common(
+    func,
+    n_samples,
+    n_features,
+    bias,
+    direction,
+    scale,
+    random_state,
+    *,
+    min_features=1,
+    bias_high=None,
+    bias_high_closed=True,
+    bias_why="",
+):
     """Validate the shared arguments; return (n, d, b, m2, A, v or None, rng)."""
     n = _check_int("n_samples", n_samples, 1, func)
     d = _check_int("n_features", n_features, min_features, func)
@@ -93,7 +109,8 @@ def _common(func, n_samples, n_features, bias, direction, scale, random_state, *
 
 def _draw(n, d, v, rng):
     """X ~ N(0, I_d) first (so a seed gives the same X whatever the direction), then v
-    when it was not given; returns X, v and z = X v."""
+    when it was not given; returns X, v and z = X v.
+    """
     X = rng.standard_normal((n, d))
     if v is None:
         v = _unit_vector(rng, d)
@@ -101,8 +118,15 @@ def _draw(n, d, v, rng):
 
 
 def _info(A, v, b, y, planted, **fields):
-    return Bunch(coef=A * v, intercept=A * b, direction=v.copy(), bias=b, scale=A,
-                 planted_loss_empirical=half_squared_loss(y, planted), **fields)
+    return Bunch(
+        coef=A * v,
+        intercept=A * b,
+        direction=v.copy(),
+        bias=b,
+        scale=A,
+        planted_loss_empirical=half_squared_loss(y, planted),
+        **fields,
+    )
 
 
 _SHARED_PARAMS = """n_samples : int, default=1000
@@ -139,8 +163,16 @@ _SHARED_RETURNS = """X : ndarray of shape (n_samples, n_features)
 # --------------------------------------------------------------------------- generators
 
 
-def make_biased_relu(n_samples=1000, n_features=10, bias=-1.0, *, direction=None,
-                     scale="auto", random_state=None, noise=0.1):
+def make_biased_relu(
+    n_samples=1000,
+    n_features=10,
+    bias=-1.0,
+    *,
+    direction=None,
+    scale="auto",
+    random_state=None,
+    noise=0.1,
+):
     """Realizable biased ReLU plus Gaussian label noise.
 
     y = A relu(<x, v> + b) + noise * xi, with x ~ N(0, I_d) and xi ~ N(0, 1)
@@ -181,25 +213,41 @@ def make_biased_relu(n_samples=1000, n_features=10, bias=-1.0, *, direction=None
     """
     func = "make_biased_relu"
     noise = _check_real("noise", noise, func, low=0.0)
-    n, d, b, m2, A, v, rng = _common(func, n_samples, n_features, bias, direction, scale,
-                                     random_state)
+    n, d, b, m2, A, v, rng = _common(
+        func, n_samples, n_features, bias, direction, scale, random_state
+    )
     X, v, z = _draw(n, d, v, rng)
     xi = rng.standard_normal(n)
     planted = A * np.maximum(z + b, 0.0)
     y = planted + noise * xi
-    return X, y, _info(
-        A, v, b, y, planted,
-        planted_loss=0.5 * noise**2,
-        zero_loss=0.5 * (A * A * m2 + noise**2),
-        label_correlation=A * float(norm_cdf(b)),
-        noise=noise,
-        paper=_GV25 + "; realizable neuron (Eq. 1) plus Gaussian label noise",
+    return (
+        X,
+        y,
+        _info(
+            A,
+            v,
+            b,
+            y,
+            planted,
+            planted_loss=0.5 * noise**2,
+            zero_loss=0.5 * (A * A * m2 + noise**2),
+            label_correlation=A * float(norm_cdf(b)),
+            noise=noise,
+            paper=_GV25 + "; realizable neuron (Eq. 1) plus Gaussian label noise",
+        ),
     )
 
 
-def make_biased_relu_halfspace_noise(n_samples=1000, n_features=10, bias=-3.0, *,
-                                     direction=None, scale="auto", random_state=None,
-                                     kappa=2.0):
+def make_biased_relu_halfspace_noise(
+    n_samples=1000,
+    n_features=10,
+    bias=-3.0,
+    *,
+    direction=None,
+    scale="auto",
+    random_state=None,
+    kappa=2.0,
+):
     """Biased ReLU with a constant offset on the half-space <x, v> < 0 (GD's decoy).
 
     y = A [relu(z + b) + c 1{{z < 0}}], z = <x, v>, c = kappa Phi(b) / phi(0): the
@@ -243,26 +291,50 @@ def make_biased_relu_halfspace_noise(n_samples=1000, n_features=10, bias=-3.0, *
     func = "make_biased_relu_halfspace_noise"
     kappa = _check_real("kappa", kappa, func, low=0.0, low_closed=False)
     n, d, b, m2, A, v, rng = _common(
-        func, n_samples, n_features, bias, direction, scale, random_state, bias_high=0.0,
-        bias_why=" (the noise half-space z < 0 must not meet the active region z > -bias)")
+        func,
+        n_samples,
+        n_features,
+        bias,
+        direction,
+        scale,
+        random_state,
+        bias_high=0.0,
+        bias_why=" (the noise half-space z < 0 must not meet the active region z > -bias)",
+    )
     c = kappa * float(norm_cdf(b)) / float(norm_pdf(0.0))
     X, v, z = _draw(n, d, v, rng)
     planted = A * np.maximum(z + b, 0.0)
     y = planted + (A * c) * (z < 0.0)
-    return X, y, _info(
-        A, v, b, y, planted,
-        planted_loss=0.25 * (A * c) ** 2,
-        zero_loss=0.5 * A * A * m2 + 0.25 * (A * c) ** 2,
-        label_correlation=A * (float(norm_cdf(b)) - c * float(norm_pdf(0.0))),
-        kappa=kappa,
-        c=c,
-        paper=_GV25 + "; Eq. 4 lifted to d dimensions",
+    return (
+        X,
+        y,
+        _info(
+            A,
+            v,
+            b,
+            y,
+            planted,
+            planted_loss=0.25 * (A * c) ** 2,
+            zero_loss=0.5 * A * A * m2 + 0.25 * (A * c) ** 2,
+            label_correlation=A * (float(norm_cdf(b)) - c * float(norm_pdf(0.0))),
+            kappa=kappa,
+            c=c,
+            paper=_GV25 + "; Eq. 4 lifted to d dimensions",
+        ),
     )
 
 
-def make_biased_relu_tilted_noise(n_samples=1000, n_features=10, bias=-3.0, *,
-                                  direction=None, scale="auto", random_state=None,
-                                  noise_height=None, noise_offset=3.3):
+def make_biased_relu_tilted_noise(
+    n_samples=1000,
+    n_features=10,
+    bias=-3.0,
+    *,
+    direction=None,
+    scale="auto",
+    random_state=None,
+    noise_height=None,
+    noise_offset=3.3,
+):
     """Biased ReLU plus a noise bump that tilts the thresholded PCA.
 
     y = A [relu(z + b) + h 1{{<x, u> >= s, z < 0}}], z = <x, v>, with u a unit vector
@@ -312,13 +384,26 @@ def make_biased_relu_tilted_noise(n_samples=1000, n_features=10, bias=-3.0, *,
     True
     """
     func = "make_biased_relu_tilted_noise"
-    bias_high, closed, why = 0.0, True, (
-        " (the noise region z < 0 must not meet the active region z > -bias)")
+    bias_high, closed, why = (
+        0.0,
+        True,
+        (" (the noise region z < 0 must not meet the active region z > -bias)"),
+    )
     if noise_height is None:
         closed, why = False, " (noise_height=None sets h = 1.02/|bias|)"
-    n, d, b, m2, A, v, rng = _common(func, n_samples, n_features, bias, direction, scale,
-                                     random_state, min_features=2, bias_high=bias_high,
-                                     bias_high_closed=closed, bias_why=why)
+    n, d, b, m2, A, v, rng = _common(
+        func,
+        n_samples,
+        n_features,
+        bias,
+        direction,
+        scale,
+        random_state,
+        min_features=2,
+        bias_high=bias_high,
+        bias_high_closed=closed,
+        bias_why=why,
+    )
     if noise_height is None:
         h = 1.02 / abs(b)
     else:
@@ -330,20 +415,36 @@ def make_biased_relu_tilted_noise(n_samples=1000, n_features=10, bias=-3.0, *,
     y = planted + (A * h) * ((X @ u >= s) & (z < 0.0))
     tail = float(norm_cdf(-s))
     planted_loss = 0.25 * (A * h) ** 2 * tail
-    return X, y, _info(
-        A, v, b, y, planted,
-        planted_loss=planted_loss,
-        zero_loss=0.5 * A * A * m2 + planted_loss,
-        label_correlation=A * (float(norm_cdf(b)) - h * tail * float(norm_pdf(0.0))),
-        u=u,
-        noise_height=h,
-        noise_offset=s,
-        paper=_GV25 + "; noise that tilts the thresholded-PCA warm start (Theorem 13)",
+    return (
+        X,
+        y,
+        _info(
+            A,
+            v,
+            b,
+            y,
+            planted,
+            planted_loss=planted_loss,
+            zero_loss=0.5 * A * A * m2 + planted_loss,
+            label_correlation=A * (float(norm_cdf(b)) - h * tail * float(norm_pdf(0.0))),
+            u=u,
+            noise_height=h,
+            noise_offset=s,
+            paper=_GV25 + "; noise that tilts the thresholded-PCA warm start (Theorem 13)",
+        ),
     )
 
 
-def make_csq_hard_relu(n_samples=1000, n_features=10, bias=-3.0, *, direction=None,
-                       scale="auto", random_state=None, degree=3):
+def make_csq_hard_relu(
+    n_samples=1000,
+    n_features=10,
+    bias=-3.0,
+    *,
+    direction=None,
+    scale="auto",
+    random_state=None,
+    degree=3,
+):
     """Biased ReLU with its low-degree Hermite part removed (the CSQ-hard instance).
 
     y = A g(z), z = <x, v>, g(z) = relu(z + b) - sum_{{k<=t}} c_k He_k(z) / k!, with He_k
@@ -388,25 +489,36 @@ def make_csq_hard_relu(n_samples=1000, n_features=10, bias=-3.0, *, direction=No
     func = "make_csq_hard_relu"
     t = _check_int("degree", degree, 0, func)
     if t > _MAX_DEGREE:
-        raise ValueError(f"{func}: degree must be <= {_MAX_DEGREE} (k! overflows double "
-                         f"precision beyond), got {t}.")
-    n, d, b, m2, A, v, rng = _common(func, n_samples, n_features, bias, direction, scale,
-                                     random_state)
+        raise ValueError(
+            f"{func}: degree must be <= {_MAX_DEGREE} (k! overflows double "
+            f"precision beyond), got {t}."
+        )
+    n, d, b, m2, A, v, rng = _common(
+        func, n_samples, n_features, bias, direction, scale, random_state
+    )
     coefs = relu_hermite_coefs(b, t)
     factorials = np.array([float(math.factorial(k)) for k in range(t + 1)])
     removed = float(np.sum(coefs**2 / factorials))
     X, v, z = _draw(n, d, v, rng)
     planted = A * np.maximum(z + b, 0.0)
     y = planted - A * hermite_e.hermeval(z, coefs / factorials)
-    return X, y, _info(
-        A, v, b, y, planted,
-        planted_loss=0.5 * A * A * removed,
-        zero_loss=0.5 * A * A * max(m2 - removed, 0.0),
-        label_correlation=A * float(norm_cdf(b)) if t == 0 else 0.0,
-        hermite_coefs=coefs,
-        degree=t,
-        removed_fraction=removed / m2,
-        paper=_GV25 + "; CSQ lower-bound instance (Lemma 39, Theorems 2 and 33)",
+    return (
+        X,
+        y,
+        _info(
+            A,
+            v,
+            b,
+            y,
+            planted,
+            planted_loss=0.5 * A * A * removed,
+            zero_loss=0.5 * A * A * max(m2 - removed, 0.0),
+            label_correlation=A * float(norm_cdf(b)) if t == 0 else 0.0,
+            hermite_coefs=coefs,
+            degree=t,
+            removed_fraction=removed / m2,
+            paper=_GV25 + "; CSQ lower-bound instance (Lemma 39, Theorems 2 and 33)",
+        ),
     )
 
 
@@ -414,16 +526,20 @@ def _fill_docstrings():
     for func, bias, rule, min_features in [
         (make_biased_relu, "-1.0", "; any finite value", 1),
         (make_biased_relu_halfspace_noise, "-3.0", "; must be <= 0", 1),
-        (make_biased_relu_tilted_noise, "-3.0",
-         ";\n        must be <= 0, and < 0 when ``noise_height`` is None", 2),
+        (
+            make_biased_relu_tilted_noise,
+            "-3.0",
+            ";\n        must be <= 0, and < 0 when ``noise_height`` is None",
+            2,
+        ),
         (make_csq_hard_relu, "-3.0", "; any finite value", 1),
     ]:
         if func.__doc__ is None:  # python -OO
             continue
         func.__doc__ = func.__doc__.format(
-            shared=_SHARED_PARAMS.format(bias=bias, bias_rule=rule,
-                                         min_features=min_features),
-            returns=_SHARED_RETURNS)
+            shared=_SHARED_PARAMS.format(bias=bias, bias_rule=rule, min_features=min_features),
+            returns=_SHARED_RETURNS,
+        )
 
 
 _fill_docstrings()

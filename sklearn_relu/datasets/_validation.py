@@ -8,19 +8,22 @@ import numpy as np
 
 def _check_int(name, value, min_value, func):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{func}: {name} must be an integer, got {value!r} "
-                        f"of type {type(value).__name__}.")
+        raise TypeError(
+            f"{func}: {name} must be an integer, got {value!r} of type {type(value).__name__}."
+        )
     value = int(value)
     if value < min_value:
         raise ValueError(f"{func}: {name} must be >= {min_value}, got {value}.")
     return value
 
 
-def _check_real(name, value, func, *, low=None, low_closed=True, high=None, high_closed=True,
-                why=""):
+def _check_real(
+    name, value, func, *, low=None, low_closed=True, high=None, high_closed=True, why=""
+):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{func}: {name} must be a real number, got {value!r} "
-                        f"of type {type(value).__name__}.")
+        raise TypeError(
+            f"{func}: {name} must be a real number, got {value!r} of type {type(value).__name__}."
+        )
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{func}: {name} must be finite, got {value}.")

@@ -7,9 +7,11 @@ from ._validation import _check_int, _check_real
 
 __all__ = ["make_gaussian_xor", "make_xor_hypercube"]
 
-_G24 = ("M. Glasgow, SGD Finds then Tunes Features in Two-Layer Neural Networks with "
-        "near-Optimal Sample Complexity: A Case Study in the XOR problem, ICLR 2024 "
-        "(arXiv:2309.15111)")
+_G24 = (
+    "M. Glasgow, SGD Finds then Tunes Features in Two-Layer Neural Networks with "
+    "near-Optimal Sample Complexity: A Case Study in the XOR problem, ICLR 2024 "
+    "(arXiv:2309.15111)"
+)
 
 
 def _check_coords(coords, d, func):
@@ -23,8 +25,7 @@ def _check_coords(coords, d, func):
     if i == j:
         raise ValueError(f"{func}: the two coords must differ, got ({i}, {j}).")
     if not (0 <= i < d and 0 <= j < d):
-        raise ValueError(f"{func}: coords must lie in [0, n_features) = [0, {d}), "
-                         f"got ({i}, {j}).")
+        raise ValueError(f"{func}: coords must lie in [0, n_features) = [0, {d}), got ({i}, {j}).")
     return i, j
 
 
@@ -46,13 +47,27 @@ def _xor_info(i, j, d, rotation, bayes_error, paper):
     s2 = np.sqrt(2.0)
     W = np.vstack([u_minus, -u_minus, u_plus, -u_plus]) * s2
     a = np.array([0.5, 0.5, -0.5, -0.5])
-    return Bunch(coords=(i, j), feature_basis=basis, u_plus=u_plus, u_minus=u_minus,
-                 rotation=rotation, bayes_error=bayes_error,
-                 planted=Bunch(hidden_weights=W, output_weights=a), paper=paper)
+    return Bunch(
+        coords=(i, j),
+        feature_basis=basis,
+        u_plus=u_plus,
+        u_minus=u_minus,
+        rotation=rotation,
+        bayes_error=bayes_error,
+        planted=Bunch(hidden_weights=W, output_weights=a),
+        paper=paper,
+    )
 
 
-def make_xor_hypercube(n_samples=1000, n_features=32, *, coords=(0, 1), label_noise=0.0,
-                       rotate=False, random_state=None):
+def make_xor_hypercube(
+    n_samples=1000,
+    n_features=32,
+    *,
+    coords=(0, 1),
+    label_noise=0.0,
+    rotate=False,
+    random_state=None,
+):
     """Generate XOR of two coordinates on the Boolean hypercube, y = -x_i x_j.
 
     The setting of :cite:t:`Gla24`: x uniform on {-1, +1}^d and the label
@@ -156,5 +171,8 @@ def make_gaussian_xor(n_samples=1000, n_features=32, *, coords=(0, 1), random_st
     rng = check_random_state(random_state)
     X = rng.standard_normal((n, d))
     y = np.where(X[:, i] * X[:, j] >= 0.0, -1.0, 1.0)
-    return X, y, _xor_info(i, j, d, None, 0.0,
-                           _G24 + "; Gaussian variant: Braun & Imaizumi, AISTATS 2026")
+    return (
+        X,
+        y,
+        _xor_info(i, j, d, None, 0.0, _G24 + "; Gaussian variant: Braun & Imaizumi, AISTATS 2026"),
+    )

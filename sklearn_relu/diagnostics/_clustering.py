@@ -23,14 +23,18 @@ def _check_groups(groups, alpha):
     if isinstance(groups, np.ndarray) and groups.ndim == 3:
         groups = list(groups)
     if not isinstance(groups, (list, tuple)) or len(groups) < 2:
-        raise ValueError("weight_clustering: groups must be a sequence of at least two "
-                         "2-D arrays (one per class logit).")
+        raise ValueError(
+            "weight_clustering: groups must be a sequence of at least two "
+            "2-D arrays (one per class logit)."
+        )
     out = [np.ascontiguousarray(g, dtype=np.float64) for g in groups]
     d = out[0].shape[1] if out[0].ndim == 2 else -1
     for g in out:
         if g.ndim != 2 or g.shape[1] != d or g.shape[0] < 1:
-            raise ValueError("weight_clustering: every group must be a non-empty 2-D array "
-                             "with the same number of columns.")
+            raise ValueError(
+                "weight_clustering: every group must be a non-empty 2-D array "
+                "with the same number of columns."
+            )
         if not np.all(np.isfinite(g)):
             raise ValueError("weight_clustering: the weights contain NaN or inf.")
     alpha = float(alpha)
@@ -62,8 +66,16 @@ def _group_stats(groups):
     sums = centers * sizes[:, None]
     cnorm = np.linalg.norm(centers, axis=1)
     rel = np.divide(radii, cnorm, out=np.full(K, np.inf), where=cnorm > 0)
-    return dict(group_sizes=sizes, coherence=coherence, mean_pairwise_cosine=pairwise,
-                centers=centers, sums=sums, radii=radii, relative_radii=rel, spread=spread)
+    return dict(
+        group_sizes=sizes,
+        coherence=coherence,
+        mean_pairwise_cosine=pairwise,
+        centers=centers,
+        sums=sums,
+        radii=radii,
+        relative_radii=rel,
+        spread=spread,
+    )
 
 
 def _network_classes(P, groups, W, A, alpha):
@@ -73,11 +85,16 @@ def _network_classes(P, groups, W, A, alpha):
 
 def _surrogate_stats(P, groups, W, A, alpha, sums, spread, radii):
     """Agreement of network and linear surrogate on the rows of ``P`` and the exact
-    certificates of spec section 9.2 (mean-distance and radius forms)."""
+    certificates of spec section 9.2 (mean-distance and radius forms).
+    """
     n = P.shape[0]
     if n == 0:
-        return dict(agreement=np.nan, certified_fraction=np.nan,
-                    certified_fraction_mean=np.nan, violations=0)
+        return dict(
+            agreement=np.nan,
+            certified_fraction=np.nan,
+            certified_fraction_mean=np.nan,
+            violations=0,
+        )
     sizes = np.array([G.shape[0] for G in groups])
     net = _network_classes(P, groups, W, A, alpha)
     lin = P @ sums.T
@@ -92,10 +109,12 @@ def _surrogate_stats(P, groups, W, A, alpha, sums, spread, radii):
         ok[rows, sur] = True
         cert[name] = np.all(ok, axis=1)
     agree = net == sur
-    return dict(agreement=float(agree.mean()),
-                certified_fraction=float(cert["radius"].mean()),
-                certified_fraction_mean=float(cert["mean"].mean()),
-                violations=int(np.sum(cert["mean"] & ~agree)))
+    return dict(
+        agreement=float(agree.mean()),
+        certified_fraction=float(cert["radius"].mean()),
+        certified_fraction_mean=float(cert["mean"].mean()),
+        violations=int(np.sum(cert["mean"] & ~agree)),
+    )
 
 
 def _nar(X, y, groups):
@@ -105,10 +124,10 @@ def _nar(X, y, groups):
     K = len(groups)
     weak = strict = 0
     for start in range(0, X.shape[0], _BLOCK):
-        Z = X[start:start + _BLOCK] @ W.T > 0.0
-        yb = y[start:start + _BLOCK]
-        all_on = np.stack([Z[:, bounds[c]:bounds[c + 1]].all(axis=1) for c in range(K)], 1)
-        all_off = np.stack([~Z[:, bounds[c]:bounds[c + 1]].any(axis=1) for c in range(K)], 1)
+        Z = X[start : start + _BLOCK] @ W.T > 0.0
+        yb = y[start : start + _BLOCK]
+        all_on = np.stack([Z[:, bounds[c] : bounds[c + 1]].all(axis=1) for c in range(K)], 1)
+        all_off = np.stack([~Z[:, bounds[c] : bounds[c + 1]].any(axis=1) for c in range(K)], 1)
         weak += int(np.all(all_on | all_off, axis=1).sum())
         own = np.eye(K, dtype=bool)[yb]
         strict += int(np.all(np.where(own, all_on, all_off), axis=1).sum())
@@ -138,14 +157,20 @@ def max_margin_direction(X, y, C=1e6):
         return 0.5 * w @ w - a.sum(), Q @ w - 1.0
 
     with threadpool_limits(limits=1, user_api="blas"):  # small products: see below
-        res = minimize(dual, np.zeros(len(s)), jac=True, method="L-BFGS-B",
-                       bounds=[(0.0, C)] * len(s),
-                       options=dict(maxiter=100_000, ftol=1e-15, gtol=1e-12, maxcor=10))
+        res = minimize(
+            dual,
+            np.zeros(len(s)),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(0.0, C)] * len(s),
+            options=dict(maxiter=100_000, ftol=1e-15, gtol=1e-12, maxcor=10),
+        )
     return Q.T @ res.x
 
 
-def weight_clustering(groups, alpha, X=None, y=None, *, teacher=None, n_probes=20000,
-                      random_state=0, svm=True):
+def weight_clustering(
+    groups, alpha, X=None, y=None, *, teacher=None, n_probes=20000, random_state=0, svm=True
+):
     """How close a leaky-ReLU network is to two (or K) clusters and to a linear rule.
 
     The diagnostics of :cite:t:`SBG21` ("if the weights converge to two clusters, the
@@ -232,7 +257,7 @@ def _weight_clustering(groups, alpha, X, y, teacher, n_probes, random_state, svm
     A = np.zeros((K, W.shape[0]))
     bounds = np.cumsum([0, *sizes])
     for c in range(K):
-        A[c, bounds[c]:bounds[c + 1]] = 1.0
+        A[c, bounds[c] : bounds[c + 1]] = 1.0
 
     if X is not None:
         X = np.ascontiguousarray(X, dtype=np.float64)
@@ -246,8 +271,9 @@ def _weight_clustering(groups, alpha, X, y, teacher, n_probes, random_state, svm
     res.update(_surrogate_stats(P, groups, W, A, alpha, sums, res["spread"], res["radii"]))
     res["n_points"] = int(P.shape[0])
     if probes is not None and X is not None:
-        res["agreement_ball"] = _surrogate_stats(probes, groups, W, A, alpha, sums,
-                                                 res["spread"], res["radii"])["agreement"]
+        res["agreement_ball"] = _surrogate_stats(
+            probes, groups, W, A, alpha, sums, res["spread"], res["radii"]
+        )["agreement"]
     elif probes is not None:
         res["agreement_ball"] = res["agreement"]
     else:
@@ -263,11 +289,13 @@ def _weight_clustering(groups, alpha, X, y, teacher, n_probes, random_state, svm
     if teacher is not None:
         teacher = np.asarray(teacher, dtype=np.float64).ravel()
         if K != 2:
-            raise ValueError("weight_clustering: teacher is defined for binary networks "
-                             "(two groups) only.")
+            raise ValueError(
+                "weight_clustering: teacher is defined for binary networks (two groups) only."
+            )
         if teacher.shape != (d,):
-            raise ValueError(f"weight_clustering: teacher must have shape ({d},), got "
-                             f"{teacher.shape}.")
+            raise ValueError(
+                f"weight_clustering: teacher must have shape ({d},), got {teacher.shape}."
+            )
         res["teacher_cosine"] = _cos(res["linear_coef"], teacher)
         W_star = np.vstack([np.tile(-teacher, (sizes[0], 1)), np.tile(teacher, (sizes[1], 1))])
         res["perceptron_ratio"] = _cos(W.ravel(), W_star.ravel())
@@ -276,8 +304,9 @@ def _weight_clustering(groups, alpha, X, y, teacher, n_probes, random_state, svm
     if X is not None and y is not None:
         y = np.asarray(y).astype(np.int64).ravel()
         if y.shape[0] != X.shape[0] or y.min(initial=0) < 0 or y.max(initial=0) >= K:
-            raise ValueError("weight_clustering: y must hold one class index in "
-                             f"[0, {K}) per row of X.")
+            raise ValueError(
+                f"weight_clustering: y must hold one class index in [0, {K}) per row of X."
+            )
         if X.shape[0]:
             res["nar_weak"], res["nar_strict"] = _nar(X, y, groups)
         if svm and K == 2 and len(np.unique(y)) == 2:

@@ -41,8 +41,7 @@ def orthonormal_directions(directions, n_features=None):
         raise ValueError(f"directions must have shape (r, d); got shape {theta.shape}.")
     r, d = theta.shape
     if n_features is not None and d != n_features:
-        raise ValueError(f"directions have {d} columns but the data have "
-                         f"n_features={n_features}.")
+        raise ValueError(f"directions have {d} columns but the data have n_features={n_features}.")
     if r == 0 or r > d:
         raise ValueError(f"directions must hold between 1 and d={d} rows; got {r}.")
     if not np.all(np.isfinite(theta)):

@@ -1,5 +1,6 @@
 """Diagnostics shared by the estimators, tests, demo and benchmarks: overlaps with
-planted directions and ratios to the planted loss."""
+planted directions and ratios to the planted loss.
+"""
 
 import numpy as np
 

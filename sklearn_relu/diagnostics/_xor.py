@@ -46,14 +46,15 @@ def xor_feature_alignment(hidden_weights, output_weights, feature_basis):
     a = np.asarray(output_weights, dtype=np.float64).reshape(1, -1)
     basis = np.ascontiguousarray(feature_basis, dtype=np.float64)
     if W.ndim != 2 or a.shape[1] != W.shape[0]:
-        raise ValueError("hidden_weights must be (p, d) and output_weights (p,), got "
-                         f"{W.shape} and {np.shape(output_weights)}.")
+        raise ValueError(
+            "hidden_weights must be (p, d) and output_weights (p,), got "
+            f"{W.shape} and {np.shape(output_weights)}."
+        )
     if basis.shape != (2, W.shape[1]):
-        raise ValueError(f"feature_basis must have shape (2, {W.shape[1]}), "
-                         f"got {basis.shape}.")
+        raise ValueError(f"feature_basis must have shape (2, {W.shape[1]}), got {basis.shape}.")
     row = np.zeros(N_HIST)
     _weight_columns(W, np.ascontiguousarray(a), basis, row)
-    return {k: float(v) for k, v in zip(_FEATURE_KEYS, row[7:])}
+    return {k: float(v) for k, v in zip(_FEATURE_KEYS, row[7:], strict=False)}
 
 
 def xor_phase_steps(history, output_threshold=0.1, signal_threshold=0.5):

@@ -59,7 +59,8 @@ def direction_cosine(estimator, X, y, info):
     if not hasattr(estimator, "coef_") or not hasattr(info, "direction"):
         raise TypeError(
             f"direction_cosine needs an estimator with coef_ (got {type(estimator).__name__}) "
-            "and an info with a planted direction (a single-neuron generator's).")
+            "and an info with a planted direction (a single-neuron generator's)."
+        )
     return cosine(estimator.coef_, info.direction)
 
 
@@ -127,6 +128,7 @@ def zero_loss_ratio(estimator, X, y, info):
     ratio : float
         ``loss_ratio`` of the constant prediction 0, on the same rows.
     """
+
     class _Zero:
         def predict(self, X):
             return np.zeros(np.shape(X)[0])
@@ -161,11 +163,13 @@ def subspace_overlap(estimator, X, y, info):
         Mean over neurons of ``||Pi w_i||^2 / ||w_i||^2``, in [0, 1].
     """
     W = next((getattr(estimator, a) for a in _FIRST_LAYER if hasattr(estimator, a)), None)
-    theta = next((info[k] for k in _DIRECTIONS if k in info), None) \
-        if hasattr(info, "keys") else None
+    theta = (
+        next((info[k] for k in _DIRECTIONS if k in info), None) if hasattr(info, "keys") else None
+    )
     if W is None or theta is None:
         raise TypeError(
             "subspace_overlap needs a fitted two-layer estimator with first-layer weights "
             f"{' or '.join(_FIRST_LAYER)} (got {type(estimator).__name__}) and an info with "
-            f"planted {', '.join(_DIRECTIONS)}.")
+            f"planted {', '.join(_DIRECTIONS)}."
+        )
     return subspace_overlaps(W, theta).mass_in_subspace

@@ -8,8 +8,10 @@ __all__ = ["plot_phase_diagram", "plot_sweep"]
 def _check_columns(frame, func, **columns):
     for role, name in columns.items():
         if name is not None and name not in frame.columns:
-            raise ValueError(f"{func}: {role}={name!r} is not a column of the frame; columns: "
-                             f"{list(frame.columns)}.")
+            raise ValueError(
+                f"{func}: {role}={name!r} is not a column of the frame; columns: "
+                f"{list(frame.columns)}."
+            )
 
 
 def _panels(frame, col, ax, func, width=4.5, height=3.5):
@@ -23,10 +25,11 @@ def _panels(frame, col, ax, func, width=4.5, height=3.5):
     if ax is not None:
         raise ValueError(f"{func}: pass either col (one new panel per value) or ax, not both.")
     values = sorted(frame[col].unique(), key=_sort_key)
-    _, axes = plt.subplots(1, len(values), figsize=(width * len(values), height),
-                           squeeze=False, sharey=True)
+    _, axes = plt.subplots(
+        1, len(values), figsize=(width * len(values), height), squeeze=False, sharey=True
+    )
     axes = axes[0]
-    return [(v, frame[frame[col] == v], a) for v, a in zip(values, axes)], axes
+    return [(v, frame[frame[col] == v], a) for v, a in zip(values, axes, strict=False)], axes
 
 
 def _sort_key(v):
@@ -39,8 +42,9 @@ def _fmt(v):
     return str(v)
 
 
-def plot_sweep(frame, x, y, hue=None, col=None, *, logx=False, logy=False, confidence=0.95,
-               ax=None):
+def plot_sweep(
+    frame, x, y, hue=None, col=None, *, logx=False, logy=False, confidence=0.95, ax=None
+):
     """Plot the mean of a metric against a parameter, with a confidence band over seeds.
 
     Every row with the same ``x`` (and ``hue`` and ``col``) value is one draw: the line
@@ -80,18 +84,25 @@ def plot_sweep(frame, x, y, hue=None, col=None, *, logx=False, logy=False, confi
         raise ValueError(f"{func}: confidence must lie in (0, 1), got {confidence!r}.")
     panels, out = _panels(frame, col, ax, func)
     for value, sub, a in panels:
-        groups = [(None, sub)] if hue is None else [
-            (h, sub[sub[hue] == h]) for h in sorted(sub[hue].unique(), key=_sort_key)]
+        groups = (
+            [(None, sub)]
+            if hue is None
+            else [(h, sub[sub[hue] == h]) for h in sorted(sub[hue].unique(), key=_sort_key)]
+        )
         for h, g in groups:
             stats_ = g.groupby(x)[y].agg(["mean", "std", "count"]).sort_index()
             xs = stats_.index.to_numpy()
             mean = stats_["mean"].to_numpy(dtype=float)
             n = stats_["count"].to_numpy()
-            half = np.where(n > 1, stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
-                            * stats_["std"].to_numpy(dtype=float) / np.sqrt(n), np.nan)
-            line, = a.plot(xs, mean, marker="o", label=None if h is None else _fmt(h))
-            a.fill_between(xs, mean - half, mean + half, color=line.get_color(), alpha=0.2,
-                           lw=0)
+            half = np.where(
+                n > 1,
+                stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+                * stats_["std"].to_numpy(dtype=float)
+                / np.sqrt(n),
+                np.nan,
+            )
+            (line,) = a.plot(xs, mean, marker="o", label=None if h is None else _fmt(h))
+            a.fill_between(xs, mean - half, mean + half, color=line.get_color(), alpha=0.2, lw=0)
         if logx:
             a.set_xscale("log")
         if logy:
@@ -105,8 +116,9 @@ def plot_sweep(frame, x, y, hue=None, col=None, *, logx=False, logy=False, confi
     return out
 
 
-def plot_phase_diagram(frame, x, y, z, threshold=None, *, col=None, agg="mean", logz=False,
-                       cmap="viridis", ax=None):
+def plot_phase_diagram(
+    frame, x, y, z, threshold=None, *, col=None, agg="mean", logz=False, cmap="viridis", ax=None
+):
     """Draw a metric over two parameters as a heatmap, with the contour of a threshold.
 
     Each cell of the heatmap aggregates every row with its ``(x, y)`` values (the seeds);
@@ -149,12 +161,16 @@ def plot_phase_diagram(frame, x, y, z, threshold=None, *, col=None, agg="mean", 
     if agg not in ("mean", "median"):
         raise ValueError(f"{func}: agg must be 'mean' or 'median', got {agg!r}.")
     if col != "estimator" and "estimator" in frame.columns and frame["estimator"].nunique() > 1:
-        raise ValueError(f"{func}: the frame holds several estimators "
-                         f"{sorted(frame['estimator'].unique())}; pass col='estimator' or "
-                         "select one.")
+        raise ValueError(
+            f"{func}: the frame holds several estimators "
+            f"{sorted(frame['estimator'].unique())}; pass col='estimator' or "
+            "select one."
+        )
     panels, out = _panels(frame, col, ax, func)
-    tables = [sub.pivot_table(index=y, columns=x, values=z, aggfunc=agg).sort_index()
-              .sort_index(axis=1) for _, sub, _ in panels]
+    tables = [
+        sub.pivot_table(index=y, columns=x, values=z, aggfunc=agg).sort_index().sort_index(axis=1)
+        for _, sub, _ in panels
+    ]
     values = np.concatenate([t.to_numpy(dtype=float).ravel() for t in tables])
     values = values[np.isfinite(values)]
     if logz:
@@ -164,14 +180,30 @@ def plot_phase_diagram(frame, x, y, z, threshold=None, *, col=None, agg="mean", 
         norm = LogNorm(values.min(), values.max())
     else:
         norm = Normalize(values.min(), values.max()) if values.size else None
-    for (value, _, a), table in zip(panels, tables):
+    for (value, _, a), table in zip(panels, tables, strict=True):
         Z = table.to_numpy(dtype=float)
-        mesh = a.pcolormesh(np.arange(Z.shape[1] + 1) - 0.5, np.arange(Z.shape[0] + 1) - 0.5,
-                            np.ma.masked_invalid(Z), cmap=cmap, norm=norm, shading="flat")
-        if threshold is not None and min(Z.shape) >= 2 and np.isfinite(Z).any() \
-                and np.nanmin(Z) < threshold < np.nanmax(Z):
-            a.contour(np.arange(Z.shape[1]), np.arange(Z.shape[0]), Z, levels=[threshold],
-                      colors="white", linewidths=2)
+        mesh = a.pcolormesh(
+            np.arange(Z.shape[1] + 1) - 0.5,
+            np.arange(Z.shape[0] + 1) - 0.5,
+            np.ma.masked_invalid(Z),
+            cmap=cmap,
+            norm=norm,
+            shading="flat",
+        )
+        if (
+            threshold is not None
+            and min(Z.shape) >= 2
+            and np.isfinite(Z).any()
+            and np.nanmin(Z) < threshold < np.nanmax(Z)
+        ):
+            a.contour(
+                np.arange(Z.shape[1]),
+                np.arange(Z.shape[0]),
+                Z,
+                levels=[threshold],
+                colors="white",
+                linewidths=2,
+            )
         a.set_xticks(np.arange(Z.shape[1]), [_fmt(v) for v in table.columns])
         a.set_yticks(np.arange(Z.shape[0]), [_fmt(v) for v in table.index])
         a.set_xlabel(x)

@@ -34,8 +34,10 @@ class Progress:
         self.done += 1
         elapsed = time.perf_counter() - self.t0
         eta = elapsed / self.done * (self.total - self.done)
-        msg = (f"[{self.label}] {self.done}/{self.total} {what} "
-               f"({elapsed:.1f} s elapsed, ~{eta:.0f} s left)")
+        msg = (
+            f"[{self.label}] {self.done}/{self.total} {what} "
+            f"({elapsed:.1f} s elapsed, ~{eta:.0f} s left)"
+        )
         if self.tty:
             end = "\n" if self.done == self.total else ""
             self.stream.write("\r" + msg.ljust(100) + end)

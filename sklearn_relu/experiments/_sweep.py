@@ -66,13 +66,19 @@ class FeatureScaled:
     """
 
     def __init__(self, factor, rate="d log d"):
-        if isinstance(factor, bool) or not isinstance(factor, numbers.Real) \
-                or not factor > 0 or not math.isfinite(factor):
+        if (
+            isinstance(factor, bool)
+            or not isinstance(factor, numbers.Real)
+            or not factor > 0
+            or not math.isfinite(factor)
+        ):
             raise ValueError(f"FeatureScaled: factor must be a finite float > 0, got {factor!r}.")
         if isinstance(rate, str):
             if rate not in _RATES:
-                raise ValueError(f"FeatureScaled: rate must be one of {sorted(_RATES)} or a "
-                                 f"callable of n_features, got {rate!r}.")
+                raise ValueError(
+                    f"FeatureScaled: rate must be one of {sorted(_RATES)} or a "
+                    f"callable of n_features, got {rate!r}."
+                )
             self._fn, self.rate = _RATES[rate], rate
         elif callable(rate):
             self._fn, self.rate = rate, getattr(rate, "__name__", repr(rate))
@@ -158,8 +164,9 @@ def _named_args(func, params, what):
     args = inspect.signature(func).parameters
     missing = [a for a in args if a not in params]
     if missing:
-        raise ValueError(f"sweep: {what} needs {missing}, which the data grid does not set "
-                         "to plain values.")
+        raise ValueError(
+            f"sweep: {what} needs {missing}, which the data grid does not set to plain values."
+        )
     return {a: params[a] for a in args}
 
 
@@ -203,8 +210,10 @@ class SweepResult:
         return len(self.records)
 
     def __repr__(self):
-        return (f"SweepResult({len(self.records)} cells, {self.n_cached} from the cache, "
-                f"{self.wall_time:.1f} s)")
+        return (
+            f"SweepResult({len(self.records)} cells, {self.n_cached} from the cache, "
+            f"{self.wall_time:.1f} s)"
+        )
 
     def to_frame(self, timings=True):
         """Return the tidy table: one row per cell, every input and output as a column.
@@ -223,8 +232,10 @@ class SweepResult:
         try:
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - pandas is in the extras
-            raise ImportError("SweepResult.to_frame needs pandas: pip install pandas "
-                              "(or the 'experiments' extra of sklearn-relu).") from exc
+            raise ImportError(
+                "SweepResult.to_frame needs pandas: pip install pandas "
+                "(or the 'experiments' extra of sklearn-relu)."
+            ) from exc
         columns = []
         for rec in self.records:
             columns.extend(k for k in rec if k not in columns)
@@ -239,13 +250,17 @@ class SweepResult:
 
 def _check_make(make):
     if not callable(make):
-        raise TypeError(f"sweep: make must be a data generator (n_samples, n_features, ..., "
-                        f"random_state) -> (X, y, info), got {make!r}.")
+        raise TypeError(
+            f"sweep: make must be a data generator (n_samples, n_features, ..., "
+            f"random_state) -> (X, y, info), got {make!r}."
+        )
     sig = inspect.signature(make)
     takes_any = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
     if not takes_any and not {"n_samples", "random_state"} <= set(sig.parameters):
-        raise TypeError(f"sweep: make={_name(make)} must accept n_samples and random_state "
-                        "keywords, like the generators of sklearn_relu.datasets.")
+        raise TypeError(
+            f"sweep: make={_name(make)} must accept n_samples and random_state "
+            "keywords, like the generators of sklearn_relu.datasets."
+        )
     return sig, takes_any
 
 
@@ -261,31 +276,38 @@ def _data_points(make, data_grid):
     try:
         grid = list(ParameterGrid(data_grid))
     except TypeError as exc:
-        raise TypeError(f"sweep: data_grid must be a dict (or list of dicts) of lists of "
-                        f"values of make's parameters: {exc}") from exc
+        raise TypeError(
+            f"sweep: data_grid must be a dict (or list of dicts) of lists of "
+            f"values of make's parameters: {exc}"
+        ) from exc
     points = []
     for raw in grid:
-        bad = [k for k in raw if k == "random_state" or (not takes_any
-                                                          and k not in sig.parameters)]
+        bad = [k for k in raw if k == "random_state" or (not takes_any and k not in sig.parameters)]
         if bad:
             raise ValueError(
                 f"sweep: data_grid keys {bad} are not parameters of {make.__name__} (or are "
                 "random_state, which the seeds set); use its keywords, e.g. "
-                f"{[k for k in sig.parameters if k != 'random_state'][:4]}.")
+                f"{[k for k in sig.parameters if k != 'random_state'][:4]}."
+            )
         params, extra = {}, {}
         if "n_samples" not in raw:
-            default = sig.parameters["n_samples"].default if "n_samples" in sig.parameters \
+            default = (
+                sig.parameters["n_samples"].default
+                if "n_samples" in sig.parameters
                 else inspect.Parameter.empty
+            )
             if default is inspect.Parameter.empty:
-                raise ValueError(f"sweep: data_grid must give n_samples ({make.__name__} "
-                                 "has no default).")
+                raise ValueError(
+                    f"sweep: data_grid must give n_samples ({make.__name__} has no default)."
+                )
             params["n_samples"] = default
         params.update({k: v for k, v in raw.items() if not callable(v)})
         for key, value in raw.items():
             if not callable(value):
                 continue
-            params[key] = value(**_named_args(value, params,
-                                              f"the data_grid value {value!r} of {key!r}"))
+            params[key] = value(
+                **_named_args(value, params, f"the data_grid value {value!r} of {key!r}")
+            )
             if hasattr(value, "columns"):
                 extra.update({f"{key}_{c}": v for c, v in value.columns().items()})
         n = params["n_samples"]
@@ -298,21 +320,26 @@ def _data_points(make, data_grid):
 
 def _check_estimators(estimators, param_grid):
     if not isinstance(estimators, Mapping) or not estimators:
-        raise TypeError("sweep: estimators must be a non-empty dict of name -> estimator, "
-                        f"got {estimators!r}.")
+        raise TypeError(
+            f"sweep: estimators must be a non-empty dict of name -> estimator, got {estimators!r}."
+        )
     for name, est in estimators.items():
-        if not isinstance(name, str) or not hasattr(est, "fit") \
-                or not hasattr(est, "get_params"):
-            raise TypeError(f"sweep: estimators[{name!r}] must be a scikit-learn estimator "
-                            f"(with fit and get_params), got {est!r}.")
+        if not isinstance(name, str) or not hasattr(est, "fit") or not hasattr(est, "get_params"):
+            raise TypeError(
+                f"sweep: estimators[{name!r}] must be a scikit-learn estimator "
+                f"(with fit and get_params), got {est!r}."
+            )
     param_grid = {} if param_grid is None else param_grid
     if not isinstance(param_grid, Mapping):
-        raise TypeError("sweep: param_grid must be a dict of estimator name -> grid (a dict "
-                        f"or list of dicts, as in GridSearchCV), got {param_grid!r}.")
+        raise TypeError(
+            "sweep: param_grid must be a dict of estimator name -> grid (a dict "
+            f"or list of dicts, as in GridSearchCV), got {param_grid!r}."
+        )
     unknown = sorted(set(param_grid) - set(estimators))
     if unknown:
-        raise ValueError(f"sweep: param_grid names {unknown} are not in estimators "
-                         f"{sorted(estimators)}.")
+        raise ValueError(
+            f"sweep: param_grid names {unknown} are not in estimators {sorted(estimators)}."
+        )
     out = {}
     for name, est in estimators.items():
         grid = list(ParameterGrid(param_grid.get(name, {})))
@@ -320,22 +347,26 @@ def _check_estimators(estimators, param_grid):
         for point in grid:
             bad = sorted(set(point) - set(valid))
             if bad:
-                raise ValueError(f"sweep: param_grid[{name!r}] sets {bad}, which are not "
-                                 f"parameters of {type(est).__name__}.")
+                raise ValueError(
+                    f"sweep: param_grid[{name!r}] sets {bad}, which are not "
+                    f"parameters of {type(est).__name__}."
+                )
         out[name] = grid
     return out
 
 
 def _check_fit_params(fit_params, estimators):
     fit_params = {} if fit_params is None else fit_params
-    if not isinstance(fit_params, Mapping) or not all(
-            callable(f) for f in fit_params.values()):
-        raise TypeError("sweep: fit_params must be a dict of estimator name -> callable "
-                        f"(X_test, y_test, info) -> dict, got {fit_params!r}.")
+    if not isinstance(fit_params, Mapping) or not all(callable(f) for f in fit_params.values()):
+        raise TypeError(
+            "sweep: fit_params must be a dict of estimator name -> callable "
+            f"(X_test, y_test, info) -> dict, got {fit_params!r}."
+        )
     unknown = sorted(set(fit_params) - set(estimators))
     if unknown:
-        raise ValueError(f"sweep: fit_params names {unknown} are not in estimators "
-                         f"{sorted(estimators)}.")
+        raise ValueError(
+            f"sweep: fit_params names {unknown} are not in estimators {sorted(estimators)}."
+        )
     return fit_params
 
 
@@ -349,14 +380,17 @@ def _check_metrics(metrics):
     else:
         items = None
     if not items or any(not isinstance(k, str) or not callable(m) for k, m in items):
-        raise TypeError("sweep: metrics must be a non-empty dict of name -> callable "
-                        "(estimator, X_test, y_test, info) -> float, or a list of named "
-                        f"functions, got {metrics!r}.")
+        raise TypeError(
+            "sweep: metrics must be a non-empty dict of name -> callable "
+            "(estimator, X_test, y_test, info) -> float, or a list of named "
+            f"functions, got {metrics!r}."
+        )
     reserved = {"seed", "estimator", "n_test", *_TIMES, *_FLAGS}
     clash = [k for k, _ in items if k in reserved or k.startswith("param_")]
     if clash:
-        raise ValueError(f"sweep: metric names {clash} clash with the columns the sweep "
-                         "writes; rename them.")
+        raise ValueError(
+            f"sweep: metric names {clash} clash with the columns the sweep writes; rename them."
+        )
     return dict(items)
 
 
@@ -371,8 +405,10 @@ def _check_seeds(seeds):
     except (TypeError, ValueError):
         ok, out = False, []
     if not ok or not out or min(out) < 0 or len(set(out)) != len(out):
-        raise ValueError("sweep: seeds must be a number of seeds or a list of distinct ints "
-                         f">= 0, got {seeds!r}.")
+        raise ValueError(
+            "sweep: seeds must be a number of seeds or a list of distinct ints "
+            f">= 0, got {seeds!r}."
+        )
     return out
 
 
@@ -381,6 +417,7 @@ def _check_seeds(seeds):
 
 def _canonical(obj):
     """Stable text of a parameter dict (sorted keys; objects by repr)."""
+
     def default(o):
         if isinstance(o, np.generic):
             return o.item()
@@ -397,15 +434,26 @@ def _digest(text):
 
 def cell_seeds(seed, data_key):
     """Data and estimator seeds of one cell: two 32-bit words of the SeedSequence with
-    entropy ``seed`` and a spawn key from the SHA-256 of ``data_key``."""
+    entropy ``seed`` and a spawn key from the SHA-256 of ``data_key``.
+    """
     h = bytes.fromhex(_digest(data_key))
-    key = tuple(int.from_bytes(h[i:i + 4], "little") for i in (0, 4))
+    key = tuple(int.from_bytes(h[i : i + 4], "little") for i in (0, 4))
     words = np.random.SeedSequence(entropy=seed, spawn_key=key).generate_state(2)
     return int(words[0]), int(words[1])
 
 
-def _run_cell(make, data_params, n_test, data_seed, fit_seed, estimator, params, metrics,
-              threads, fit_params=None):
+def _run_cell(
+    make,
+    data_params,
+    n_test,
+    data_seed,
+    fit_seed,
+    estimator,
+    params,
+    metrics,
+    threads,
+    fit_params=None,
+):
     """Draw the rows, fit, time and score one cell (runs in a worker)."""
     n = data_params["n_samples"]
     with compute_threads(threads):
@@ -467,8 +515,20 @@ def _worker_threads(n_jobs):
     return max(1, cores // max(1, effective_n_jobs(n_jobs)))
 
 
-def sweep(make, data_grid, estimators, *, param_grid=None, seeds, metrics, n_test,
-          fit_params=None, n_jobs=None, verbose=0, cache=None):
+def sweep(
+    make,
+    data_grid,
+    estimators,
+    *,
+    param_grid=None,
+    seeds,
+    metrics,
+    n_test,
+    fit_params=None,
+    n_jobs=None,
+    verbose=0,
+    cache=None,
+):
     """Fit estimators across a grid of data distributions, seeds and hyperparameters.
 
     Where :class:`~sklearn.model_selection.GridSearchCV` sweeps the hyperparameters on
@@ -584,17 +644,28 @@ def sweep(make, data_grid, estimators, *, param_grid=None, seeds, metrics, n_tes
             for est_name, est in estimators.items():
                 est_key = _canonical(est.get_params(deep=False))
                 for grid_point in grids[est_name]:
-                    params = {k: v.resolve(data_params) if isinstance(v, FromData) else v
-                              for k, v in grid_point.items()}
-                    rec = {**data_params, **extra, "n_test": n_test, "seed": seed,
-                           "estimator": est_name,
-                           **{f"param_{k}": v for k, v in params.items()}}
-                    key = _digest(_canonical([data_key, n_test, seed, est_name,
-                                              type(est).__name__, est_key, params]))
+                    params = {
+                        k: v.resolve(data_params) if isinstance(v, FromData) else v
+                        for k, v in grid_point.items()
+                    }
+                    rec = {
+                        **data_params,
+                        **extra,
+                        "n_test": n_test,
+                        "seed": seed,
+                        "estimator": est_name,
+                        **{f"param_{k}": v for k, v in params.items()},
+                    }
+                    key = _digest(
+                        _canonical(
+                            [data_key, n_test, seed, est_name, type(est).__name__, est_key, params]
+                        )
+                    )
                     records.append(rec)
                     keys.append(key)
-                    todo.append((data_params, data_seed, fit_seed, est, params,
-                                 fit_params.get(est_name)))
+                    todo.append(
+                        (data_params, data_seed, fit_seed, est, params, fit_params.get(est_name))
+                    )
 
     outputs = [None] * len(records)
     if cache is not None:
@@ -608,8 +679,12 @@ def sweep(make, data_grid, estimators, *, param_grid=None, seeds, metrics, n_tes
         progress = Progress(len(pending), "sweep", stream=sys.stderr) if verbose else None
         if progress is not None and n_cached:
             sys.stderr.write(f"[sweep] {n_cached} of {len(records)} cells from the cache\n")
-        tasks = (delayed(_indexed)(i, make, todo[i][0], n_test, *todo[i][1:5], metrics,
-                                   threads, todo[i][5]) for i in pending)
+        tasks = (
+            delayed(_indexed)(
+                i, make, todo[i][0], n_test, *todo[i][1:5], metrics, threads, todo[i][5]
+            )
+            for i in pending
+        )
         for i, out in _run(n_jobs, tasks):
             outputs[i] = out
             if cache is not None:
@@ -617,7 +692,7 @@ def sweep(make, data_grid, estimators, *, param_grid=None, seeds, metrics, n_tes
             if progress is not None:
                 progress.step(_describe(records[i], points[0][0]))
 
-    for rec, out in zip(records, outputs):
+    for rec, out in zip(records, outputs, strict=True):
         rec.update({m: out[m] for m in metrics})
         rec.update({k: out[k] for k in (*_TIMES, *_FLAGS)})
     return SweepResult(records, list(metrics), n_cached, time.perf_counter() - t_start)
@@ -628,22 +703,36 @@ def _describe(rec, data_params):
     return f"{rec['estimator']} on {shown}, seed {rec['seed']}"
 
 
-def _indexed(i, make, data_params, n_test, data_seed, fit_seed, est, params, metrics,
-             threads, fit_params):
+def _indexed(
+    i, make, data_params, n_test, data_seed, fit_seed, est, params, metrics, threads, fit_params
+):
     try:
-        return i, _run_cell(make, data_params, n_test, data_seed, fit_seed, est, params,
-                            metrics, threads, fit_params)
+        return i, _run_cell(
+            make,
+            data_params,
+            n_test,
+            data_seed,
+            fit_seed,
+            est,
+            params,
+            metrics,
+            threads,
+            fit_params,
+        )
     except Exception as exc:
         if hasattr(exc, "add_note"):  # Python >= 3.11
-            exc.add_note(f"sweep: in the cell {type(est).__name__}({params}) on "
-                         f"{getattr(make, '__name__', make)}({data_params}), data seed "
-                         f"{data_seed}")
+            exc.add_note(
+                f"sweep: in the cell {type(est).__name__}({params}) on "
+                f"{getattr(make, '__name__', make)}({data_params}), data seed "
+                f"{data_seed}"
+            )
         raise
 
 
 def _run(n_jobs, tasks):
     """Results as cells finish. Backends without generators (ray) run batches of
-    ``2 x workers`` cells, so the cache still fills as the sweep goes."""
+    ``2 x workers`` cells, so the cache still fills as the sweep goes.
+    """
     tasks = list(tasks)
     for mode in ("generator_unordered", "generator"):
         try:
@@ -655,4 +744,4 @@ def _run(n_jobs, tasks):
     batch = max(1, 2 * effective_n_jobs(n_jobs))
     with Parallel(n_jobs=n_jobs) as parallel:
         for k in range(0, len(tasks), batch):
-            yield from parallel(tasks[k:k + batch])
+            yield from parallel(tasks[k : k + batch])

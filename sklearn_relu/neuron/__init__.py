@@ -5,4 +5,8 @@ from ._sq import BiasedReLURegressorSQ
 from ._surrogate import ConvexSurrogateReLURegressor, GLMtronRegressor
 
 __all__ = [
-    "BiasedReLURegressorSQ","ConvexSurrogateReLURegressor", "GDReLURegressor", "GLMtronRegressor"]
+    "BiasedReLURegressorSQ",
+    "ConvexSurrogateReLURegressor",
+    "GDReLURegressor",
+    "GLMtronRegressor",
+]

@@ -21,7 +21,8 @@ class _ReLURegressorBase(RegressorMixin, BaseEstimator):
     def _label_scale(y, sw):
         """s_y = sqrt(weighted mean of y^2) (1 when y == 0). Fitting y / s_y and
         multiplying the neuron by s_y is exact by positive homogeneity of relu,
-        and makes learning rates and tolerances scale-free."""
+        and makes learning rates and tolerances scale-free.
+        """
         s = float(np.sqrt(np.average(y * y, weights=sw)))
         return s if s > 0 else 1.0
 

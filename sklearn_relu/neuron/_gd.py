@@ -8,7 +8,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._solvers.first_order import (
-    GATE_RELU, array_query, run_first_order, warn_not_converged,
+    GATE_RELU,
+    array_query,
+    run_first_order,
+    warn_not_converged,
 )
 from ._base import _ReLURegressorBase
 
@@ -113,10 +116,25 @@ class GDReLURegressor(_ReLURegressorBase):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, solver="lbfgs", learning_rate="auto", max_iter=3000, tol=1e-6,
-                 n_iter_no_change=10, init="zero", init_scale=0.1, deriv_at_zero=1.0, n_restarts=1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_jobs=None, random_state=None,
-                 verbose=0):
+    def __init__(
+        self,
+        *,
+        solver="lbfgs",
+        learning_rate="auto",
+        max_iter=3000,
+        tol=1e-6,
+        n_iter_no_change=10,
+        init="zero",
+        init_scale=0.1,
+        deriv_at_zero=1.0,
+        n_restarts=1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
         self.solver = solver
         self.learning_rate = learning_rate
         self.max_iter = max_iter
@@ -146,7 +164,8 @@ class GDReLURegressor(_ReLURegressorBase):
     def _run(self, query, d, rng, n_folds=1, name=None, lr_param="learning_rate"):
         """All runs on the label-scaled problem behind ``query``; the run with the
         lowest training loss (fold 0). Used by ``fit`` and by the SQ learner's GD
-        candidate, which passes an oracle query."""
+        candidate, which passes an oracle query.
+        """
         if self.init == "zero" and self.deriv_at_zero == 0:
             raise ValueError(
                 "init='zero' with deriv_at_zero=0 never moves (every gradient is 0 at "
@@ -159,11 +178,21 @@ class GDReLURegressor(_ReLURegressorBase):
         best = None
         for _ in range(n_runs):
             res = run_first_order(
-                query, self._init_theta(d, rng), n_folds=n_folds, gate_mode=GATE_RELU,
-                deriv_at_zero=self.deriv_at_zero, solver=self.solver, learning_rate=lr,
-                max_iter=self.max_iter, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
-                adam=(self.beta_1, self.beta_2, self.epsilon), n_jobs=self.n_jobs,
-                verbose=self.verbose, name=name or type(self).__name__, lr_param=lr_param,
+                query,
+                self._init_theta(d, rng),
+                n_folds=n_folds,
+                gate_mode=GATE_RELU,
+                deriv_at_zero=self.deriv_at_zero,
+                solver=self.solver,
+                learning_rate=lr,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                adam=(self.beta_1, self.beta_2, self.epsilon),
+                n_jobs=self.n_jobs,
+                verbose=self.verbose,
+                name=name or type(self).__name__,
+                lr_param=lr_param,
                 warn=False,
             )
             if best is None or res.history["loss"][-1] < best.history["loss"][-1]:

@@ -16,7 +16,6 @@ from ..utils.validation import as_weights, check_magnitudes, split_folds
 from ._base import _ReLURegressorBase
 from ._gd import GDReLURegressor
 
-
 # The GD candidate: random initialisation as in ATV23; tol and max_iter are ours. The
 # candidate only has to win at moderate biases, where 1000 steps to a gradient norm
 # of 1e-4 reach the planted loss to within 0.1% (measured at b = 0, -1, d = 20), and
@@ -178,13 +177,35 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, bias_grid=None, min_tail_samples=30, threshold_rule="paper",
-                 scale_grid=(0.25, 0.5, 1.0, 2.0), pca_sign="rule", rho=0.5, lam=0.9,
-                 max_iter=50, step="linesearch", theta_max=0.4, n_halvings=5, theta0=0.1,
-                 theta_decay=0.9, tol=0.0, truncate_x=None, validation_fraction=0.2,
-                 include_linear=True, include_gd=True, gd_params=None, refit_scale=True,
-                 whiten=False, oracle_tolerance=None, n_jobs=None, random_state=None,
-                 verbose=0):
+    def __init__(
+        self,
+        *,
+        bias_grid=None,
+        min_tail_samples=30,
+        threshold_rule="paper",
+        scale_grid=(0.25, 0.5, 1.0, 2.0),
+        pca_sign="rule",
+        rho=0.5,
+        lam=0.9,
+        max_iter=50,
+        step="linesearch",
+        theta_max=0.4,
+        n_halvings=5,
+        theta0=0.1,
+        theta_decay=0.9,
+        tol=0.0,
+        truncate_x=None,
+        validation_fraction=0.2,
+        include_linear=True,
+        include_gd=True,
+        gd_params=None,
+        refit_scale=True,
+        whiten=False,
+        oracle_tolerance=None,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
         self.bias_grid = bias_grid
         self.min_tail_samples = min_tail_samples
         self.threshold_rule = threshold_rule
@@ -216,8 +237,10 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
         if self.bias_grid is not None:
             grid = np.asarray(self.bias_grid, dtype=np.float64).ravel()
             if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid >= 0):
-                raise ValueError("bias_grid must hold finite negative normalised biases; "
-                                 f"got {self.bias_grid!r}.")
+                raise ValueError(
+                    "bias_grid must hold finite negative normalised biases; "
+                    f"got {self.bias_grid!r}."
+                )
         scales = np.asarray(self.scale_grid, dtype=np.float64).ravel()
         if scales.size == 0 or not np.all(np.isfinite(scales)) or np.any(scales <= 0):
             raise ValueError(f"scale_grid must hold positive numbers; got {self.scale_grid!r}.")
@@ -231,9 +254,14 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
             # label scale from the moment query's answer; GD then runs on y / s_y exactly
             s = float(np.sqrt(mean_y2)) or 1.0
             d = oracle.n_features
-            best = gd._run(scaled_query(oracle.loss_grad, s), d, rng, oracle.n_folds,
-                           name=f"{type(self).__name__}'s GD candidate",
-                           lr_param="gd_params['learning_rate']")
+            best = gd._run(
+                scaled_query(oracle.loss_grad, s),
+                d,
+                rng,
+                oracle.n_folds,
+                name=f"{type(self).__name__}'s GD candidate",
+                lr_param="gd_params['learning_rate']",
+            )
             return best.theta[:d] * s, best.theta[d] * s, best.n_iter
 
         return candidate
@@ -248,8 +276,10 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
             raise ValueError(f"dask array X must be numeric, got dtype {X.dtype}.")
         n, d = X.shape
         if np.isnan(n) or n < 1 or d < 1:
-            raise ValueError(f"Found array with shape {X.shape}; need known, positive sizes "
-                             "(call X.compute_chunk_sizes() for unknown chunks).")
+            raise ValueError(
+                f"Found array with shape {X.shape}; need known, positive sizes "
+                "(call X.compute_chunk_sizes() for unknown chunks)."
+            )
         y = y if isinstance(y, da.Array) else np.asarray(y, dtype=np.float64)
         if y.ndim != 1 or y.shape[0] != n:
             raise ValueError(f"y must be 1-D with {n} entries, got shape {y.shape}.")
@@ -317,14 +347,26 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # the inner GD's
             res = sq_fit(
-                oracle, bias_grid=grid, min_tail_samples=self.min_tail_samples,
-                threshold_rule=self.threshold_rule, scale_grid=scales, pca_sign=self.pca_sign,
-                rho=self.rho, lam=self.lam, max_iter=self.max_iter, step=self.step,
-                theta_max=self.theta_max, n_halvings=self.n_halvings, theta0=self.theta0,
-                theta_decay=self.theta_decay, tol=self.tol, truncate_x=self.truncate_x,
+                oracle,
+                bias_grid=grid,
+                min_tail_samples=self.min_tail_samples,
+                threshold_rule=self.threshold_rule,
+                scale_grid=scales,
+                pca_sign=self.pca_sign,
+                rho=self.rho,
+                lam=self.lam,
+                max_iter=self.max_iter,
+                step=self.step,
+                theta_max=self.theta_max,
+                n_halvings=self.n_halvings,
+                theta0=self.theta0,
+                theta_decay=self.theta_decay,
+                tol=self.tol,
+                truncate_x=self.truncate_x,
                 include_linear=self.include_linear,
                 gd_candidate=self._gd_candidate(rng) if self.include_gd else None,
-                refit_scale=self.refit_scale, verbose=self.verbose,
+                refit_scale=self.refit_scale,
+                verbose=self.verbose,
             )
         coef, intercept = res["coef"], res["intercept"]
         if self.whiten:  # relu(<(x - mu) A, w> + b) = relu(<x, A w> + b - <mu, A w>)

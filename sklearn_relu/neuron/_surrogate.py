@@ -40,10 +40,19 @@ class _SurrogateGDBase(_ReLURegressorBase):
         d = X.shape[1]
         radius = None if radius is None else radius / s_y
         res = run_first_order(
-            array_query(X, y / s_y, sw, fold, n_folds), np.zeros(d + 1), n_folds=n_folds,
-            gate_mode=GATE_ONE, learning_rate=self.learning_rate, max_iter=self.max_iter,
-            tol=self.tol, n_iter_no_change=self.n_iter_no_change, radius=radius, selection=selection, n_jobs=self.n_jobs,
-            verbose=self.verbose, name=type(self).__name__,
+            array_query(X, y / s_y, sw, fold, n_folds),
+            np.zeros(d + 1),
+            n_folds=n_folds,
+            gate_mode=GATE_ONE,
+            learning_rate=self.learning_rate,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            radius=radius,
+            selection=selection,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+            name=type(self).__name__,
         )
         self.coef_ = res.theta[:d] * s_y
         self.intercept_ = float(res.theta[d] * s_y)
@@ -109,8 +118,18 @@ class GLMtronRegressor(_SurrogateGDBase):
 
     _parameter_constraints: dict = dict(_COMMON_CONSTRAINTS)
 
-    def __init__(self, *, learning_rate=0.5, max_iter=1000, tol=1e-6, n_iter_no_change=10,
-                 validation_fraction=0.2, n_jobs=None, random_state=None, verbose=0):
+    def __init__(
+        self,
+        *,
+        learning_rate=0.5,
+        max_iter=1000,
+        tol=1e-6,
+        n_iter_no_change=10,
+        validation_fraction=0.2,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.tol = tol
@@ -199,9 +218,20 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
         "selection": [StrOptions({"gradient", "loss"})],
     }
 
-    def __init__(self, *, learning_rate=0.5, max_iter=1000, tol=1e-6, n_iter_no_change=10,
-                 radius=None, selection="gradient", validation_fraction=0.2, n_jobs=None,
-                 random_state=None, verbose=0):
+    def __init__(
+        self,
+        *,
+        learning_rate=0.5,
+        max_iter=1000,
+        tol=1e-6,
+        n_iter_no_change=10,
+        radius=None,
+        selection="gradient",
+        validation_fraction=0.2,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.tol = tol

@@ -1,5 +1,6 @@
 """Two-layer network estimators, one submodule per paper; each declares its estimators
-in ``__all__``."""
+in ``__all__``.
+"""
 
 from . import _giant_step, _leaky, _proper, _xor
 from ._giant_step import *  # noqa: F401,F403

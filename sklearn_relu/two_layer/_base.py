@@ -19,32 +19,40 @@ class _NetworkClassifierMixin:
 
     def _encode(self, y):
         """Kernel labels and class indices: ``(+-1, idx)`` for two classes (``classes_[1]``
-        is +1), ``(idx as float, idx)`` for K >= 3; labels outside ``classes_`` raise."""
+        is +1), ``(idx as float, idx)`` for K >= 3; labels outside ``classes_`` raise.
+        """
         y = np.asarray(y)
         idx = np.searchsorted(self.classes_, y)
         top = len(self.classes_) - 1
         bad = (idx > top) | (self.classes_[np.minimum(idx, top)] != y)
         if np.any(bad):
-            raise ValueError(f"y contains labels not in classes_ {self.classes_.tolist()}: "
-                             f"{np.unique(y[bad]).tolist()}.")
+            raise ValueError(
+                f"y contains labels not in classes_ {self.classes_.tolist()}: "
+                f"{np.unique(y[bad]).tolist()}."
+            )
         if len(self.classes_) == 2:
             return np.where(idx == 1, 1.0, -1.0), idx
         return idx.astype(np.float64), idx
 
     def _stream_classes(self, classes, first):
         """``partial_fit``'s class bookkeeping: the sorted classes of a first call (which
-        must give at least 2), or None after checking that a later call's match."""
+        must give at least 2), or None after checking that a later call's match.
+        """
         if first:
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             classes = unique_labels(classes)
             if len(classes) < 2:
-                raise ValueError(f"{type(self).__name__} needs at least 2 classes, got one "
-                                 f"class: {classes.tolist()}.")
+                raise ValueError(
+                    f"{type(self).__name__} needs at least 2 classes, got one "
+                    f"class: {classes.tolist()}."
+                )
             return classes
         if classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
-            raise ValueError(f"classes={np.asarray(classes).tolist()} differ from classes_ "
-                             f"{self.classes_.tolist()} of the previous calls.")
+            raise ValueError(
+                f"classes={np.asarray(classes).tolist()} differ from classes_ "
+                f"{self.classes_.tolist()} of the previous calls."
+            )
         return None
 
     def decision_function(self, X):

@@ -10,7 +10,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._solvers.giant_step import (
-    resolve_chunk_rows, ridge_readout, run_giant_steps, split_rows,
+    resolve_chunk_rows,
+    ridge_readout,
+    run_giant_steps,
+    split_rows,
 )
 from .._solvers.online_sgd import forward
 from ..diagnostics._overlaps import orthonormal_directions
@@ -178,11 +181,29 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, n_hidden=256, n_steps=1, batch_size=None, readout_data="fresh",
-                 reuse_batches=False, learning_rate="auto", lr_scaling="p", lr_constant=None,
-                 init_first="sphere", init_second="rademacher", symmetric_init=False,
-                 fit_intercept=True, remove_linear=False, alpha=1.0, ridge_solver="auto",
-                 chunk_size="auto", n_jobs=None, random_state=None, verbose=0):
+    def __init__(
+        self,
+        *,
+        n_hidden=256,
+        n_steps=1,
+        batch_size=None,
+        readout_data="fresh",
+        reuse_batches=False,
+        learning_rate="auto",
+        lr_scaling="p",
+        lr_constant=None,
+        init_first="sphere",
+        init_second="rademacher",
+        symmetric_init=False,
+        fit_intercept=True,
+        remove_linear=False,
+        alpha=1.0,
+        ridge_solver="auto",
+        chunk_size="auto",
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
         self.n_hidden = n_hidden
         self.n_steps = n_steps
         self.batch_size = batch_size
@@ -262,16 +283,20 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         y = np.ascontiguousarray(y, dtype=np.float64)
         N, d = X.shape
         name = type(self).__name__
-        check_square_safe(root_mean_square(X), "X", name,
-                          "standardise X, e.g. make_pipeline(StandardScaler(), "
-                          f"{name}())")
+        check_square_safe(
+            root_mean_square(X),
+            "X",
+            name,
+            f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())",
+        )
         if self.fit_intercept:  # standardised target: any scale of y works
             y_offset, y_scale = mean_and_scale(y)
             y_scale = y_scale if y_scale > 0 else 1.0
             y_std = (y - y_offset) / y_scale
         else:
-            check_square_safe(root_mean_square(y), "y", name,
-                              "standardise y, or use fit_intercept=True")
+            check_square_safe(
+                root_mean_square(y), "y", name, "standardise y, or use fit_intercept=True"
+            )
             y_offset, y_scale, y_std = 0.0, 1.0, y
         theta = None
         if directions is not None:
@@ -281,7 +306,8 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         T, p = int(self.n_steps), int(self.n_hidden)
 
         step_rows, readout_rows, n = split_rows(
-            N, T, self.batch_size, self.readout_data, self.reuse_batches, rng)
+            N, T, self.batch_size, self.readout_data, self.reuse_batches, rng
+        )
         n_readout = N if readout_rows is None else len(readout_rows)
         W0, a0 = self._init_weights(d, rng)
         lr = self._resolve_learning_rate(n, d)
@@ -296,25 +322,48 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
 
         with compute_threads(self.n_jobs):
             W, hist = run_giant_steps(
-                X, y_t, W0, a0 / np.sqrt(p), lr, step_rows, theta=theta,
-                chunk_rows=chunk_rows, verbose=self.verbose, name=name)
-            ro = ridge_readout(X, y_t, W, readout_rows, float(self.alpha), self.ridge_solver,
-                               chunk_rows, fit_intercept=self.fit_intercept, name=name)
+                X,
+                y_t,
+                W0,
+                a0 / np.sqrt(p),
+                lr,
+                step_rows,
+                theta=theta,
+                chunk_rows=chunk_rows,
+                verbose=self.verbose,
+                name=name,
+            )
+            ro = ridge_readout(
+                X,
+                y_t,
+                W,
+                readout_rows,
+                float(self.alpha),
+                self.ridge_solver,
+                chunk_rows,
+                fit_intercept=self.fit_intercept,
+                name=name,
+            )
         if not (np.all(np.isfinite(ro.coef)) and np.isfinite(ro.intercept)):
             raise FloatingPointError(
                 f"{name}: the ridge read-out is non-finite (alpha="
-                f"{self.alpha:g}); increase alpha or standardise X.")
+                f"{self.alpha:g}); increase alpha or standardise X."
+            )
         if n_readout < p and ro.dof > 0.5 * n_readout:
             warnings.warn(
                 f"{name}: the ridge read-out has {n_readout} rows < n_hidden={p} and "
                 f"alpha={self.alpha:g} is small for these features: it spends "
                 f"{ro.dof:.3g} effective degrees of freedom on {n_readout} rows, so it "
                 "nearly interpolates them and may generalise poorly. Raise alpha, or give "
-                "the read-out more rows (more samples, readout_data='all').", UserWarning,
-                stacklevel=2)
+                "the read-out more rows (more samples, readout_data='all').",
+                UserWarning,
+                stacklevel=2,
+            )
         if self.verbose:
-            print(f"[{name}] ridge read-out ({ro.solver}) on {n_readout} rows: "
-                  f"train MSE {ro.mse * y_scale * y_scale:.5g}")
+            print(
+                f"[{name}] ridge read-out ({ro.solver}) on {n_readout} rows: "
+                f"train MSE {ro.mse * y_scale * y_scale:.5g}"
+            )
 
         self.W_ = W
         self.a0_ = a0

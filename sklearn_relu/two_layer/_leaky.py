@@ -1,5 +1,6 @@
 """SGD on a two-layer leaky-ReLU network with a (mostly) fixed second layer: the model of
-Sarussi, Brutzkus & Globerson (ICML 2021) and Brutzkus et al. (ICLR 2018)."""
+Sarussi, Brutzkus & Globerson (ICML 2021) and Brutzkus et al. (ICLR 2018).
+"""
 
 import warnings
 from numbers import Integral, Real
@@ -22,14 +23,24 @@ from ._base import _NetworkClassifierMixin
 __all__ = ["LeakyReLUTwoLayerClassifier"]
 
 HISTORY_COLUMNS = (
-    "epoch", "loss", "train_error", "n_nonzero_updates", "weight_norm",
-    "normalized_margin", "coherence_min", "low_rank_energy", "agreement",
-    "certified_fraction", "nar_weak", "nar_strict", "teacher_cosine",
+    "epoch",
+    "loss",
+    "train_error",
+    "n_nonzero_updates",
+    "weight_norm",
+    "normalized_margin",
+    "coherence_min",
+    "low_rank_energy",
+    "agreement",
+    "certified_fraction",
+    "nar_weak",
+    "nar_strict",
+    "teacher_cosine",
 )
 
 
 class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstimator):
-    """Two-layer leaky-ReLU network trained by SGD on the first layer (second fixed at +-v).
+    r"""Two-layer leaky-ReLU network trained by SGD on the first layer (second fixed at +-v).
 
     The model of :cite:t:`SBG21` and of its predecessor (Brutzkus, Globerson, Malach &
     Shalev-Shwartz, ICLR 2018): ``2k`` hidden units in a positive group ``w_1..w_k``
@@ -37,8 +48,8 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
 
     .. math::
 
-        N_W(x) = v \\sum_i \\sigma(\\langle w_i, x\\rangle) - v \\sum_i \\sigma(\\langle u_i,
-        x\\rangle), \\qquad \\sigma(z) = \\max(\\alpha z, z),
+        N_W(x) = v \sum_i \sigma(\langle w_i, x\rangle) - v \sum_i \sigma(\langle u_i,
+        x\rangle), \qquad \sigma(z) = \max(\alpha z, z),
 
     no biases, the output weights fixed, and constant-step SGD on the logistic loss
     (the ICML paper) or the hinge loss (ICLR 2018). On linearly separable data SGD
@@ -182,12 +193,29 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         "random_state": ["random_state"],
     }
 
-    def __init__(self, *, n_hidden_per_group=50, alpha=0.3, output_scale=None,
-                 train_second_layer=False, loss="log", learning_rate=0.5, batch_size=1,
-                 max_epochs=200, tol=1e-4, n_iter_no_change=5, shuffle=True,
-                 init_scale=1e-2, input_scaling="max_norm", fit_intercept=False,
-                 diagnostics_every=10, warm_start=False, n_jobs=None, verbose=0,
-                 random_state=None):
+    def __init__(
+        self,
+        *,
+        n_hidden_per_group=50,
+        alpha=0.3,
+        output_scale=None,
+        train_second_layer=False,
+        loss="log",
+        learning_rate=0.5,
+        batch_size=1,
+        max_epochs=200,
+        tol=1e-4,
+        n_iter_no_change=5,
+        shuffle=True,
+        init_scale=1e-2,
+        input_scaling="max_norm",
+        fit_intercept=False,
+        diagnostics_every=10,
+        warm_start=False,
+        n_jobs=None,
+        verbose=0,
+        random_state=None,
+    ):
         self.n_hidden_per_group = n_hidden_per_group
         self.alpha = alpha
         self.output_scale = output_scale
@@ -235,21 +263,26 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         K, k = self._n_groups(), self.n_hidden_per_group
         v = self.output_scale if self.output_scale is not None else 1.0 / np.sqrt(K * k)
         self.output_scale_ = float(v)
-        W = rng.normal(scale=self.init_scale, size=(K * k, d_aug)) if self.init_scale > 0 \
+        W = (
+            rng.normal(scale=self.init_scale, size=(K * k, d_aug))
+            if self.init_scale > 0
             else np.zeros((K * k, d_aug))
+        )
         self._store(W, np.full((K, k), float(v)))
 
     def _store(self, W, coef_output):
         K, k = self._n_groups(), self.n_hidden_per_group
         d = self.n_features_in_
         self.coef_hidden_ = np.ascontiguousarray(W[:, :d].reshape(K, k, d))
-        self.intercept_hidden_ = (W[:, d].reshape(K, k).copy() if self.fit_intercept
-                                  else np.zeros((K, k)))
+        self.intercept_hidden_ = (
+            W[:, d].reshape(K, k).copy() if self.fit_intercept else np.zeros((K, k))
+        )
         self.coef_output_ = np.ascontiguousarray(coef_output, dtype=np.float64)
 
     def _network(self):
         """``(W, A, A_mask)`` of the shared kernel: binary ``A = [-a_0, +a_1]`` (one
-        output), K >= 3 block-diagonal ``A`` with the same block pattern as mask."""
+        output), K >= 3 block-diagonal ``A`` with the same block pattern as mask.
+        """
         K, k = self._n_groups(), self.n_hidden_per_group
         d = self.n_features_in_
         W = self.coef_hidden_.reshape(K * k, d)
@@ -262,20 +295,21 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         A = np.zeros((K, K * k))
         mask = np.zeros((K, K * k))
         for c in range(K):
-            A[c, c * k:(c + 1) * k] = self.coef_output_[c]
-            mask[c, c * k:(c + 1) * k] = 1.0
+            A[c, c * k : (c + 1) * k] = self.coef_output_[c]
+            mask[c, c * k : (c + 1) * k] = 1.0
         return W, A, mask
 
     def _unpack_output(self, A):
         K, k = self._n_groups(), self.n_hidden_per_group
         if len(self.classes_) == 2:
             return np.vstack([-A[0, :k], A[0, k:]])
-        return np.vstack([A[c, c * k:(c + 1) * k] for c in range(K)])
+        return np.vstack([A[c, c * k : (c + 1) * k] for c in range(K)])
 
     def _effective_groups(self, W, A):
         """Effective weights ``|a_i| w_i`` grouped by logit (binary: by the sign of
         ``a_i``, exact by ``a sigma(z) = sign(a) sigma(|a| z)``); None when a K >= 3
-        output weight turned negative (no group structure left)."""
+        output weight turned negative (no group structure left).
+        """
         K, k = self._n_groups(), self.n_hidden_per_group
         if len(self.classes_) == 2:
             a = A[0]
@@ -289,7 +323,7 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         out = self._unpack_output(A)
         if np.any(out < 0):
             return None
-        return [out[c][:, None] * W[c * k:(c + 1) * k] for c in range(K)]
+        return [out[c][:, None] * W[c * k : (c + 1) * k] for c in range(K)]
 
     # ------------------------------------------------------------------ fitting
 
@@ -300,23 +334,25 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
             raise ValueError("teacher is defined for binary problems only.")
         t = np.asarray(teacher, dtype=np.float64).ravel()
         if t.shape != (self.n_features_in_,):
-            raise ValueError(f"teacher must have shape ({self.n_features_in_},), got "
-                             f"{np.shape(teacher)}.")
+            raise ValueError(
+                f"teacher must have shape ({self.n_features_in_},), got {np.shape(teacher)}."
+            )
         return np.append(t, 0.0) if self.fit_intercept else t
 
     def _diag_threads(self):
         """BLAS threads of the diagnostics passes: ``n_jobs``, or one when None (their
-        products are small; a BLAS pool on them is slower, see diagnostics)."""
+        products are small; a BLAS pool on them is slower, see diagnostics).
+        """
         return blas_threads(self.n_jobs if self.n_jobs is not None else 1)
 
     def _history_row(self, epoch, loss, error, nonzero, Xs, y_idx, W, A, teacher):
         with self._diag_threads():
-            return self._history_row_impl(epoch, loss, error, nonzero, Xs, y_idx, W, A,
-                                          teacher)
+            return self._history_row_impl(epoch, loss, error, nonzero, Xs, y_idx, W, A, teacher)
 
     def _history_row_impl(self, epoch, loss, error, nonzero, Xs, y_idx, W, A, teacher):
-        row = dict(epoch=float(epoch), loss=loss, train_error=error,
-                   n_nonzero_updates=float(nonzero))
+        row = dict(
+            epoch=float(epoch), loss=loss, train_error=error, n_nonzero_updates=float(nonzero)
+        )
         wn = float(np.linalg.norm(W))
         row["weight_norm"] = wn
         F = online_sgd.forward(Xs, W, A, self.alpha)
@@ -331,13 +367,21 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         norm = wn**2 + float(np.sum(A**2)) if self.train_second_layer else wn
         row["normalized_margin"] = float(margins.min()) / norm if norm > 0 else np.nan
         groups = self._effective_groups(W, A)
-        keys = ("coherence_min", "low_rank_energy", "agreement", "certified_fraction",
-                "nar_weak", "nar_strict", "teacher_cosine")
+        keys = (
+            "coherence_min",
+            "low_rank_energy",
+            "agreement",
+            "certified_fraction",
+            "nar_weak",
+            "nar_strict",
+            "teacher_cosine",
+        )
         if groups is None:
             row.update({key: np.nan for key in keys})
         else:
-            res = _weight_clustering(groups, self.alpha, Xs, y_idx, teacher=teacher,
-                                     n_probes=0, svm=False)
+            res = _weight_clustering(
+                groups, self.alpha, Xs, y_idx, teacher=teacher, n_probes=0, svm=False
+            )
             row.update({key: float(res[key]) for key in keys})
         return row
 
@@ -349,51 +393,110 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
             return
         self.history_ = {c: np.concatenate([old[c], new[c]]) for c in HISTORY_COLUMNS}
 
-    def _run(self, Xs, yk, y_idx, *, max_epochs, shuffle, rng, teacher, epoch0, log_first,
-             stopping, log_last=True):
+    def _run(
+        self,
+        Xs,
+        yk,
+        y_idx,
+        *,
+        max_epochs,
+        shuffle,
+        rng,
+        teacher,
+        epoch0,
+        log_first,
+        stopping,
+        log_last=True,
+    ):
         """Epochs of SGD from the stored weights; updates every fitted attribute."""
         W, A, mask = self._network()
         every = self.diagnostics_every
         rows = []
         if every and log_first:
             with self._diag_threads():
-                loss0, err0 = evaluate(Xs, yk, W, A, loss=self._kernel_loss(),
-                                       alpha=self.alpha)
+                loss0, err0 = evaluate(Xs, yk, W, A, loss=self._kernel_loss(), alpha=self.alpha)
             rows.append(self._history_row(0, loss0, err0, np.nan, Xs, y_idx, W, A, teacher))
         last = {}
 
         def on_epoch(epoch, stats):
             last.update(stats, epoch=epoch)
             if every and epoch % every == 0:
-                rows.append(self._history_row(epoch, stats["loss"], stats["error"],
-                                              stats["nonzero"], Xs, y_idx, W, A, teacher))
+                rows.append(
+                    self._history_row(
+                        epoch,
+                        stats["loss"],
+                        stats["error"],
+                        stats["nonzero"],
+                        Xs,
+                        y_idx,
+                        W,
+                        A,
+                        teacher,
+                    )
+                )
 
         if self.alpha == 0:
-            warnings.warn("alpha=0 is the plain ReLU: units can stop receiving updates and "
-                          "the guarantees of the leaky-ReLU analysis (alpha > 0) no longer "
-                          "hold.", UserWarning, stacklevel=3)
+            warnings.warn(
+                "alpha=0 is the plain ReLU: units can stop receiving updates and "
+                "the guarantees of the leaky-ReLU analysis (alpha > 0) no longer "
+                "hold.",
+                UserWarning,
+                stacklevel=3,
+            )
         try:
             res = run_epochs(
-                Xs, yk, W, A, A_mask=mask, train_A=self.train_second_layer, alpha=self.alpha,
-                loss=self._kernel_loss(), eta=self.learning_rate, batch_size=self.batch_size,
-                max_epochs=max_epochs, shuffle=shuffle, rng=rng,
-                tol=self.tol if stopping else None, n_iter_no_change=self.n_iter_no_change,
-                step0=getattr(self, "t_", 0), epoch0=epoch0, on_epoch=on_epoch,
-                n_jobs=self.n_jobs, verbose=self.verbose, name=type(self).__name__)
+                Xs,
+                yk,
+                W,
+                A,
+                A_mask=mask,
+                train_A=self.train_second_layer,
+                alpha=self.alpha,
+                loss=self._kernel_loss(),
+                eta=self.learning_rate,
+                batch_size=self.batch_size,
+                max_epochs=max_epochs,
+                shuffle=shuffle,
+                rng=rng,
+                tol=self.tol if stopping else None,
+                n_iter_no_change=self.n_iter_no_change,
+                step0=getattr(self, "t_", 0),
+                epoch0=epoch0,
+                on_epoch=on_epoch,
+                n_jobs=self.n_jobs,
+                verbose=self.verbose,
+                name=type(self).__name__,
+            )
         except FloatingPointError as exc:
-            hint = (" With input_scaling=None the step also scales with ||x||^2: use "
-                    "input_scaling='max_norm'." if self.input_scaling is None else "")
+            hint = (
+                " With input_scaling=None the step also scales with ||x||^2: use "
+                "input_scaling='max_norm'."
+                if self.input_scaling is None
+                else ""
+            )
             raise FloatingPointError(str(exc) + hint) from None
         if every and log_last and (not rows or rows[-1]["epoch"] != last["epoch"]):
-            rows.append(self._history_row(last["epoch"], last["loss"], last["error"],
-                                          last["nonzero"], Xs, y_idx, W, A, teacher))
+            rows.append(
+                self._history_row(
+                    last["epoch"],
+                    last["loss"],
+                    last["error"],
+                    last["nonzero"],
+                    Xs,
+                    y_idx,
+                    W,
+                    A,
+                    teacher,
+                )
+            )
         self._store(W, self._unpack_output(A))
         self.t_ = getattr(self, "t_", 0) + int(res.n_steps)
         curve = getattr(self, "loss_curve_", np.empty(0))
         self.loss_curve_ = np.concatenate([curve, res.loss_curve])
         if self.loss == "hinge":
-            self.n_nonzero_updates_ = int((getattr(self, "n_nonzero_updates_", None) or 0)
-                                          + res.nonzero_curve.sum())
+            self.n_nonzero_updates_ = int(
+                (getattr(self, "n_nonzero_updates_", None) or 0) + res.nonzero_curve.sum()
+            )
         else:
             self.n_nonzero_updates_ = None
         self._n_epochs_total = epoch0 + res.n_epochs
@@ -401,8 +504,7 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         return res
 
     def _reset(self):
-        for name in ("t_", "loss_curve_", "n_nonzero_updates_", "history_",
-                     "_n_epochs_total"):
+        for name in ("t_", "loss_curve_", "n_nonzero_updates_", "history_", "_n_epochs_total"):
             if hasattr(self, name):
                 delattr(self, name)
 
@@ -433,14 +535,20 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         classes = np.unique(y)
         if warm:
             if X.shape[1] != n_prev:
-                raise ValueError(f"warm_start: X has {X.shape[1]} features, but the fitted "
-                                 f"network expects {n_prev}.")
+                raise ValueError(
+                    f"warm_start: X has {X.shape[1]} features, but the fitted "
+                    f"network expects {n_prev}."
+                )
             if not np.array_equal(classes, self.classes_):
-                raise ValueError(f"warm_start: the classes of y {classes.tolist()} differ "
-                                 f"from classes_ {self.classes_.tolist()}.")
+                raise ValueError(
+                    f"warm_start: the classes of y {classes.tolist()} differ "
+                    f"from classes_ {self.classes_.tolist()}."
+                )
         elif len(classes) < 2:
-            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in "
-                             f"the data; got 1 class ({classes[0]!r}).")
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in "
+                f"the data; got 1 class ({classes[0]!r})."
+            )
         rng = check_random_state(self.random_state)
         if not warm:
             self._reset()
@@ -450,16 +558,31 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         teacher = self._check_teacher(teacher)
         Xs = self._augment(X)
         yk, y_idx = self._encode(y)
-        res = self._run(Xs, yk, y_idx, max_epochs=self.max_epochs, shuffle=self.shuffle,
-                        rng=rng, teacher=teacher, epoch0=getattr(self, "_n_epochs_total", 0),
-                        log_first=not warm, stopping=True)
+        res = self._run(
+            Xs,
+            yk,
+            y_idx,
+            max_epochs=self.max_epochs,
+            shuffle=self.shuffle,
+            rng=rng,
+            teacher=teacher,
+            epoch0=getattr(self, "_n_epochs_total", 0),
+            log_first=not warm,
+            stopping=True,
+        )
         self.n_iter_ = int(res.n_epochs)
         if not res.converged and (self.loss == "hinge" or self.tol is not None):
-            rule = ("an epoch without a non-zero hinge update" if self.loss == "hinge"
-                    else f"tol={self.tol:g} on the training loss")
-            warnings.warn(f"{type(self).__name__} did not reach {rule} in "
-                          f"max_epochs={self.max_epochs}; increase max_epochs.",
-                          ConvergenceWarning, stacklevel=2)
+            rule = (
+                "an epoch without a non-zero hinge update"
+                if self.loss == "hinge"
+                else f"tol={self.tol:g} on the training loss"
+            )
+            warnings.warn(
+                f"{type(self).__name__} did not reach {rule} in "
+                f"max_epochs={self.max_epochs}; increase max_epochs.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -488,14 +611,25 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
             self._reset()
             self.classes_ = classes
             self._set_input_scale(X)
-            self._init_weights(X.shape[1] + int(self.fit_intercept),
-                               check_random_state(self.random_state))
+            self._init_weights(
+                X.shape[1] + int(self.fit_intercept), check_random_state(self.random_state)
+            )
             self.n_iter_ = 0
         Xs = self._augment(X)
         yk, y_idx = self._encode(y)
-        self._run(Xs, yk, y_idx, max_epochs=1, shuffle=False, rng=None, teacher=None,
-                  epoch0=getattr(self, "_n_epochs_total", 0), log_first=False,
-                  stopping=False, log_last=False)
+        self._run(
+            Xs,
+            yk,
+            y_idx,
+            max_epochs=1,
+            shuffle=False,
+            rng=None,
+            teacher=None,
+            epoch0=getattr(self, "_n_epochs_total", 0),
+            log_first=False,
+            stopping=False,
+            log_last=False,
+        )
         self.n_iter_ = getattr(self, "n_iter_", 0) + 1
         return self
 
@@ -507,8 +641,9 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
 
     # ------------------------------------------------------------------ diagnostics
 
-    def weight_clustering(self, X=None, y=None, *, teacher=None, n_probes=20000,
-                          random_state=0, svm=True):
+    def weight_clustering(
+        self, X=None, y=None, *, teacher=None, n_probes=20000, random_state=0, svm=True
+    ):
         """Clustering of the hidden weights and agreement with the linear surrogate.
 
         Calls :func:`sklearn_relu.diagnostics.weight_clustering` on the effective
@@ -540,14 +675,23 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         W, A, _ = self._network()
         groups = self._effective_groups(W, A)
         if groups is None:
-            raise ValueError("weight_clustering needs every group to keep positive output "
-                             "weights (K >= 3 with a trained second layer lost them).")
+            raise ValueError(
+                "weight_clustering needs every group to keep positive output "
+                "weights (K >= 3 with a trained second layer lost them)."
+            )
         Xs = y_idx = None
         if X is not None:
             X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
             Xs = self._augment(X)
             if y is not None:
                 y_idx = self._encode(np.asarray(y))[1]
-        return _weight_clustering(groups, self.alpha, Xs, y_idx,
-                                  teacher=self._check_teacher(teacher), n_probes=n_probes,
-                                  random_state=random_state, svm=svm)
+        return _weight_clustering(
+            groups,
+            self.alpha,
+            Xs,
+            y_idx,
+            teacher=self._check_teacher(teacher),
+            n_probes=n_probes,
+            random_state=random_state,
+            svm=svm,
+        )

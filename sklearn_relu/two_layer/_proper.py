@@ -1,5 +1,6 @@
 """Proper learning of small depth-2 ReLU networks (Goel, Klivans, Manurangsi & Reichman,
-ITCS 2021): random projection, budgeted search in the projected space, exact lift."""
+ITCS 2021): random projection, budgeted search in the projected space, exact lift.
+"""
 
 import math
 import time
@@ -14,8 +15,16 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._solvers.online_sgd import forward
 from .._solvers.proper import (
-    MEANINGFUL_RADIUS, SPLIT_KEY, SUBSAMPLE_KEY, choose_net_q, lift, meaningful_proj_dim,
-    net_covering_radius, search_projection, theory_resources, warn_theory_budget,
+    MEANINGFUL_RADIUS,
+    SPLIT_KEY,
+    SUBSAMPLE_KEY,
+    choose_net_q,
+    lift,
+    meaningful_proj_dim,
+    net_covering_radius,
+    search_projection,
+    theory_resources,
+    warn_theory_budget,
 )
 from ..utils._threads import kernel_threads
 from ..utils.validation import max_row_norm, mean_and_scale, root_mean_square
@@ -25,15 +34,17 @@ __all__ = ["ProperReLUNetworkRegressor"]
 
 def _child_rng(seed, key):
     """Generator of child ``key`` of ``seed``: projection r always uses child r, so
-    R + 1 projections contain the first R."""
+    R + 1 projections contain the first R.
+    """
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
 
 
 def _q_theory(d, resolution):
     """Grid parameter q of the theory's net resolution in d' = d (a huge int when the
-    resolution underflows)."""
+    resolution underflows).
+    """
     ratio = math.sqrt(max(d - 1, 0)) / resolution if resolution > 0 else math.inf
-    return max(1, int(math.ceil(ratio))) if math.isfinite(ratio) else 2 ** 62
+    return max(1, int(math.ceil(ratio))) if math.isfinite(ratio) else 2**62
 
 
 class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
@@ -234,13 +245,33 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, n_units=2, setting="agnostic", epsilon=0.1, proj_dim="auto",
-                 max_proj_dim=8, n_projections=5, search="net", net_resolution=None,
-                 max_candidates=200_000, refine=True, n_refine=5, weight_norm_bound=1.0,
-                 output_weight_bound=None, label_bound=None, subsample=None,
-                 selection="train", holdout_fraction=0.2, fit_intercept=False,
-                 fit_output_intercept=True, input_scaling="max_norm", n_jobs=None,
-                 random_state=None, verbose=0):
+    def __init__(
+        self,
+        *,
+        n_units=2,
+        setting="agnostic",
+        epsilon=0.1,
+        proj_dim="auto",
+        max_proj_dim=8,
+        n_projections=5,
+        search="net",
+        net_resolution=None,
+        max_candidates=200_000,
+        refine=True,
+        n_refine=5,
+        weight_norm_bound=1.0,
+        output_weight_bound=None,
+        label_bound=None,
+        subsample=None,
+        selection="train",
+        holdout_fraction=0.2,
+        fit_intercept=False,
+        fit_output_intercept=True,
+        input_scaling="max_norm",
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
         self.n_units = n_units
         self.setting = setting
         self.epsilon = epsilon
@@ -282,10 +313,13 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         if self.net_resolution is not None:
             q = 2.0 / self.net_resolution
             if abs(q - round(q)) > 1e-9:
-                raise ValueError(f"net_resolution={self.net_resolution} must divide 2 "
-                                 "(2/h an integer), e.g. 1, 0.5, 0.25.")
+                raise ValueError(
+                    f"net_resolution={self.net_resolution} must divide 2 "
+                    "(2/h an integer), e.g. 1, 0.5, 0.25."
+                )
             q = int(round(q))
             from .._solvers.proper import GRAM_LIMIT, n_multisets, net_size
+
             G = net_size(d, q)
             count = n_multisets(G, k)
             if count > self.max_candidates:
@@ -293,11 +327,14 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
                     f"net_resolution={self.net_resolution} in d'={d} gives G={G:,} "
                     f"directions and {count:,} candidates for n_units={k}, above "
                     f"max_candidates={self.max_candidates:,}; refusing to start. Use a "
-                    "coarser net_resolution, a smaller proj_dim, or raise max_candidates.")
+                    "coarser net_resolution, a smaller proj_dim, or raise max_candidates."
+                )
             if k >= 2 and G > GRAM_LIMIT:
-                raise ValueError(f"net_resolution={self.net_resolution} in d'={d} gives "
-                                 f"G={G:,} directions, above the Gram-matrix limit "
-                                 f"{GRAM_LIMIT} for n_units >= 2.")
+                raise ValueError(
+                    f"net_resolution={self.net_resolution} in d'={d} gives "
+                    f"G={G:,} directions, above the Gram-matrix limit "
+                    f"{GRAM_LIMIT} for n_units >= 2."
+                )
             return q
         return choose_net_q(d, k, self.max_candidates, q_theory)
 
@@ -319,8 +356,9 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True,
-                             ensure_min_samples=2)
+        X, y = validate_data(
+            self, X, y, dtype=np.float64, order="C", y_numeric=True, ensure_min_samples=2
+        )
         y = np.ascontiguousarray(y, dtype=np.float64)
         m, n = X.shape
         k = self.n_units
@@ -339,7 +377,10 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
                 warnings.warn(
                     f"input_scaling='none' with rows of norm up to {row_norm:.3g} > 1: the "
                     "unit-ball assumption fails and the theoretical_* attributes do not "
-                    "apply.", UserWarning, stacklevel=2)
+                    "apply.",
+                    UserWarning,
+                    stacklevel=2,
+                )
         F = self._features(X)
         n_aug = F.shape[1]
 
@@ -370,8 +411,10 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         if self.selection == "holdout":
             n_hold = int(round(self.holdout_fraction * m))
             if n_hold < 1 or m - n_hold < 1:
-                raise ValueError(f"holdout_fraction={self.holdout_fraction} leaves an empty "
-                                 f"search or held-out set with n_samples={m}.")
+                raise ValueError(
+                    f"holdout_fraction={self.holdout_fraction} leaves an empty "
+                    f"search or held-out set with n_samples={m}."
+                )
             perm = _child_rng(seed, SPLIT_KEY).permutation(m)
             sel_rows = np.sort(perm[:n_hold])
             search_rows = np.sort(perm[n_hold:])
@@ -379,8 +422,9 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         if self.subsample is not None:
             m_sub = th.n_samples if self.subsample == "theory" else int(self.subsample)
             if m_sub < len(search_rows):
-                pick = _child_rng(seed, SUBSAMPLE_KEY).choice(len(search_rows), m_sub,
-                                                             replace=False)
+                pick = _child_rng(seed, SUBSAMPLE_KEY).choice(
+                    len(search_rows), m_sub, replace=False
+                )
                 search_rows = search_rows[np.sort(pick)]
 
         # labels divided by their scale on the search's rows (held-out labels only
@@ -391,8 +435,11 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
             y_off, y_scale = 0.0, root_mean_square(y[fit_rows])
         y_scale = y_scale if y_scale > 0 else 1.0
         ys = (y - y_off) / y_scale
-        bound = (np.inf if self.output_weight_bound is None
-                 else float(self.output_weight_bound) * B / y_scale)
+        bound = (
+            np.inf
+            if self.output_weight_bound is None
+            else float(self.output_weight_bound) * B / y_scale
+        )
 
         # net resolution (per d, same for every projection)
         q_theory = _q_theory(d, th.net_resolution)
@@ -402,21 +449,29 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
             net_q = self._net_q(d, k, q_theory)
             if self.proj_dim == "theory" and (net_q is None or net_q < q_theory):
                 warn_theory_budget(q_theory, d, k, self.max_candidates)
-            meaningful = (net_q is not None
-                          and net_covering_radius(d, net_q) <= MEANINGFUL_RADIUS)
+            meaningful = net_q is not None and net_covering_radius(d, net_q) <= MEANINGFUL_RADIUS
             if not meaningful:
-                what = ("random directions (no net fits the budget)" if net_q is None else
-                        f"a net of covering radius {net_covering_radius(d, net_q):.3g} > 1")
-                d_ok = meaningful_proj_dim(d, k, int(self.max_candidates),
-                                           lambda dd: _q_theory(dd, th.net_resolution))
-                fix = (f"proj_dim={d_ok} (or less) has a net of covering radius <= 1 "
-                       "within the budget" if d_ok else "no d' has a net of covering "
-                       "radius <= 1 within the budget; raise max_candidates")
+                what = (
+                    "random directions (no net fits the budget)"
+                    if net_q is None
+                    else f"a net of covering radius {net_covering_radius(d, net_q):.3g} > 1"
+                )
+                d_ok = meaningful_proj_dim(
+                    d, k, int(self.max_candidates), lambda dd: _q_theory(dd, th.net_resolution)
+                )
+                fix = (
+                    f"proj_dim={d_ok} (or less) has a net of covering radius <= 1 within the budget"
+                    if d_ok
+                    else "no d' has a net of covering "
+                    "radius <= 1 within the budget; raise max_candidates"
+                )
                 warnings.warn(
                     f"{name}: the search in d'={d} uses {what}: it certifies nothing about "
                     "the best network on the projected data, and the fit's quality comes "
                     f"from the refinement (net_meaningful_ is False). {fix}.",
-                    UserWarning, stacklevel=2)
+                    UserWarning,
+                    stacklevel=2,
+                )
 
         Fs, ys_search = F[search_rows], ys[search_rows]
         best = None
@@ -433,11 +488,20 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
                     P = np.eye(n_aug)
                 Z = np.ascontiguousarray(Fs @ P.T)
                 res = search_projection(
-                    Z, ys_search, k=k, search=self.search, bound=bound,
-                    max_candidates=int(self.max_candidates), net_q=net_q,
-                    do_refine=bool(self.refine), n_refine=int(self.n_refine), rng=rng,
-                    verbose=self.verbose, tag=f"projection {r + 1}/{R}:",
-                    fit_intercept=bool(self.fit_output_intercept))
+                    Z,
+                    ys_search,
+                    k=k,
+                    search=self.search,
+                    bound=bound,
+                    max_candidates=int(self.max_candidates),
+                    net_q=net_q,
+                    do_refine=bool(self.refine),
+                    n_refine=int(self.n_refine),
+                    rng=rng,
+                    verbose=self.verbose,
+                    tag=f"projection {r + 1}/{R}:",
+                    fit_intercept=bool(self.fit_output_intercept),
+                )
                 n_cand += res.n_candidates
                 W = lift(res.U, P)
                 pred = self._forward(F[sel_rows], W, res.C) + res.c0
@@ -445,18 +509,20 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
                 if not np.isfinite(losses[r]):
                     raise ValueError(
                         f"{name} produced a non-finite loss: the labels or inputs are "
-                        "too large for float64 (rescale y and X).")
+                        "too large for float64 (rescale y and X)."
+                    )
                 if best is None or losses[r] < losses[best[0]]:
                     best = (r, res, P, W)
                 if self.verbose:
                     unit = y_scale * y_scale  # losses in the units of y
-                    print(f"[{name}] projection {r + 1}/{R}: d'={d}, candidates="
-                          f"{res.n_candidates:,}, loss {losses[r] * unit:.6g}, best "
-                          f"{losses[best[0]] * unit:.6g} ({time.perf_counter() - t0:.2f} s)")
+                    print(
+                        f"[{name}] projection {r + 1}/{R}: d'={d}, candidates="
+                        f"{res.n_candidates:,}, loss {losses[r] * unit:.6g}, best "
+                        f"{losses[best[0]] * unit:.6g} ({time.perf_counter() - t0:.2f} s)"
+                    )
         r, res, P, W = best
         if self.verbose:
-            print(f"[{name}] done: {n_cand:,} candidates in "
-                  f"{time.perf_counter() - t_start:.2f} s")
+            print(f"[{name}] done: {n_cand:,} candidates in {time.perf_counter() - t_start:.2f} s")
 
         # outputs
         alpha = self._alpha()
@@ -476,15 +542,21 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
             self.projection_losses_ = losses * y_scale * y_scale
         self.n_candidates_evaluated_ = int(n_cand)
         self.net_size_ = int(res.net_size)
-        self.net_resolution_ = (net_covering_radius(d, net_q)
-                                if (self.search == "net" and net_q is not None) else np.nan)
+        self.net_resolution_ = (
+            net_covering_radius(d, net_q)
+            if (self.search == "net" and net_q is not None)
+            else np.nan
+        )
         if self.search == "net":
             self.net_meaningful_ = bool(meaningful)
         elif hasattr(self, "net_meaningful_"):
             del self.net_meaningful_
         self.search_exhaustive_ = bool(
-            self.search == "net" and net_q is not None and net_q >= q_theory
-            and (not project or d >= th.proj_dim))
+            self.search == "net"
+            and net_q is not None
+            and net_q >= q_theory
+            and (not project or d >= th.proj_dim)
+        )
         pred = self._forward(F[fit_rows], self.coef_projected_ @ P, res.C) + res.c0
         self.train_mse_ = float(np.mean((pred - ys[fit_rows]) ** 2)) * y_scale * y_scale
         return self
@@ -492,8 +564,11 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
     @staticmethod
     def _forward(F, W, c):
         """``relu(F W^T) c``: the shared two-layer forward pass (one home)."""
-        return forward(np.ascontiguousarray(F), np.ascontiguousarray(W),
-                       np.ascontiguousarray(c, dtype=np.float64).reshape(1, -1))[:, 0]
+        return forward(
+            np.ascontiguousarray(F),
+            np.ascontiguousarray(W),
+            np.ascontiguousarray(c, dtype=np.float64).reshape(1, -1),
+        )[:, 0]
 
     def predict(self, X):
         """Predict ``sum_j a_j relu(<w_j, x> + b_j) + intercept_output_``.

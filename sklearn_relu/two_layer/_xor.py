@@ -146,10 +146,14 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         "n_hidden": [Interval(numbers.Integral, 1, None, closed="left")],
         "init": [StrOptions({"paper", "symmetric", "standard"})],
         "init_scale": [StrOptions({"auto"}), Interval(numbers.Real, 0, None, closed="neither")],
-        "learning_rate": [StrOptions({"theory"}),
-                          Interval(numbers.Real, 0, None, closed="neither")],
-        "batch_size": [StrOptions({"auto", "theory"}),
-                       Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [
+            StrOptions({"theory"}),
+            Interval(numbers.Real, 0, None, closed="neither"),
+        ],
+        "batch_size": [
+            StrOptions({"auto", "theory"}),
+            Interval(numbers.Integral, 1, None, closed="left"),
+        ],
         "n_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_steps": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "bias": ["boolean"],
@@ -161,10 +165,24 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         "random_state": ["random_state"],
     }
 
-    def __init__(self, n_hidden=64, *, init="paper", init_scale="auto", learning_rate=1.0,
-                 batch_size="auto", n_epochs=1, max_steps=None, bias=False,
-                 feature_coords=None, log_every=1, warm_start=False, n_jobs=None,
-                 verbose=0, random_state=None):
+    def __init__(
+        self,
+        n_hidden=64,
+        *,
+        init="paper",
+        init_scale="auto",
+        learning_rate=1.0,
+        batch_size="auto",
+        n_epochs=1,
+        max_steps=None,
+        bias=False,
+        feature_coords=None,
+        log_every=1,
+        warm_start=False,
+        n_jobs=None,
+        verbose=0,
+        random_state=None,
+    ):
         self.n_hidden = n_hidden
         self.init = init
         self.init_scale = init_scale
@@ -194,12 +212,17 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         else:
             m = int(self.batch_size)
         if self.n_hidden < 8:
-            warnings.warn(f"n_hidden={self.n_hidden} < 8: SGD may not find the XOR features "
-                          "within the sample budget (the paper needs polylog(d) neurons).",
-                          UserWarning, stacklevel=3)
+            warnings.warn(
+                f"n_hidden={self.n_hidden} < 8: SGD may not find the XOR features "
+                "within the sample budget (the paper needs polylog(d) neurons).",
+                UserWarning,
+                stacklevel=3,
+            )
         if self.init == "symmetric" and self.n_hidden % 2:
-            raise ValueError(f"init='symmetric' pairs the neurons and needs an even "
-                             f"n_hidden, got {self.n_hidden}.")
+            raise ValueError(
+                f"init='symmetric' pairs the neurons and needs an even "
+                f"n_hidden, got {self.n_hidden}."
+            )
         return theta, eta, m
 
     def _init_weights(self, rng, d, n_outputs):
@@ -228,19 +251,25 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         if fc.shape == (2,) and np.issubdtype(fc.dtype, np.integer):
             i, j = int(fc[0]), int(fc[1])
             if i == j or not (0 <= i < d and 0 <= j < d):
-                raise ValueError(f"feature_coords must be two distinct indices in [0, {d}), "
-                                 f"got {self.feature_coords!r}.")
+                raise ValueError(
+                    f"feature_coords must be two distinct indices in [0, {d}), "
+                    f"got {self.feature_coords!r}."
+                )
             basis = np.zeros((2, d))
             basis[0, i] = basis[1, j] = 1.0
         else:
             try:
                 basis = np.asarray(fc, dtype=np.float64)
             except (TypeError, ValueError) as exc:
-                raise TypeError("feature_coords must be a pair of indices or a (2, n_features)"
-                                f" array, got {self.feature_coords!r}.") from exc
+                raise TypeError(
+                    "feature_coords must be a pair of indices or a (2, n_features)"
+                    f" array, got {self.feature_coords!r}."
+                ) from exc
             if basis.shape != (2, d) or not np.all(np.isfinite(basis)):
-                raise ValueError("feature_coords must be a pair of indices or a finite "
-                                 f"(2, {d}) array, got shape {basis.shape}.")
+                raise ValueError(
+                    "feature_coords must be a pair of indices or a finite "
+                    f"(2, {d}) array, got shape {basis.shape}."
+                )
         if self.bias:
             basis = np.hstack([basis, np.zeros((2, 1))])
         return np.ascontiguousarray(basis)
@@ -298,13 +327,29 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         while done < n_steps:
             steps = min(chunk, n_steps - done)
             hist, _ = sgd_steps(
-                Xa, y_enc, order[done * batch:], W, A, loss=loss, eta=self.learning_rate_,
-                batch_size=batch, n_steps=steps, step0=self.n_iter_,
-                seen0=self.n_samples_seen_, log_every=self.log_every, X_mon=Xm, y_mon=ym,
-                basis=basis, n_jobs=self.n_jobs)
+                Xa,
+                y_enc,
+                order[done * batch :],
+                W,
+                A,
+                loss=loss,
+                eta=self.learning_rate_,
+                batch_size=batch,
+                n_steps=steps,
+                step0=self.n_iter_,
+                seen0=self.n_samples_seen_,
+                log_every=self.log_every,
+                X_mon=Xm,
+                y_mon=ym,
+                basis=basis,
+                n_jobs=self.n_jobs,
+            )
             self.n_iter_ += steps
-            self.n_samples_seen_ = int(hist["n_seen"][-1]) if hist["n_seen"].size else (
-                self.n_samples_seen_ + min(steps * batch, len(order) - done * batch))
+            self.n_samples_seen_ = (
+                int(hist["n_seen"][-1])
+                if hist["n_seen"].size
+                else (self.n_samples_seen_ + min(steps * batch, len(order) - done * batch))
+            )
             self.history_ = append_history(self.history_, hist)
             done += steps
             if self.verbose:
@@ -316,10 +361,12 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
     def _print_rows(self, hist):
         for i in range(hist["step"].size):
             val = hist["val_error"][i]
-            print(f"step {int(hist['step'][i])}, n_seen {int(hist['n_seen'][i])}: "
-                  f"batch loss {hist['batch_loss'][i]:.4f}, batch error "
-                  f"{hist['batch_error'][i]:.3f}, val error {val:.3f}, mean |output| "
-                  f"{hist['mean_abs_output'][i]:.3g}")
+            print(
+                f"step {int(hist['step'][i])}, n_seen {int(hist['n_seen'][i])}: "
+                f"batch loss {hist['batch_loss'][i]:.4f}, batch error "
+                f"{hist['batch_error'][i]:.3f}, val error {val:.3f}, mean |output| "
+                f"{hist['mean_abs_output'][i]:.3g}"
+            )
 
     def _warn_phase1(self):
         out = self.history_["mean_abs_output"]
@@ -330,14 +377,19 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
                 f"{_PHASE1_OUTPUT}) after {self.n_samples_seen_} samples: SGD is still in "
                 f"the signal-finding phase. Give more samples (about "
                 f"{int(10 * d * max(math.log(d), 1))} = 10 d ln d for hypercube XOR) or a "
-                "larger learning_rate.", ConvergenceWarning, stacklevel=3)
+                "larger learning_rate.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
     def _check_classes(self, y):
         check_classification_targets(y)
         classes = unique_labels(y)
         if len(classes) < 2:
-            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes "
-                             f"in the data, got one class: {classes[0]!r}.")
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes "
+                f"in the data, got one class: {classes[0]!r}."
+            )
         return classes
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -369,8 +421,10 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         X_mon, y_mon = self._validate_monitor(X_val, y_val, classes)
         rng = check_random_state(self.random_state)
         if warm and not np.array_equal(classes, self.classes_):
-            raise ValueError(f"warm_start=True: the classes {classes!r} differ from the "
-                             f"fitted classes {self.classes_!r}.")
+            raise ValueError(
+                f"warm_start=True: the classes {classes!r} differ from the "
+                f"fitted classes {self.classes_!r}."
+            )
         self._feature_basis(X.shape[1], len(classes))  # validate before any state changes
         if warm:  # keep the weights and counters; take the current step and batch settings
             _, self.learning_rate_, self.batch_size_ = self._resolve(X.shape[1], len(classes))
@@ -390,18 +444,22 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
 
     def _check_scale(self, X):
         """Refuse inputs whose products over- or underflow (the step rules assume
-        coordinates of unit scale)."""
+        coordinates of unit scale).
+        """
         name = type(self).__name__
-        check_square_safe(root_mean_square(X), "X", name,
-                          f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())")
+        check_square_safe(
+            root_mean_square(X),
+            "X",
+            name,
+            f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())",
+        )
 
     def _validate_monitor(self, X_val, y_val, classes):
         if X_val is None and y_val is None:
             return None, None
         if X_val is None or y_val is None:
             raise ValueError("Pass both X_val and y_val, or neither.")
-        X_val, y_val = validate_data(self, X_val, y_val, dtype=np.float64, order="C",
-                                     reset=False)
+        X_val, y_val = validate_data(self, X_val, y_val, dtype=np.float64, order="C", reset=False)
         if not np.all(np.isin(y_val, classes)):
             raise ValueError("y_val contains labels that are not in y.")
         return X_val, y_val
@@ -437,8 +495,7 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         if first:
             self._start(X, classes, check_random_state(self.random_state))
         else:  # the current step and batch settings apply from this call on
-            _, self.learning_rate_, self.batch_size_ = self._resolve(X.shape[1],
-                                                                     len(self.classes_))
+            _, self.learning_rate_, self.batch_size_ = self._resolve(X.shape[1], len(self.classes_))
         y_enc = self._encode(y)[0]
         m = self.batch_size_
         n = X.shape[0]

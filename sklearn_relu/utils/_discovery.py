@@ -19,7 +19,11 @@ def all_estimators():
     found = {}
     for name in sklearn_relu.__all__:
         obj = getattr(sklearn_relu, name)
-        if (inspect.isclass(obj) and issubclass(obj, BaseEstimator)
-                and not inspect.isabstract(obj) and not name.startswith("_")):
+        if (
+            inspect.isclass(obj)
+            and issubclass(obj, BaseEstimator)
+            and not inspect.isabstract(obj)
+            and not name.startswith("_")
+        ):
             found[name] = obj
     return sorted(found.items())

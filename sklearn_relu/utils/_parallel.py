@@ -1,7 +1,11 @@
 """Thread settings for parallel workers (dask, joblib, ray)."""
 
-THREAD_ENV_VARS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                   "MKL_NUM_THREADS")
+THREAD_ENV_VARS = (
+    "NUMBA_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+)
 
 
 def worker_thread_env(threads_per_worker=1):
@@ -30,7 +34,10 @@ def worker_thread_env(threads_per_worker=1):
     >>> worker_thread_env(2)["NUMBA_NUM_THREADS"]
     '2'
     """
-    if isinstance(threads_per_worker, bool) or not isinstance(threads_per_worker, int) \
-            or threads_per_worker < 1:
+    if (
+        isinstance(threads_per_worker, bool)
+        or not isinstance(threads_per_worker, int)
+        or threads_per_worker < 1
+    ):
         raise ValueError(f"threads_per_worker must be an int >= 1, got {threads_per_worker!r}.")
     return {name: str(threads_per_worker) for name in THREAD_ENV_VARS}

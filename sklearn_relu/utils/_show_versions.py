@@ -5,8 +5,22 @@ import os
 import platform
 import sys
 
-_DEPS = ("sklearn_relu", "numpy", "scipy", "sklearn", "numba", "joblib", "threadpoolctl",
-         "matplotlib", "dask", "distributed", "dask_ml", "ray", "torch", "pandas")
+_DEPS = (
+    "sklearn_relu",
+    "numpy",
+    "scipy",
+    "sklearn",
+    "numba",
+    "joblib",
+    "threadpoolctl",
+    "matplotlib",
+    "dask",
+    "distributed",
+    "dask_ml",
+    "ray",
+    "torch",
+    "pandas",
+)
 
 
 def _versions():

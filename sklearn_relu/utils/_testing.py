@@ -12,5 +12,6 @@ def assert_allclose_scaled(actual, desired, rtol=1e-10, err_msg=""):
     """
     actual, desired = np.asarray(actual, dtype=float), np.asarray(desired, dtype=float)
     scale = float(np.abs(desired).max(initial=0.0))
-    np.testing.assert_allclose(actual, desired, rtol=0, atol=rtol * scale if scale > 0 else rtol,
-                               err_msg=err_msg)
+    np.testing.assert_allclose(
+        actual, desired, rtol=0, atol=rtol * scale if scale > 0 else rtol, err_msg=err_msg
+    )

@@ -1,5 +1,6 @@
 """Thread count of the kernels, set for a block of code and restored after, and the
-thread pool that runs the serial reduction kernels over fixed row chunks."""
+thread pool that runs the serial reduction kernels over fixed row chunks.
+"""
 
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -60,13 +61,17 @@ def chunked_sums(kernel, X, y, sw, fold, *params):
 
     def run(start):
         stop = min(start + CHUNK_ROWS, n)
-        return kernel(X[start:stop], y[start:stop], sw[start:stop],
-                      fold[start:stop] if has_fold else fold, *params)
+        return kernel(
+            X[start:stop],
+            y[start:stop],
+            sw[start:stop],
+            fold[start:stop] if has_fold else fold,
+            *params,
+        )
 
     starts = range(0, max(n, 1), CHUNK_ROWS)
     n_threads = min(numba.get_num_threads(), len(starts))
-    parts = (list(_pool(n_threads).map(run, starts)) if n_threads > 1
-             else [run(s) for s in starts])
+    parts = list(_pool(n_threads).map(run, starts)) if n_threads > 1 else [run(s) for s in starts]
     total = parts[0]
     for part in parts[1:]:  # a new array each time: no kernel output is modified
         total = _add(total, part)

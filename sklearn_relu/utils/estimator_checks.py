@@ -85,12 +85,14 @@ def check_sample_weight_scale_invariance(name, estimator):
         err = float(np.abs(pred - ref).max())
         assert err <= 1e-8 * scale, (
             f"{name}: sample_weight * {c:g} changed the predictions by {err:.3g}; the "
-            "scale of the weights must mean nothing.")
+            "scale of the weights must mean nothing."
+        )
 
 
 def _score(estimator, X, y, y_scale=1.0):
     """R^2 or accuracy; a regressor's targets and predictions are divided by
-    ``y_scale`` first, since the metric's own squares overflow for 1e300 * y."""
+    ``y_scale`` first, since the metric's own squares overflow for 1e300 * y.
+    """
     if is_classifier(estimator):
         return float(estimator.score(X, y))
     from sklearn.metrics import r2_score
@@ -132,7 +134,8 @@ def check_extreme_inputs(name, estimator):
         score = _score(est, Xe, ye, y_scale)
         assert score >= base - 0.1, (
             f"{name} on {label}: fitted silently with score {score:.3g} against {base:.3g} "
-            "on the unscaled problem; fit correctly or raise a ValueError that says why.")
+            "on the unscaled problem; fit correctly or raise a ValueError that says why."
+        )
 
 
 def check_constant_target(name, estimator):
@@ -150,7 +153,8 @@ def check_constant_target(name, estimator):
     pred = _fit(clone(estimator), X, y).predict(X)
     mse = float(np.mean((pred - y) ** 2))
     assert mse <= 1e-6 * 1.5**2, (
-        f"{name} fits the constant target 1.5 with mean squared error {mse:.3g}.")
+        f"{name} fits the constant target 1.5 with mean squared error {mse:.3g}."
+    )
 
 
 def contract_checks(estimator):

@@ -6,7 +6,8 @@ from sklearn.utils.validation import _check_sample_weight
 
 def as_weights(sample_weight, X):
     """float64 C-contiguous finite non-negative weights, not all zero (ones if None);
-    scikit-learn's own checks raise the errors."""
+    scikit-learn's own checks raise the errors.
+    """
     sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
     return np.ascontiguousarray(sw)
 
@@ -39,8 +40,9 @@ def row_hashes(X, y, seed):
 
         X = X.rechunk({1: -1})
         y = da.asarray(y).rechunk((X.chunks[0],))
-        return da.map_blocks(lambda x, t: _hash_block(x, t[:, 0], seed), X, y[:, None],
-                             drop_axis=1, dtype=np.uint64).compute()
+        return da.map_blocks(
+            lambda x, t: _hash_block(x, t[:, 0], seed), X, y[:, None], drop_axis=1, dtype=np.uint64
+        ).compute()
     return _hash_block(np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64), seed)
 
 
@@ -75,7 +77,8 @@ def split_folds(X, y, sample_weight, validation_fraction, rng):
 
 def max_row_norm(X, extra=0.0):
     """``max_i sqrt(||x_i||^2 + extra^2)`` without overflow or underflow (the rows are
-    divided by ``max |x_ij|`` before squaring), so ``1e160 * X`` is handled exactly."""
+    divided by ``max |x_ij|`` before squaring), so ``1e160 * X`` is handled exactly.
+    """
     m = max(float(np.abs(X).max(initial=0.0)), abs(float(extra)))
     if m == 0.0:
         return 0.0
@@ -87,7 +90,8 @@ def max_row_norm(X, extra=0.0):
 def mean_and_scale(v):
     """``(mean, standard deviation)`` of the entries of ``v`` without overflow or
     underflow (the entries are divided by ``max |v|`` first), so ``1e300 * v`` gives
-    ``1e300`` times the values for ``v``."""
+    ``1e300`` times the values for ``v``.
+    """
     v = np.asarray(v, dtype=np.float64)
     m = float(np.abs(v).max(initial=0.0))
     if m == 0.0:
@@ -113,20 +117,24 @@ SQUARE_SAFE = (1e-150, 1e150)  # magnitudes whose squares neither under- nor ove
 def check_square_safe(scale, what, name, fix):
     """Raise a ValueError naming the estimator ``name`` and the ``fix`` when a positive
     ``scale`` (e.g. :func:`root_mean_square` of X) is outside :data:`SQUARE_SAFE`, where
-    products of two such values over- or underflow float64."""
+    products of two such values over- or underflow float64.
+    """
     lo, hi = SQUARE_SAFE
     if scale > 0.0 and not lo <= scale <= hi:
         raise ValueError(
             f"{name}: {what} has a root-mean-square magnitude of {scale:.3g}, outside "
-            f"[{lo:g}, {hi:g}] where its squares over- or underflow float64; {fix}.")
+            f"[{lo:g}, {hi:g}] where its squares over- or underflow float64; {fix}."
+        )
 
 
 def check_magnitudes(X, y, name):
     """:func:`check_square_safe` on the root mean squares of ``X`` and ``y`` (dask
-    arrays are reduced on their chunks), with the fix a user of ``name`` needs."""
+    arrays are reduced on their chunks), with the fix a user of ``name`` needs.
+    """
     for label, a, fix in (
-            ("X", X, f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())"),
-            ("y", y, "rescale y, e.g. divide it by its standard deviation")):
+        ("X", X, f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())"),
+        ("y", y, "rescale y, e.g. divide it by its standard deviation"),
+    ):
         if hasattr(a, "map_blocks"):  # dask
             top = float(abs(a).max().compute())
             scale = top * float((((a / top) ** 2).mean() ** 0.5).compute()) if top > 0 else 0.0
