@@ -1,4 +1,4 @@
-"""End to end: every estimator's default ``fit`` as a user times it, against the user's alternative.
+"""End to end: each estimator's default ``fit`` as a user times it, beside the alternative.
 
 Each public estimator (:func:`sklearn_relu.utils.all_estimators`) is fitted with its
 default parameters (``random_state=0`` only) on a named standard problem of its family;
@@ -18,7 +18,7 @@ Problems (``--quick``: the sizes in brackets):
 * ``relu(x0-1)``, n = 1e5 [1e4], d = 20: X ~ N(0, I_20), y = relu(x_0 - 1) + 0.1 noise, 2e4 [5e3]
   held-out rows (GD, GLMtron, surrogate, SQ); ``relu(x0-1) 2n``: n = 2e5 [2e4]: the same (SQ);
 * ``xor hypercube``, d = 64 [32]: ``make_xor_hypercube``, n = 12 d ln d, 4000 held-out rows;
-* ``stair2``, d = 64 [16]: ``make_giant_step_target("stair2")``, n = 2 d^2, 4000 held-out rows;
+* ``stair2``, d = 32 [16]: ``make_giant_step_target("stair2")``, n = 2 d^2, 4000 held-out rows;
 * ``digits`` [3 vs 5]: scikit-learn's 8x8 digits, 10 classes, stratified 75/25 split,
   ``Pipeline(StandardScaler(), est)``; ``linear teacher``, d = 20,: ``make_linear_teacher``,
   n = 1000 [500], 4000 held-out rows (leaky);
@@ -100,7 +100,7 @@ def _xor(quick):
 def _stair(quick):
     from sklearn_relu.datasets import make_giant_step_target
 
-    d = 16 if quick else 64
+    d = 16 if quick else 32
     n = 2 * d * d
     X, y, _ = make_giant_step_target("stair2", n + 4000, d, random_state=0)
     return _split(X, y, n)
@@ -239,9 +239,9 @@ def child(spec):
     t0 = time.perf_counter()
     import sklearn_relu  # noqa: F401  (timed: part of a cold start)
     t_import = time.perf_counter() - t0
+    # CPU of all other processes (Linux /proc/stat), from the benchmark beside this one
+    from bench_single_neuron import foreign_cpu_seconds
     from sklearn.exceptions import ConvergenceWarning
-
-    from bench_single_neuron import foreign_cpu_seconds  # this directory; Linux /proc/stat
 
     prob = PROBLEMS[spec["problem"]]
     X, y, X_test, y_test = prob["make"](spec["quick"])
@@ -269,7 +269,7 @@ def child(spec):
         seconds=seconds, import_seconds=t_import, warmup_seconds=t_warmup,
         train=metric(prob["task"], model, X, y),
         test=metric(prob["task"], model, X_test, y_test),
-        n_iter=n_iter(model), n_train=int(len(y)), n_features=int(X.shape[1]),
+        n_iter=n_iter(model), n_train=len(y), n_features=int(X.shape[1]),
         convergence_warnings=sum(issubclass(w.category, ConvergenceWarning) for w in caught),
         load=(None if foreign0 is None else max(0.0, foreign - foreign0) / seconds),
         numba_threads=int(numba.config.NUMBA_NUM_THREADS),
@@ -454,12 +454,13 @@ def main():
     import sklearn_relu
 
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, cwd=os.path.dirname(sklearn_relu.__file__),
-                                timeout=10).stdout.strip()
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False,
+                                capture_output=True, text=True, timeout=10,
+                                cwd=os.path.dirname(sklearn_relu.__file__)).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
-    print(f"# bench_end_to_end{' --quick' if args.quick else ''}: {time.strftime('%Y-%m-%d %H:%M')}, "
+    print(f"# bench_end_to_end{' --quick' if args.quick else ''}: "
+          f"{time.strftime('%Y-%m-%d %H:%M')}, "
           f"{os.cpu_count()} CPUs, python {platform.python_version()}, numpy {np.__version__}, "
           f"scipy {scipy.__version__}, scikit-learn {sklearn.__version__}, "
           f"numba {numba.__version__}, sklearn_relu {sklearn_relu.__version__}"
