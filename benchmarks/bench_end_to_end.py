@@ -15,13 +15,15 @@ rows. Beside it, on the same rows, in a separate process under the same conditio
 
 Problems (``--quick``: the sizes in brackets):
 
-* ``relu(x0-1)``, n = 1e5 [1e4], d = 20: X ~ N(0, I_20), y = relu(x_0 - 1) + 0.1 noise, 2e4 [5e3]
-  held-out rows (GD, GLMtron, surrogate, SQ); ``relu(x0-1) 2n``: n = 2e5 [2e4]: the same (SQ);
-* ``xor hypercube``, d = 64 [32]: ``make_xor_hypercube``, n = 12 d ln d, 4000 held-out rows;
-* ``stair2``, d = 32 [16]: ``make_giant_step_target("stair2")``, n = 2 d^2, 4000 held-out rows;
+* ``relu(x0-1)``: X ~ N(0, I_20), y = relu(x_0 - 1) + 0.1 noise, n = 1e5 [1e4] rows and
+  2e4 [5e3] held-out rows (GD, GLMtron, surrogate, SQ); ``relu(x0-1) 2n``: the same with
+  n = 2e5 [2e4] (SQ);
+* ``xor hypercube``: ``make_xor_hypercube``, d = 64 [32], n = 12 d ln d, 4000 held-out rows;
+* ``stair2``: ``make_giant_step_target("stair2")``, d = 32 [16], n = 2 d^2, 4000 held-out
+  rows;
 * ``digits`` [3 vs 5]: scikit-learn's 8x8 digits, 10 classes, stratified 75/25 split,
-  ``Pipeline(StandardScaler(), est)``; ``linear teacher``, d = 20,: ``make_linear_teacher``,
-  n = 1000 [500], 4000 held-out rows (leaky);
+  ``Pipeline(StandardScaler(), est)``; ``linear teacher``: ``make_linear_teacher``,
+  d = 20, n = 1000 [500], 4000 held-out rows (leaky);
 * ``relu teacher k=2``: ``make_relu_network_teacher`` at its defaults (m = 200, d = 10),
   1000 held-out rows (proper).
 
@@ -40,14 +42,16 @@ MKL_NUM_THREADS = 1``), chosen by ``--threads``:
 
 Every (estimator or alternative, condition, threads) runs in its own subprocess, so no
 compile or thread-pool state leaks from one to the next; the alternative of a problem is
-run once per (condition, threads) and shared by its estimators. ``load`` is the CPU used
+run once per (condition, threads) and shared by its estimators. Each cell is one timed fit
+(a cold start happens once per process), or with ``--repeats R`` the run with the median
+fit time of R fresh processes (all R times go to the JSON file). ``load`` is the CPU used
 by all other processes during the timed fit, in cores (about 1 in ``busy``; more means
 that other users of the machine disturbed the timing). ``ours/alt`` is the ratio of fit
 times in this one run. ``warn`` counts ConvergenceWarnings raised by the fit.
 
 Run: ``python benchmarks/bench_end_to_end.py [--quick] [--only NAME[,NAME]]
-[--conditions cold,warm,busy] [--threads all,1] [--out results.json]``. ``--quick``: small
-sizes, condition ``warm`` on one thread (under a minute once the numba cache is warm; the
+[--conditions cold,warm,busy] [--threads all,1] [--repeats R] [--out results.json]``.
+``--quick``: small sizes, condition ``warm`` on one thread (under a minute once the numba cache is warm; the
 first run compiles). ``--only`` matches estimator class names (substring, case-insensitive).
 Not a test module (pytest collects ``tests/`` only). Peak memory ~0.3 GB per process.
 """
@@ -332,6 +336,15 @@ def run_child(spec, condition, threads):
     return json.loads(lines[-1][len("RESULT "):])
 
 
+def run_median(spec, condition, threads, repeats):
+    """``repeats`` fresh child runs; the one with the median fit time, with all the times."""
+    runs = [run_child(spec, condition, threads) for _ in range(repeats)]
+    ok = sorted((r for r in runs if "error" not in r), key=lambda r: r["seconds"])
+    if len(ok) < len(runs):
+        return next(r for r in runs if "error" in r)
+    return dict(ok[(len(ok) - 1) // 2], all_seconds=[r["seconds"] for r in runs])
+
+
 def uptime():
     try:
         with open("/proc/loadavg") as f:
@@ -419,6 +432,8 @@ def main():
                         help="comma-separated estimator names (substring, case-insensitive)")
     parser.add_argument("--conditions", default=None, help="subset of cold,warm,busy")
     parser.add_argument("--threads", default=None, help="subset of all,1")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="fresh processes per cell; the median fit time is reported")
     parser.add_argument("--out", default=None, help="write the results as JSON to this file")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -432,6 +447,8 @@ def main():
                if t.strip()]
     bad = [c for c in conditions if c not in ALL_CONDITIONS] + [
         t for t in threads if t not in ("all", "1")]
+    if args.repeats < 1:
+        parser.error("--repeats must be >= 1")
     if bad:
         parser.error(f"unknown condition or thread setting {bad}: conditions are "
                      f"{','.join(ALL_CONDITIONS)}, threads all,1")
@@ -475,10 +492,11 @@ def main():
             alts = {}
             for name, problem in cases:
                 if problem not in alts:
-                    alts[problem] = run_child(dict(what="alt", problem=problem,
-                                                   quick=args.quick), condition, thr)
-                ours = run_child(dict(what="ours", name=name, problem=problem,
-                                      quick=args.quick), condition, thr)
+                    alts[problem] = run_median(dict(what="alt", problem=problem,
+                                                    quick=args.quick), condition, thr,
+                                               args.repeats)
+                ours = run_median(dict(what="ours", name=name, problem=problem,
+                                       quick=args.quick), condition, thr, args.repeats)
                 rows.append(dict(name=name, problem=problem, condition=condition, threads=thr,
                                  ours=ours, alt=alts[problem]))
                 print(f"#   {condition:4s} {thr:>3s} {name} on {problem}: "
