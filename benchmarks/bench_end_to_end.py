@@ -239,13 +239,23 @@ def n_iter(model):
 
 # ------------------------------------------------------------------------ child side
 
+def foreign_cpu_seconds():
+    """CPU-seconds used so far by all other processes (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
+    own = os.times()
+    return busy - own.user - own.system
+
+
 def child(spec):
     """One run in a fresh process: data, optional warm-up fit, handshake, timed fit."""
     t0 = time.perf_counter()
     import sklearn_relu  # noqa: F401  (timed: part of a cold start)
     t_import = time.perf_counter() - t0
-    # CPU of all other processes (Linux /proc/stat), from the benchmark beside this one
-    from bench_single_neuron import foreign_cpu_seconds
     from sklearn.exceptions import ConvergenceWarning
 
     prob = PROBLEMS[spec["problem"]]
