@@ -71,8 +71,7 @@ import warnings
 
 import numpy as np
 
-THREAD_VARS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-               "MKL_NUM_THREADS")
+THREAD_VARS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 ALL_CONDITIONS = ("cold", "warm", "busy")
 BURNER = "while True: pass"
 CHILD_TIMEOUT = 1800  # seconds; a fit that takes longer is reported as a timeout
@@ -81,6 +80,7 @@ CHILD_TIMEOUT = 1800  # seconds; a fit that takes longer is reported as a timeou
 # ----------------------------------------------------------------------------- problems
 # Each problem: make(quick) -> (X, y, X_test, y_test); "task" is "reg" or "clf";
 # "alt" names the alternative; "width" the MLP width (two-layer problems).
+
 
 def _neuron(n, n_test, d=20, seed=0):
     rng = np.random.default_rng(seed)
@@ -121,8 +121,7 @@ def _digits(quick):
         X, y, _ = load_digits_3_vs_5()
     else:
         X, y = load_digits(return_X_y=True)
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y,
-                                              random_state=0)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
     return X_tr, y_tr, X_te, y_te
 
 
@@ -142,12 +141,16 @@ def _relu_teacher(quick):
 
 
 PROBLEMS = {
-    "relu(x0-1)": dict(task="reg", alt="lbfgs",
-                              make=lambda q: _neuron(10_000 if q else 100_000,
-                                                     5_000 if q else 20_000)),
-    "relu(x0-1) 2n": dict(task="reg", alt="lbfgs",
-                              make=lambda q: _neuron(20_000 if q else 200_000,
-                                                     5_000 if q else 20_000)),
+    "relu(x0-1)": dict(
+        task="reg",
+        alt="lbfgs",
+        make=lambda q: _neuron(10_000 if q else 100_000, 5_000 if q else 20_000),
+    ),
+    "relu(x0-1) 2n": dict(
+        task="reg",
+        alt="lbfgs",
+        make=lambda q: _neuron(20_000 if q else 200_000, 5_000 if q else 20_000),
+    ),
     "xor hypercube": dict(task="clf", alt="mlp", width=64, make=_xor),
     "stair2": dict(task="reg", alt="mlp", width=256, make=_stair),
     "digits": dict(task="clf", alt="mlp", width=100, scale=True, make=_digits),
@@ -172,6 +175,7 @@ ALT_NAMES = {"lbfgs": "L-BFGS-B", "mlp": "MLP"}
 
 
 # ------------------------------------------------------------------- the alternatives
+
 
 class LBFGSNeuron:
     """scipy L-BFGS-B on the half squared loss of ``relu(X w + b)``, NumPy loss/gradient."""
@@ -239,6 +243,7 @@ def n_iter(model):
 
 # ------------------------------------------------------------------------ child side
 
+
 def foreign_cpu_seconds():
     """CPU-seconds used so far by all other processes (Linux /proc/stat), or None."""
     try:
@@ -255,6 +260,7 @@ def child(spec):
     """One run in a fresh process: data, optional warm-up fit, handshake, timed fit."""
     t0 = time.perf_counter()
     import sklearn_relu  # noqa: F401  (timed: part of a cold start)
+
     t_import = time.perf_counter() - t0
     from sklearn.exceptions import ConvergenceWarning
 
@@ -281,18 +287,24 @@ def child(spec):
 
     blas = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
     result = dict(
-        seconds=seconds, import_seconds=t_import, warmup_seconds=t_warmup,
+        seconds=seconds,
+        import_seconds=t_import,
+        warmup_seconds=t_warmup,
         train=metric(prob["task"], model, X, y),
         test=metric(prob["task"], model, X_test, y_test),
-        n_iter=n_iter(model), n_train=len(y), n_features=int(X.shape[1]),
+        n_iter=n_iter(model),
+        n_train=len(y),
+        n_features=int(X.shape[1]),
         convergence_warnings=sum(issubclass(w.category, ConvergenceWarning) for w in caught),
         load=(None if foreign0 is None else max(0.0, foreign - foreign0) / seconds),
         numba_threads=int(numba.config.NUMBA_NUM_THREADS),
-        blas_threads=max(blas) if blas else None)
+        blas_threads=max(blas) if blas else None,
+    )
     print("RESULT " + json.dumps(result), flush=True)
 
 
 # ----------------------------------------------------------------------- parent side
+
 
 def child_env(condition, threads, cache_dir):
     env = dict(os.environ)
@@ -313,8 +325,12 @@ def run_child(spec, condition, threads):
     with tempfile.TemporaryFile(mode="w+") as err:
         proc = subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "--child", json.dumps(spec)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
-            env=child_env(condition, threads, cache_dir))
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env=child_env(condition, threads, cache_dir),
+        )
         try:
             line = proc.stdout.readline()
             if line.strip() != "READY":
@@ -344,7 +360,7 @@ def run_child(spec, condition, threads):
         if proc.returncode != 0 or not lines:
             err.seek(0)
             return dict(error=err.read().strip().splitlines()[-1:] or ["no result"])
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def run_median(spec, condition, threads, repeats):
@@ -375,27 +391,64 @@ def fmt_metric(task, value):
 
 
 def print_tables(rows, conditions, threads):
-    cols = ["estimator", "problem", "n x d", "cond", "thr", "fit s", "import s", "iter", "warn",
-            "train", "test", "alt", "alt s", "alt iter", "alt train", "alt test",
-            "ours/alt", "load"]
+    cols = [
+        "estimator",
+        "problem",
+        "n x d",
+        "cond",
+        "thr",
+        "fit s",
+        "import s",
+        "iter",
+        "warn",
+        "train",
+        "test",
+        "alt",
+        "alt s",
+        "alt iter",
+        "alt train",
+        "alt test",
+        "ours/alt",
+        "load",
+    ]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for r in rows:
         o, a, task = r["ours"], r["alt"], PROBLEMS[r["problem"]]["task"]
         if "error" in o:
-            print(f"| {r['name']} | {r['problem']} | - | {r['condition']} | {r['threads']} | "
-                  f"ERROR: {' '.join(o['error'])} |" + " |" * (len(cols) - 6))
+            print(
+                f"| {r['name']} | {r['problem']} | - | {r['condition']} | {r['threads']} | "
+                f"ERROR: {' '.join(o['error'])} |" + " |" * (len(cols) - 6)
+            )
             continue
         a = a if "error" not in a else {}
         ratio = o["seconds"] / a["seconds"] if a.get("seconds") else None
-        print("| " + " | ".join([
-            r["name"], r["problem"], f"{o['n_train']} x {o['n_features']}", r["condition"],
-            r["threads"], f"{o['seconds']:.3f}",
-            f"{o['import_seconds']:.2f}", fmt(o["n_iter"], "d"), str(o["convergence_warnings"]),
-            fmt_metric(task, o["train"]), fmt_metric(task, o["test"]),
-            ALT_NAMES[PROBLEMS[r["problem"]]["alt"]], fmt(a.get("seconds"), ".3f"),
-            fmt(a.get("n_iter"), "d"), fmt_metric(task, a.get("train")),
-            fmt_metric(task, a.get("test")), fmt(ratio, ".2f"), fmt(o["load"], ".2f")]) + " |")
+        print(
+            "| "
+            + " | ".join(
+                [
+                    r["name"],
+                    r["problem"],
+                    f"{o['n_train']} x {o['n_features']}",
+                    r["condition"],
+                    r["threads"],
+                    f"{o['seconds']:.3f}",
+                    f"{o['import_seconds']:.2f}",
+                    fmt(o["n_iter"], "d"),
+                    str(o["convergence_warnings"]),
+                    fmt_metric(task, o["train"]),
+                    fmt_metric(task, o["test"]),
+                    ALT_NAMES[PROBLEMS[r["problem"]]["alt"]],
+                    fmt(a.get("seconds"), ".3f"),
+                    fmt(a.get("n_iter"), "d"),
+                    fmt_metric(task, a.get("train")),
+                    fmt_metric(task, a.get("test")),
+                    fmt(ratio, ".2f"),
+                    fmt(o["load"], ".2f"),
+                ]
+            )
+            + " |"
+        )
 
     # Summary: one line per (estimator, problem), fit seconds per condition and threads.
     keys = [(c, t) for c in conditions for t in threads]
@@ -407,12 +460,18 @@ def print_tables(rows, conditions, threads):
         extra.append("busy all/1")
     if ("warm", "all") in keys and ("warm", "1") in keys:
         extra.append("warm 1/all")
-    cols = (["estimator", "problem"] + [f"{c} {t}" for c, t in keys]
-            + [f"alt {c} {t}" for c, t in keys] + [f"ours/alt {c} {t}" for c, t in keys]
-            + extra)
-    print("\nFit seconds by condition and threads; ours/alt = ratio of fit times; busy all/1 "
-          "= busy fit on all threads over the busy fit on one (issue goal <= 1.2); warm 1/all "
-          "= one-thread over all-thread warm fit (speed-up of the threads).\n")
+    cols = (
+        ["estimator", "problem"]
+        + [f"{c} {t}" for c, t in keys]
+        + [f"alt {c} {t}" for c, t in keys]
+        + [f"ours/alt {c} {t}" for c, t in keys]
+        + extra
+    )
+    print(
+        "\nFit seconds by condition and threads; ours/alt = ratio of fit times; busy all/1 "
+        "= busy fit on all threads over the busy fit on one (issue goal <= 1.2); warm 1/all "
+        "= one-thread over all-thread warm fit (speed-up of the threads).\n"
+    )
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
 
@@ -423,7 +482,7 @@ def print_tables(rows, conditions, threads):
     for (name, problem), cells in by_case.items():
         ours = [secs(cells.get(k), "ours") for k in keys]
         alt = [secs(cells.get(k), "alt") for k in keys]
-        ratios = [o / a if o and a else None for o, a in zip(ours, alt)]
+        ratios = [o / a if o and a else None for o, a in zip(ours, alt, strict=True)]
         ex = []
         if "busy all/1" in extra:
             b_all, b_one = ours[keys.index(("busy", "all"))], ours[keys.index(("busy", "1"))]
@@ -431,20 +490,33 @@ def print_tables(rows, conditions, threads):
         if "warm 1/all" in extra:
             w_all, w_one = ours[keys.index(("warm", "all"))], ours[keys.index(("warm", "1"))]
             ex.append(w_one / w_all if w_all and w_one else None)
-        print("| " + " | ".join([name, problem] + [fmt(v, ".2f") for v in ours + alt]
-                                + [fmt(v, ".2f") for v in ratios + ex]) + " |")
+        print(
+            "| "
+            + " | ".join(
+                [name, problem]
+                + [fmt(v, ".2f") for v in ours + alt]
+                + [fmt(v, ".2f") for v in ratios + ex]
+            )
+            + " |"
+        )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="small sizes; condition warm, one thread unless given")
-    parser.add_argument("--only", default=None,
-                        help="comma-separated estimator names (substring, case-insensitive)")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes; condition warm, one thread unless given"
+    )
+    parser.add_argument(
+        "--only", default=None, help="comma-separated estimator names (substring, case-insensitive)"
+    )
     parser.add_argument("--conditions", default=None, help="subset of cold,warm,busy")
     parser.add_argument("--threads", default=None, help="subset of all,1")
-    parser.add_argument("--repeats", type=int, default=1,
-                        help="fresh processes per cell; the median fit time is reported")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="fresh processes per cell; the median fit time is reported",
+    )
     parser.add_argument("--out", default=None, help="write the results as JSON to this file")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -452,17 +524,23 @@ def main():
         child(json.loads(args.child))
         return 0
 
-    conditions = (args.conditions or ("warm" if args.quick else ",".join(ALL_CONDITIONS)))
+    conditions = args.conditions or ("warm" if args.quick else ",".join(ALL_CONDITIONS))
     conditions = [c.strip() for c in conditions.split(",") if c.strip()]
-    threads = [t.strip() for t in (args.threads or ("1" if args.quick else "all,1")).split(",")
-               if t.strip()]
+    threads = [
+        t.strip()
+        for t in (args.threads or ("1" if args.quick else "all,1")).split(",")
+        if t.strip()
+    ]
     bad = [c for c in conditions if c not in ALL_CONDITIONS] + [
-        t for t in threads if t not in ("all", "1")]
+        t for t in threads if t not in ("all", "1")
+    ]
     if args.repeats < 1:
         parser.error("--repeats must be >= 1")
     if bad:
-        parser.error(f"unknown condition or thread setting {bad}: conditions are "
-                     f"{','.join(ALL_CONDITIONS)}, threads all,1")
+        parser.error(
+            f"unknown condition or thread setting {bad}: conditions are "
+            f"{','.join(ALL_CONDITIONS)}, threads all,1"
+        )
 
     from sklearn_relu.utils import all_estimators
 
@@ -482,17 +560,24 @@ def main():
     import sklearn_relu
 
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False,
-                                capture_output=True, text=True, timeout=10,
-                                cwd=os.path.dirname(sklearn_relu.__file__)).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            cwd=os.path.dirname(sklearn_relu.__file__),
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
-    print(f"# bench_end_to_end{' --quick' if args.quick else ''}: "
-          f"{time.strftime('%Y-%m-%d %H:%M')}, "
-          f"{os.cpu_count()} CPUs, python {platform.python_version()}, numpy {np.__version__}, "
-          f"scipy {scipy.__version__}, scikit-learn {sklearn.__version__}, "
-          f"numba {numba.__version__}, sklearn_relu {sklearn_relu.__version__}"
-          + (f" (commit {commit})" if commit else ""))
+    print(
+        f"# bench_end_to_end{' --quick' if args.quick else ''}: "
+        f"{time.strftime('%Y-%m-%d %H:%M')}, "
+        f"{os.cpu_count()} CPUs, python {platform.python_version()}, numpy {np.__version__}, "
+        f"scipy {scipy.__version__}, scikit-learn {sklearn.__version__}, "
+        f"numba {numba.__version__}, sklearn_relu {sklearn_relu.__version__}"
+        + (f" (commit {commit})" if commit else "")
+    )
     print(f"# before: {uptime()}")
     if skipped:
         print(f"# no standard problem for {', '.join(skipped)}: skipped (add it to CASES)")
@@ -503,22 +588,46 @@ def main():
             alts = {}
             for name, problem in cases:
                 if problem not in alts:
-                    alts[problem] = run_median(dict(what="alt", problem=problem,
-                                                    quick=args.quick), condition, thr,
-                                               args.repeats)
-                ours = run_median(dict(what="ours", name=name, problem=problem,
-                                       quick=args.quick), condition, thr, args.repeats)
-                rows.append(dict(name=name, problem=problem, condition=condition, threads=thr,
-                                 ours=ours, alt=alts[problem]))
-                print(f"#   {condition:4s} {thr:>3s} {name} on {problem}: "
-                      + (f"{ours['seconds']:.3f} s" if "error" not in ours else
-                         f"ERROR {ours['error']}"), flush=True)
+                    alts[problem] = run_median(
+                        dict(what="alt", problem=problem, quick=args.quick),
+                        condition,
+                        thr,
+                        args.repeats,
+                    )
+                ours = run_median(
+                    dict(what="ours", name=name, problem=problem, quick=args.quick),
+                    condition,
+                    thr,
+                    args.repeats,
+                )
+                rows.append(
+                    dict(
+                        name=name,
+                        problem=problem,
+                        condition=condition,
+                        threads=thr,
+                        ours=ours,
+                        alt=alts[problem],
+                    )
+                )
+                print(
+                    f"#   {condition:4s} {thr:>3s} {name} on {problem}: "
+                    + (
+                        f"{ours['seconds']:.3f} s"
+                        if "error" not in ours
+                        else f"ERROR {ours['error']}"
+                    ),
+                    flush=True,
+                )
     print(f"# after: {uptime()}; wall time {time.perf_counter() - wall0:.0f} s\n")
     print_tables(rows, conditions, threads)
     if args.out:
         with open(args.out, "w") as f:
-            json.dump(dict(quick=args.quick, conditions=conditions, threads=threads,
-                           rows=rows), f, indent=1)
+            json.dump(
+                dict(quick=args.quick, conditions=conditions, threads=threads, rows=rows),
+                f,
+                indent=1,
+            )
         print(f"\n# results written to {args.out}")
     failed = [r for r in rows if "error" in r["ours"] or "error" in r["alt"]]
     return 1 if failed else 0
