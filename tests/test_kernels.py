@@ -67,6 +67,12 @@ def _assert_rel_close(actual, desired, rtol=1e-10):
     )
 
 
+@pytest.fixture
+def pool_on_small_inputs(monkeypatch):
+    """Run the thread pool even on the small arrays of these tests."""
+    monkeypatch.setattr("sklearn_relu.utils._threads.PARALLEL_MIN_ENTRIES", 0)
+
+
 def _chunked(kernel):
     def run(*args):
         with kernel_threads(2):
@@ -78,7 +84,7 @@ def _chunked(kernel):
 @pytest.mark.parametrize("n", [1, 7, BLOCK_ROWS, 3 * BLOCK_ROWS + 5, 2 * CHUNK_ROWS + 3])
 @pytest.mark.parametrize("gate_mode", [GATE_RELU, GATE_ONE])
 @pytest.mark.parametrize("kernel", [loss_grad, _chunked(loss_grad)], ids=["whole", "chunked"])
-def test_loss_grad_matches_numpy(n, gate_mode, kernel):
+def test_loss_grad_matches_numpy(n, gate_mode, kernel, pool_on_small_inputs):
     X, y, sw, fold, w, b = _problem(n, 6)
     for fold_arg, n_folds in [(np.empty(0, dtype=np.int64), 1), (fold, 2)]:
         out = kernel(X, y, sw, fold_arg, n_folds, w, b, gate_mode, 1.0)
@@ -98,7 +104,7 @@ def test_loss_grad_uses_deriv_at_zero_on_exact_ties(deriv_at_zero):
     _assert_rel_close(out, ref)
 
 
-def test_chunked_sums_are_bitwise_equal_for_every_thread_count():
+def test_chunked_sums_are_bitwise_equal_for_every_thread_count(pool_on_small_inputs):
     """The chunk partition depends on n only: 1, 2 or 3 threads (more than the pool
     of a 2-core machine) give the same bits.
     """
@@ -183,7 +189,7 @@ def _sq_problem(n, d, seed=0):
 
 @pytest.mark.parametrize("n", [5, 3 * BLOCK_ROWS + 11, CHUNK_ROWS + 11])
 @pytest.mark.parametrize("chunked", [True, False])
-def test_scale_and_geodesic_sums_match_numpy(n, chunked):
+def test_scale_and_geodesic_sums_match_numpy(n, chunked, pool_on_small_inputs):
     X, y, sw, fold, w, u = _sq_problem(n, 6)
     W = np.vstack([w, u, -w])
     B = np.array([-0.3, 0.2, 0.0])
@@ -201,7 +207,7 @@ def test_scale_and_geodesic_sums_match_numpy(n, chunked):
 
 @pytest.mark.parametrize("n", [5, 70 * BLOCK_ROWS + 3])  # the second caps the blocks
 @pytest.mark.parametrize("chunked", [True, False])
-def test_thresholded_moments_match_numpy(n, chunked):
+def test_thresholded_moments_match_numpy(n, chunked, pool_on_small_inputs):
     X, y, sw, fold, _, _ = _sq_problem(n, 4, seed=7)
     taus = np.sort(np.quantile(np.abs(y), [0.99, 0.9, 0.5, 0.1]))[::-1].copy()
     kern = _chunked(sq.thresholded_moments) if chunked else sq.thresholded_moments
@@ -215,7 +221,7 @@ def test_thresholded_moments_match_numpy(n, chunked):
 
 @pytest.mark.parametrize("truncate", [None, 2.5])
 @pytest.mark.parametrize("chunked", [True, False])
-def test_reweighted_first_moment_matches_numpy(truncate, chunked):
+def test_reweighted_first_moment_matches_numpy(truncate, chunked, pool_on_small_inputs):
     X, y, sw, fold, w, _ = _sq_problem(CHUNK_ROWS + 3 * BLOCK_ROWS + 7, 5, seed=9)
     rho_b, btilde = 0.5 * 1.5, 0.995 * 1.5
     trunc2 = 0.0 if truncate is None else truncate**2
@@ -236,7 +242,7 @@ def test_reweighted_first_moment_matches_numpy(truncate, chunked):
     _assert_rel_close(out, ref)
 
 
-def test_sq_kernels_chunked_are_bitwise_equal_for_every_thread_count():
+def test_sq_kernels_chunked_are_bitwise_equal_for_every_thread_count(pool_on_small_inputs):
     X, y, sw, fold, w, u = _sq_problem(3 * CHUNK_ROWS + 5, 3, seed=2)
     cs, sn = np.cos([0.1, 0.2]), np.sin([0.1, 0.2])
     taus = np.array([2.0, 1.0, 0.1])
