@@ -13,6 +13,7 @@ from .._solvers.first_order import (
     run_first_order,
     warn_not_converged,
 )
+from ..utils._threads import compute_threads
 from ._base import _ReLURegressorBase
 
 
@@ -221,7 +222,8 @@ class GDReLURegressor(_ReLURegressorBase):
         rng = check_random_state(self.random_state)
         s_y = self._label_scale(y, sw)
         d = X.shape[1]
-        best = self._run(array_query(X, y / s_y, sw), d, rng)
+        with compute_threads(self.n_jobs, X.size):
+            best = self._run(array_query(X, y / s_y, sw), d, rng)
         if not best.converged:
             warn_not_converged(type(self).__name__, self.tol, self.max_iter)
 

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._solvers.first_order import scaled_query
 from .._solvers.sq import sq_fit, warn_grid_beyond_cap
 from ..oracles import ArrayOracle, DaskOracle, NoisyOracle
+from ..utils._threads import compute_threads
 from ..utils.validation import as_weights, check_magnitudes, split_folds
 from ._base import _ReLURegressorBase
 from ._gd import GDReLURegressor
@@ -344,7 +345,7 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
             oracle = NoisyOracle(oracle, self.oracle_tolerance, random_state=rng.randint(2**31))
         if grid is not None:
             warn_grid_beyond_cap(grid, oracle.fold_sizes()[0], self.min_tail_samples)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), compute_threads(self.n_jobs, X.size):
             warnings.simplefilter("ignore", ConvergenceWarning)  # the inner GD's
             res = sq_fit(
                 oracle,

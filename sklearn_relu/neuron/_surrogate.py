@@ -16,6 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._solvers.first_order import GATE_ONE, array_query, run_first_order
+from ..utils._threads import compute_threads
 from ..utils.validation import split_folds
 from ._base import _ReLURegressorBase
 
@@ -39,21 +40,22 @@ class _SurrogateGDBase(_ReLURegressorBase):
         s_y = self._label_scale(y, sw)
         d = X.shape[1]
         radius = None if radius is None else radius / s_y
-        res = run_first_order(
-            array_query(X, y / s_y, sw, fold, n_folds),
-            np.zeros(d + 1),
-            n_folds=n_folds,
-            gate_mode=GATE_ONE,
-            learning_rate=self.learning_rate,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            radius=radius,
-            selection=selection,
-            n_jobs=self.n_jobs,
-            verbose=self.verbose,
-            name=type(self).__name__,
-        )
+        with compute_threads(self.n_jobs, X.size):
+            res = run_first_order(
+                array_query(X, y / s_y, sw, fold, n_folds),
+                np.zeros(d + 1),
+                n_folds=n_folds,
+                gate_mode=GATE_ONE,
+                learning_rate=self.learning_rate,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                radius=radius,
+                selection=selection,
+                n_jobs=self.n_jobs,
+                verbose=self.verbose,
+                name=type(self).__name__,
+            )
         self.coef_ = res.theta[:d] * s_y
         self.intercept_ = float(res.theta[d] * s_y)
         self.n_iter_ = res.n_iter

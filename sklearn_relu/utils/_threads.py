@@ -145,8 +145,16 @@ def blas_threads(n_jobs):
     return threadpool_limits(limits=resolve_n_jobs(n_jobs), user_api="blas")
 
 
-def compute_threads(n_jobs):
-    """numba threads and (when ``n_jobs`` is set) BLAS threads, restored on exit."""
+def compute_threads(n_jobs, n_entries=None):
+    """numba threads and (when ``n_jobs`` is set) BLAS threads, restored on exit.
+
+    With ``n_entries`` (the size of ``X``) below :data:`PARALLEL_MIN_ENTRIES` both are
+    one thread whatever ``n_jobs`` says: for work that small, a second thread gains
+    little when the machine is idle and loses when it is busy (BLAS threads that wait
+    for a core the other process holds).
+    """
+    if n_entries is not None and n_entries < PARALLEL_MIN_ENTRIES:
+        n_jobs = 1
     stack = ExitStack()
     stack.enter_context(kernel_threads(n_jobs))
     stack.enter_context(blas_threads(n_jobs))
