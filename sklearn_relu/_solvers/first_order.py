@@ -283,14 +283,7 @@ def run_first_order(
 
     with kernel_threads(n_jobs):
         while True:
-            out = query(theta[:d], theta[d], gate_mode, deriv_at_zero)
-            wsum = out[:, d + 3]
-            if np.any(wsum <= 0):
-                raise ValueError(
-                    "A fold of the data has zero total sample_weight; "
-                    "use validation_fraction=None or positive weights."
-                )
-            stats = out / wsum[:, None]
+            stats = _fold_stats(query, theta, d, gate_mode, deriv_at_zero)
             grad = stats[0, : d + 1]
             obj = stats[0, obj_col]
             finite = np.isfinite(obj) and np.all(np.isfinite(grad))
