@@ -194,10 +194,10 @@ def test_interrupted_sweep_resumes_without_recomputing(tmp_path, reference):
     def flaky_ratio(est, X, y, info):
         calls["n"] += 1
         if calls["n"] > 3:
-            raise KeyboardInterrupt  # as Ctrl-C in the fourth cell
+            raise KeyboardInterrupt("fourth cell")  # as Ctrl-C in the fourth cell
         return loss_ratio(est, X, y, info)
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match="fourth cell"):
         _sweep(
             metrics={"loss_ratio": flaky_ratio, "direction_cosine": direction_cosine},
             cache=tmp_path,

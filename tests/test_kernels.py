@@ -151,7 +151,7 @@ def test_relu_predict_matches_numpy(n):
 
 def test_kernel_threads_restores_on_exception():
     before = numba.get_num_threads()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="boom"):
         with kernel_threads(1):
             assert numba.get_num_threads() == 1
             raise RuntimeError("boom")

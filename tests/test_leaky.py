@@ -648,7 +648,7 @@ def test_partial_fit_contract(small_data):
 def test_bad_input(small_data):
     X, y, _ = small_data
     est = L(n_hidden_per_group=3, max_epochs=2)
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="LeakyReLUTwoLayerClassifier instance is not fitted"):
         est.predict(X)
     for bad in (
         np.where(np.arange(X.size).reshape(X.shape) == 3, np.nan, X),

@@ -800,7 +800,7 @@ def test_bad_X(kind, reg_data):
 def test_bad_shapes_one_sample_constant_y_unfitted(reg_data):
     X, y = reg_data
     est = ProperReLUNetworkRegressor()
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="ProperReLUNetworkRegressor instance is not fitted"):
         est.predict(X)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         est.fit(X, y[:-1])

@@ -284,7 +284,7 @@ def test_bad_X_gives_sklearn_errors(Est, kind, data):
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_bad_shapes_and_unfitted(Est, data):
     X, y, _ = data
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match=f"{Est.__name__} instance is not fitted"):
         Est().predict(X)
     with pytest.raises(ValueError, match="0 sample"):
         Est().fit(X[:0], y[:0])

@@ -370,7 +370,7 @@ def test_bad_monitor_set_and_partial_fit_misuse():
         clf.partial_fit(X, y, classes=[0, 1])
     with pytest.raises(ValueError, match="feature_coords"):
         TwoLayerXORClassifier(feature_coords=(0, 99)).fit(X, y)
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="TwoLayerXORClassifier instance is not fitted"):
         TwoLayerXORClassifier().predict(X)
 
 
@@ -451,7 +451,7 @@ def test_warm_start_uses_current_settings_and_bad_coords_leave_no_state():
     bad = TwoLayerXORClassifier(feature_coords=(0, 99))
     with pytest.raises(ValueError, match="feature_coords"):
         bad.fit(X, y)
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="TwoLayerXORClassifier instance is not fitted"):
         bad.predict(X)
 
 
