@@ -93,6 +93,8 @@ def _run_lbfgs(
         if not (np.isfinite(obj) and np.all(np.isfinite(grad))):
             raise _diverged(name)
         last["theta"], last["stats"] = theta.copy(), stats
+        if not hist["loss"]:  # scipy's first evaluation is the start: record it
+            record(theta)
         return obj, grad
 
     hist = {"loss": [], "grad_norm": []}
@@ -123,12 +125,9 @@ def _run_lbfgs(
             )
 
     with kernel_threads(n_jobs):
-        theta = np.array(theta0, dtype=np.float64)
-        fun(theta)
-        record(theta)
         res = minimize(
             fun,
-            theta,
+            np.array(theta0, dtype=np.float64),
             jac=True,
             method="L-BFGS-B",
             callback=lambda xk: record(np.asarray(xk)),

@@ -101,14 +101,35 @@ def mean_and_scale(v):
     return m * mu, m * float(np.sqrt(np.mean((u - mu) ** 2)))
 
 
+def _quiet_squares(block):
+    with np.errstate(over="ignore", under="ignore"):  # extreme inputs: handled after
+        return block * block
+
+
 def root_mean_square(v):
-    """Root mean square of the entries of ``v`` without overflow or underflow."""
-    v = np.asarray(v, dtype=np.float64)
-    m = float(np.abs(v).max(initial=0.0))
-    if m == 0.0:
+    """Root mean square of the entries of ``v`` without overflow or underflow.
+
+    Reads ``v`` (an array or a dask array) for its largest magnitude and its sum of
+    squares, with no temporary of its size; only when the largest magnitude is beyond
+    ``1e+-100`` (inputs about to be refused or rescaled) are the entries divided by it
+    first, so ``1e300 * v`` gives ``1e300`` times the value for ``v``.
+    """
+    if hasattr(v, "map_blocks"):  # dask: one graph for both reductions
+        import dask
+
+        squares = v.map_blocks(_quiet_squares, dtype=np.float64)
+        top, ss = (float(t) for t in dask.compute(abs(v).max(), squares.sum()))
+    else:
+        v = np.asarray(v, dtype=np.float64)
+        top = max(abs(float(v.max(initial=0.0))), abs(float(v.min(initial=0.0))))
+        ss = float(np.vdot(v, v))
+    if top == 0.0:
         return 0.0
-    u = v / m
-    return m * float(np.sqrt(np.mean(u * u)))
+    if 1e-100 <= top <= 1e100:
+        return float(np.sqrt(ss / v.size))
+    u = v / top
+    mean_sq = (u * u).mean()
+    return top * float(np.sqrt(mean_sq.compute() if hasattr(mean_sq, "compute") else mean_sq))
 
 
 SQUARE_SAFE = (1e-150, 1e150)  # magnitudes whose squares neither under- nor overflow
@@ -135,9 +156,4 @@ def check_magnitudes(X, y, name):
         ("X", X, f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())"),
         ("y", y, "rescale y, e.g. divide it by its standard deviation"),
     ):
-        if hasattr(a, "map_blocks"):  # dask
-            top = float(abs(a).max().compute())
-            scale = top * float((((a / top) ** 2).mean() ** 0.5).compute()) if top > 0 else 0.0
-        else:
-            scale = root_mean_square(a)
-        check_square_safe(scale, label, name, fix)
+        check_square_safe(root_mean_square(a), label, name, fix)
