@@ -53,10 +53,14 @@ def test_contract(estimator, check, capfd):
 
 # ------------------------------------------- threads and pickles, in fresh processes
 
-N_THREADED = 5000  # above the kernels' 2048-row block, so the parallel kernels run
+# Rows of the thread-count check: two 16384-row chunks, so the thread pool has work to
+# split; the child processes lower the pool's size threshold to 0 so that it runs.
+N_THREADED = 20_000
 
 _CHILD = textwrap.dedent("""
     import pickle, sys, warnings
+    import sklearn_relu.utils._threads as threads
+    threads.PARALLEL_MIN_ENTRIES = 0  # the pool runs even on this small problem
     import numpy as np
     warnings.simplefilter("ignore")
     from sklearn.base import clone
