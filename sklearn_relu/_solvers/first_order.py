@@ -44,8 +44,8 @@ def _diverged(name, lr_param="learning_rate"):
 
 def warn_not_converged(name, tol, max_iter):
     warnings.warn(
-        f"{name} was still improving the loss by more than tol={tol:g} after "
-        f"max_iter={max_iter} iterations; increase max_iter or learning_rate, or loosen tol.",
+        f"{name} did not meet its stopping rule (tol={tol:g}) in max_iter={max_iter} "
+        "iterations; increase max_iter or learning_rate, or loosen tol.",
         ConvergenceWarning,
         stacklevel=3,
     )
