@@ -70,6 +70,7 @@ import time
 import warnings
 
 import numpy as np
+from _machine import foreign_cpu_seconds
 
 THREAD_VARS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 ALL_CONDITIONS = ("cold", "warm", "busy")
@@ -242,18 +243,6 @@ def n_iter(model):
 
 
 # ------------------------------------------------------------------------ child side
-
-
-def foreign_cpu_seconds():
-    """CPU-seconds used so far by all other processes (Linux /proc/stat), or None."""
-    try:
-        with open("/proc/stat") as f:
-            ticks = [int(v) for v in f.readline().split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
-    own = os.times()
-    return busy - own.user - own.system
 
 
 def child(spec):

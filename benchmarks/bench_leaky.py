@@ -28,24 +28,13 @@ import time
 import warnings
 
 import numpy as np
+from _machine import foreign_cpu_seconds
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
 from sklearn_relu import LeakyReLUTwoLayerClassifier
 from sklearn_relu.datasets import make_linear_teacher
-
-
-def foreign_cpu_seconds():
-    """CPU-seconds used so far by all other processes (Linux /proc/stat), or None."""
-    try:
-        with open("/proc/stat") as f:
-            ticks = [int(v) for v in f.readline().split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
-    own = os.times()
-    return busy - own.user - own.system
 
 
 def numpy_epoch(X, y, W, v, alpha, eta, order):

@@ -38,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
+from _machine import foreign_cpu_seconds
 
 from sklearn_relu._kernels.single_relu import GATE_RELU, loss_grad
 from sklearn_relu.utils import kernel_threads
@@ -50,20 +51,6 @@ except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
 
 NO_FOLD = np.empty(0, dtype=np.int64)
 COPY_BYTES = 800_000_000  # >> any L3; the largest X (n=1e6, d=100) has this size too
-
-
-def foreign_cpu_seconds():
-    """CPU-seconds used so far by all other processes (Linux /proc/stat), or None.
-    The machine may be shared: a busy neighbour skews every timing here.
-    """
-    try:
-        with open("/proc/stat") as f:
-            ticks = [int(v) for v in f.readline().split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
-    own = os.times()
-    return busy - own.user - own.system
 
 
 def blas_limits(n_threads):

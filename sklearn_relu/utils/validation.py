@@ -23,7 +23,7 @@ def _hash_block(X, y, seed):
     h = np.full(X.shape[0], np.uint64(seed), dtype=np.uint64)
     for col in [X[:, j] for j in range(X.shape[1])] + [y]:
         bits = np.ascontiguousarray(col + 0.0, dtype=np.float64).view(np.uint64)  # -0.0 -> 0.0
-        h = _splitmix64(h ^ bits + np.uint64(0x9E3779B97F4A7C15))
+        h = _splitmix64(h ^ (bits + np.uint64(0x9E3779B97F4A7C15)))
     return h
 
 
