@@ -144,25 +144,26 @@ def _real_problems():
 
 # Held-out score of Pipeline(StandardScaler(), estimator) at defaults, as a share of
 # Ridge's / LogisticRegression's on the same split (75 / 25, seed 0). The floors sit
-# below the measured shares (in the comments). A single ReLU is non-negative, so on
+# 0.02 to 0.05 below the measured shares (in the comments): the fits are deterministic
+# for the fixed seeds, and equal on one and two threads. A single ReLU is non-negative, so on
 # the standardised (half negative) diabetes target it explains only the positive half.
 SCORE_FLOORS = {
-    ("BiasedReLURegressorSQ", "diabetes_raw"): 0.90,  # 0.991
-    ("BiasedReLURegressorSQ", "diabetes_std"): 0.30,  # 0.434
-    ("ConvexSurrogateReLURegressor", "diabetes_raw"): 0.90,  # 0.973
-    ("ConvexSurrogateReLURegressor", "diabetes_std"): 0.08,  # 0.139 (unbounded: below)
-    ("GDReLURegressor", "diabetes_raw"): 0.90,  # 1.004
-    ("GDReLURegressor", "diabetes_std"): 0.30,  # 0.428
-    ("GLMtronRegressor", "diabetes_raw"): 0.90,  # 0.973
-    ("GLMtronRegressor", "diabetes_std"): 0.30,  # 0.403
-    ("GiantStepRegressor", "diabetes_raw"): 0.90,  # 1.023 (was -5.0 without intercept)
-    ("GiantStepRegressor", "diabetes_std"): 0.90,  # 1.023
-    ("LeakyReLUTwoLayerClassifier", "breast_cancer"): 0.95,  # 0.993
-    ("LeakyReLUTwoLayerClassifier", "digits"): 0.90,  # 0.954
-    ("ProperReLUNetworkRegressor", "diabetes_raw"): 0.90,  # 0.970 (was 0.494)
-    ("ProperReLUNetworkRegressor", "diabetes_std"): 0.90,  # 0.970
-    ("TwoLayerXORClassifier", "breast_cancer"): 0.95,  # 0.985
-    ("TwoLayerXORClassifier", "digits"): 0.85,  # 0.890
+    ("BiasedReLURegressorSQ", "diabetes_raw"): 0.95,  # 0.991
+    ("BiasedReLURegressorSQ", "diabetes_std"): 0.39,  # 0.434
+    ("ConvexSurrogateReLURegressor", "diabetes_raw"): 0.93,  # 0.973
+    ("ConvexSurrogateReLURegressor", "diabetes_std"): 0.12,  # 0.139 (unbounded: below)
+    ("GDReLURegressor", "diabetes_raw"): 0.96,  # 1.004
+    ("GDReLURegressor", "diabetes_std"): 0.39,  # 0.428
+    ("GLMtronRegressor", "diabetes_raw"): 0.93,  # 0.973
+    ("GLMtronRegressor", "diabetes_std"): 0.36,  # 0.403
+    ("GiantStepRegressor", "diabetes_raw"): 0.98,  # 1.023 (was -5.0 without intercept)
+    ("GiantStepRegressor", "diabetes_std"): 0.98,  # 1.023
+    ("LeakyReLUTwoLayerClassifier", "breast_cancer"): 0.97,  # 0.993
+    ("LeakyReLUTwoLayerClassifier", "digits"): 0.92,  # 0.954
+    ("ProperReLUNetworkRegressor", "diabetes_raw"): 0.93,  # 0.970 (was 0.494)
+    ("ProperReLUNetworkRegressor", "diabetes_std"): 0.93,  # 0.970
+    ("TwoLayerXORClassifier", "breast_cancer"): 0.96,  # 0.985
+    ("TwoLayerXORClassifier", "digits"): 0.86,  # 0.890
 }
 
 
