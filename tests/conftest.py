@@ -25,7 +25,8 @@ def _warm_kernels():
     loss_grad(X, y, sw, fold, 1, w, 0.0, GATE_RELU, 1.0)
     relu_predict(X, w, 0.0)
 
-    from sklearn_relu._solvers.online_sgd import forward, sgd_steps
+    from sklearn_relu._network import forward
+    from sklearn_relu._solvers.online_sgd import sgd_steps
 
     W, A = rng.standard_normal((2, 3)), rng.standard_normal((1, 2))
     ypm = np.array([1.0, -1.0, 1.0, -1.0])

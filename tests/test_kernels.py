@@ -266,7 +266,8 @@ def test_sq_kernels_chunked_are_bitwise_equal_for_every_thread_count(pool_on_sma
 # --------------------------------------------------------------------------- two-layer SGD
 
 from sklearn_relu._kernels import two_layer as tl  # noqa: E402
-from sklearn_relu._solvers.online_sgd import HIST_COLUMNS, forward, sgd_steps  # noqa: E402
+from sklearn_relu._network import forward  # noqa: E402
+from sklearn_relu._solvers.online_sgd import HIST_COLUMNS, sgd_steps  # noqa: E402
 
 TWO_LAYER_LOSSES = ["logistic", "hinge", "softmax", "multi_hinge"]
 

@@ -101,9 +101,3 @@ def sgd_steps(
         )
     history = {name: hist[:rows, i].copy() for i, name in enumerate(HIST_COLUMNS)}
     return history, totals
-
-
-def forward(X, W, A, alpha=0.0, n_jobs=None):
-    """Network outputs ``sigma(X W^T) A^T``, shape ``(n, K)``."""
-    with blas_threads(n_jobs):
-        return _k.forward(X, W, A, float(alpha))

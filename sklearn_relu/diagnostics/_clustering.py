@@ -11,7 +11,7 @@ predicted class is ``argmax_c N_c`` (two groups: the binary network
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .._solvers.online_sgd import forward
+from .._network import forward
 from ..datasets._linear_teacher import _uniform_ball
 
 __all__ = ["weight_clustering"]

@@ -5,7 +5,7 @@ from scipy.special import log_expit, log_softmax
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._solvers.online_sgd import forward
+from .._network import forward
 
 
 class _NetworkClassifierMixin:

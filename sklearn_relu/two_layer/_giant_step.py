@@ -9,13 +9,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._network import forward
 from .._solvers.giant_step import (
     resolve_chunk_rows,
     ridge_readout,
     run_giant_steps,
     split_rows,
 )
-from .._solvers.online_sgd import forward
 from ..diagnostics._overlaps import orthonormal_directions
 from ..utils._threads import compute_threads
 from ..utils.validation import check_square_safe, mean_and_scale, root_mean_square

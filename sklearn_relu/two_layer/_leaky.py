@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._solvers import online_sgd
+from .._network import forward
 from .._solvers.leaky_sgd import evaluate, run_epochs
 from ..diagnostics._clustering import weight_clustering as _weight_clustering
 from ..utils._threads import blas_threads
@@ -355,7 +355,7 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         )
         wn = float(np.linalg.norm(W))
         row["weight_norm"] = wn
-        F = online_sgd.forward(Xs, W, A, self.alpha)
+        F = forward(Xs, W, A, self.alpha)
         if len(self.classes_) == 2:
             margins = np.where(y_idx == 1, 1.0, -1.0) * F[:, 0]
         else:

@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._solvers.online_sgd import forward
+from .._network import forward
 from .._solvers.proper import (
     MEANINGFUL_RADIUS,
     SPLIT_KEY,

@@ -1,0 +1,49 @@
+"""The two-layer network every two-layer estimator evaluates, and its input scaling.
+
+``forward`` is the one forward pass ``sigma(X W^T) A^T`` (``sigma`` the leaky ReLU of
+slope ``negative_slope``, plain ReLU at 0); ``input_scale`` and ``unit_ball_features``
+are the one home of the unit-ball input scaling of the Leaky and proper learners.
+"""
+
+import math
+
+import numpy as np
+
+from ._kernels import two_layer as _k
+from .utils._threads import blas_threads
+from .utils.validation import max_row_norm
+
+__all__ = ["forward", "input_scale", "unit_ball_features"]
+
+
+def forward(X, W, A, negative_slope=0.0, n_jobs=None):
+    """Network outputs ``sigma(X W^T) A^T``, shape ``(n, K)``."""
+    with blas_threads(n_jobs):
+        return _k.forward(X, W, A, float(negative_slope))
+
+
+def input_scale(X, input_scaling):
+    """The divisor that puts every row of ``X`` in the unit ball.
+
+    ``input_scaling='max_norm'``: the largest row norm (1 for an all-zero ``X``);
+    ``None``: 1, the data are taken as given.
+    """
+    if input_scaling is None:
+        return 1.0
+    norm = max_row_norm(X)  # no overflow for huge finite inputs
+    return norm if norm > 0.0 else 1.0
+
+
+def unit_ball_features(X, scale, hidden_bias):
+    """Rows ``x / scale``, or ``[x / scale, 1] / sqrt(2)`` with hidden biases.
+
+    The augmented row has norm at most 1 exactly when ``||x|| <= scale``, so a hidden
+    bias keeps the unit-ball assumption of the theory with or without scaling.
+    """
+    if not hidden_bias:
+        return np.ascontiguousarray(X / scale)
+    c = 1.0 / math.sqrt(2.0)
+    Xs = np.empty((X.shape[0], X.shape[1] + 1))
+    np.multiply(X, c / scale, out=Xs[:, :-1])
+    Xs[:, -1] = c
+    return Xs
