@@ -26,12 +26,13 @@ def _warm_kernels():
     relu_predict(X, w, 0.0)
 
     from sklearn_relu._network import forward
-    from sklearn_relu._solvers.online_sgd import sgd_steps
+    from sklearn_relu._solvers.two_layer_sgd import run_sgd
 
     W, A = rng.standard_normal((2, 3)), rng.standard_normal((1, 2))
     ypm = np.array([1.0, -1.0, 1.0, -1.0])
-    sgd_steps(
-        X, ypm, np.arange(4), W, A, loss="logistic", eta=0.1, batch_size=2, n_steps=2, log_every=1
-    )
+    for log_every in (0, 1):  # the two SGD kernels
+        run_sgd(
+            X, ypm, W, A, loss="logistic", eta=0.1, batch_size=2, n_epochs=1, log_every=log_every
+        )
     forward(X, W, A)
     yield

@@ -267,7 +267,7 @@ def test_sq_kernels_chunked_are_bitwise_equal_for_every_thread_count(pool_on_sma
 
 from sklearn_relu._kernels import two_layer as tl  # noqa: E402
 from sklearn_relu._network import forward  # noqa: E402
-from sklearn_relu._solvers.online_sgd import HIST_COLUMNS, sgd_steps  # noqa: E402
+from sklearn_relu._solvers.two_layer_sgd import HIST_COLUMNS, LOSS_KINDS, run_sgd  # noqa: E402
 
 TWO_LAYER_LOSSES = ["logistic", "hinge", "softmax", "multi_hinge"]
 
@@ -310,8 +310,9 @@ def _output_grad_reference(F, y, loss):
 
 
 def sgd_reference(X, y, order, W, A, mask, train_A, alpha, loss, eta, m, n_steps):
-    """The plain minibatch loop of spec xor_sgd.md §6, with the leaky slope and the
-    other losses; returns the weights and the per-step (batch loss, batch error).
+    """The plain minibatch SGD loop of the two classifiers (every gradient at the old
+    weights), with the leaky slope and the other losses; returns the weights and the
+    per-step (batch loss, batch error).
     """
     W, A = W.copy(), A.copy()
     stats = []
@@ -345,11 +346,25 @@ def _two_layer_problem(loss, n=60, d=16, p=8, K=3, seed=0):
     return X, y, rng.permutation(n), W, A, mask
 
 
+def _kernel_steps(X, y, order, W, A, mask, train_A, alpha, loss, eta, m, steps):
+    """``sgd_epoch`` one step per call, so each step's batch loss and error are read."""
+    stats = []
+    for t in range(steps):
+        tot = np.zeros(tl.N_TOTALS)
+        status, done = tl.sgd_epoch(
+            X, y, order[t * m : (t + 1) * m], W, A, mask, train_A, alpha, LOSS_KINDS[loss],
+            eta, m, 1, tot,
+        )  # fmt: skip
+        assert status == tl.STATUS_OK and done == 1
+        stats.append((tot[tl.TOT_LOSS] / tot[tl.TOT_ROWS], tot[tl.TOT_ERRORS] / tot[tl.TOT_ROWS]))
+    return np.array(stats)
+
+
 @pytest.mark.parametrize("loss", TWO_LAYER_LOSSES)
 @pytest.mark.parametrize("alpha", [0.0, 0.3])
 @pytest.mark.parametrize("train_A", [True, False])
 @pytest.mark.parametrize("m", [1, 10, 60])  # loops, loops, BLAS (60 * 8 * 40 >= 2^14)
-def test_sgd_run_matches_numpy(loss, alpha, train_A, m):
+def test_sgd_epoch_matches_numpy(loss, alpha, train_A, m):
     d = 40 if m == 60 else 16
     X, y, order, W, A, mask = _two_layer_problem(loss, n=120, d=d)
     steps = 2 if m == 60 else 5
@@ -357,28 +372,33 @@ def test_sgd_run_matches_numpy(loss, alpha, train_A, m):
         X, y, order, W, A, mask, train_A, alpha, loss, 0.5, m, steps
     )
     W1, A1 = W.copy(), A.copy()
-    hist, totals = sgd_steps(
-        X,
-        y,
-        order,
-        W1,
-        A1,
-        loss=loss,
-        eta=0.5,
-        batch_size=m,
-        n_steps=steps,
-        alpha=alpha,
-        train_A=train_A,
-        A_mask=mask,
-        log_every=1,
+    got = _kernel_steps(X, y, order, W1, A1, mask, train_A, alpha, loss, 0.5, m, steps)
+    _assert_rel_close(W1, W_ref)
+    _assert_rel_close(A1, A_ref)
+    _assert_rel_close(got[:, 0], stats[:, 0])
+    np.testing.assert_allclose(got[:, 1], stats[:, 1], rtol=1e-14)
+
+
+@pytest.mark.parametrize("loss", ["logistic", "softmax"])
+@pytest.mark.parametrize("m", [10, 60])
+def test_sgd_logged_matches_numpy(loss, m):
+    """The XOR kernel (ReLU, both layers trained): weights and per-step history rows."""
+    d = 40 if m == 60 else 16
+    X, y, order, W, A, _ = _two_layer_problem(loss, n=120, d=d)
+    steps = 120 // m
+    ones = np.ones_like(A)
+    W_ref, A_ref, stats = sgd_reference(X, y, order, W, A, ones, True, 0.0, loss, 0.5, m, steps)
+    W1, A1 = W.copy(), A.copy()
+    res = run_sgd(
+        X[order], y[order], W1, A1, loss=loss, eta=0.5, batch_size=m, n_epochs=1, log_every=1
     )
     _assert_rel_close(W1, W_ref)
     _assert_rel_close(A1, A_ref)
-    _assert_rel_close(hist["batch_loss"], stats[:, 0])
-    np.testing.assert_allclose(hist["batch_error"], stats[:, 1], rtol=1e-14)  # arcp
-    np.testing.assert_array_equal(hist["n_seen"], m * np.arange(1, steps + 1))
-    _assert_rel_close(totals[tl.TOT_LOSS], stats[:, 0].sum() * m)
-    assert totals[tl.TOT_ROWS] == steps * m
+    _assert_rel_close(res.history["batch_loss"], stats[:, 0])
+    np.testing.assert_allclose(res.history["batch_error"], stats[:, 1], rtol=1e-14)
+    np.testing.assert_array_equal(res.history["n_seen"], m * np.arange(1, steps + 1))
+    _assert_rel_close(res.loss_curve[0], stats[:, 0].mean())
+    assert res.n_seen == steps * m
 
 
 def test_sgd_run_short_last_batch_is_averaged_over_its_size():
@@ -387,9 +407,21 @@ def test_sgd_run_short_last_batch_is_averaged_over_its_size():
         X, y, order, W, A, mask, True, 0.0, "logistic", 1.0, 10, 3
     )  # batches of 10, 10, 3
     W1, A1 = W.copy(), A.copy()
-    sgd_steps(X, y, order, W1, A1, loss="logistic", eta=1.0, batch_size=10, n_steps=3, A_mask=mask)
+    run_sgd(
+        X[order], y[order], W1, A1, loss="logistic", eta=1.0, batch_size=10, n_epochs=1, A_mask=mask
+    )
     _assert_rel_close(W1, W_ref)
     _assert_rel_close(A1, A_ref)
+
+
+@pytest.mark.parametrize(
+    "n_steps, t_base, t_last, log_every",
+    [(5, 0, 5, 2), (7, 3, 20, 4), (4, 16, 20, 3), (6, 0, 6, 1), (3, 2, 5, 10)],
+)
+def test_history_rows_counts_the_logged_steps(n_steps, t_base, t_last, log_every):
+    steps = np.arange(t_base + 1, t_base + n_steps + 1)
+    expected = np.sum((steps % log_every == 0) | (steps == t_last))
+    assert tl.history_rows(n_steps, t_base, t_last, log_every) == expected
 
 
 def test_sgd_history_weight_and_monitor_columns_match_numpy():
@@ -398,21 +430,20 @@ def test_sgd_history_weight_and_monitor_columns_match_numpy():
     Xm, ym = rng.standard_normal((25, 6)), rng.choice([-1.0, 1.0], 25)
     basis = np.eye(6)[[1, 4]]
     W1, A1 = W.copy(), A.copy()
-    hist, _ = sgd_steps(
-        X,
-        y,
-        order,
+    hist = run_sgd(
+        X[order],
+        y[order],
         W1,
         A1,
         loss="logistic",
         eta=0.5,
         batch_size=8,
-        n_steps=5,
+        n_epochs=1,
         log_every=2,
         X_mon=Xm,
         y_mon=ym,
         basis=basis,
-    )
+    ).history
     np.testing.assert_array_equal(hist["step"], [2, 4, 5])  # the last step is always logged
     F = (_sigma(Xm @ W1.T, 0.0) @ A1.T)[:, 0]
     per, _, err = _output_grad_reference(F[:, None], ym, "logistic")
@@ -457,9 +488,18 @@ def test_sgd_run_reads_only_and_reports_divergence():
     X, y, order, W, A, _ = _two_layer_problem("logistic", n=50)
     X.setflags(write=False)
     Xc = X.copy()
-    sgd_steps(X, y, order, W.copy(), A.copy(), loss="logistic", eta=0.1, batch_size=5, n_steps=3)
+    for log_every in (0, 1):  # both kernels
+        run_sgd(
+            X,
+            y,
+            W.copy(),
+            A.copy(),
+            loss="logistic",
+            eta=0.1,
+            batch_size=5,
+            n_epochs=1,
+            log_every=log_every,
+        )
     np.testing.assert_array_equal(X, Xc)
     with pytest.raises(FloatingPointError, match="learning rate"):
-        sgd_steps(
-            X, y, order, W.copy(), A.copy(), loss="hinge", eta=1e200, batch_size=5, n_steps=10
-        )
+        run_sgd(X, y, W.copy(), A.copy(), loss="hinge", eta=1e200, batch_size=5, n_epochs=1)

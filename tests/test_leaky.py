@@ -16,10 +16,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from sklearn_relu import LeakyReLUTwoLayerClassifier
-from sklearn_relu._kernels.two_layer import TOT_LOSS
-from sklearn_relu._solvers.online_sgd import sgd_steps
+from sklearn_relu._solvers.two_layer_sgd import run_sgd
 from sklearn_relu.datasets import load_digits_3_vs_5, make_linear_teacher, make_two_balls
 from sklearn_relu.diagnostics import weight_clustering
+from sklearn_relu.diagnostics._leaky import effective_groups
 
 L = LeakyReLUTwoLayerClassifier
 SMALL = dict(init_scale=0.01, learning_rate=0.5)
@@ -460,12 +460,13 @@ def test_two_class_softmax_is_the_binary_logistic_model():
     A2 = np.zeros((2, 2 * k))
     A2[0, :k] = A2[1, k:] = v
     order = rng.permutation(25)
-    kw = dict(eta=0.3, batch_size=1, n_steps=25, alpha=0.3, train_A=False)
+    kw = dict(eta=0.3, batch_size=1, n_epochs=1, negative_slope=0.3, train_A=False)
     Wa, Wb = W0.copy(), W0.copy()
-    _, ta = sgd_steps(X, np.where(cls == 1, 1.0, -1.0), order, Wa, A1.copy(), loss="logistic", **kw)
-    _, tb = sgd_steps(X, cls.astype(float), order, Wb, A2.copy(), loss="softmax", **kw)
+    Xo, yo = X[order], np.where(cls[order] == 1, 1.0, -1.0)
+    ta = run_sgd(Xo, yo, Wa, A1.copy(), loss="logistic", **kw)
+    tb = run_sgd(Xo, cls[order].astype(float), Wb, A2.copy(), loss="softmax", **kw)
     np.testing.assert_allclose(Wa, Wb, rtol=1e-12, atol=1e-14)
-    assert ta[TOT_LOSS] == pytest.approx(tb[TOT_LOSS], rel=1e-12)
+    assert ta.loss_curve[0] == pytest.approx(tb.loss_curve[0], rel=1e-12)
 
 
 def test_trained_second_layer_effective_weights(small_data):
@@ -478,7 +479,7 @@ def test_trained_second_layer_effective_weights(small_data):
     assert not np.allclose(est.coef_output_, est.output_scale_)
     est.coef_output_[1, 0] = -0.3  # a positive-group unit now votes for class 0
     W, A, _ = est._network()
-    groups = est._effective_groups(W, A)
+    groups = effective_groups(W, A, 4, 2)
     assert [len(g) for g in groups] == [5, 3]
     Xs = _scaled(est, X)
     N = _sigma(Xs @ groups[1].T, est.alpha).sum(1) - _sigma(Xs @ groups[0].T, est.alpha).sum(1)

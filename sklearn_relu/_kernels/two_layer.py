@@ -1,5 +1,5 @@
 """Two-layer networks ``F(x) = A sigma(W x)``: forward pass, output-loss derivatives and
-the whole minibatch-SGD run in one compiled call.
+minibatch-SGD runs, each a compiled call.
 
 This module is the one home of the two-layer math shared by
 :class:`~sklearn_relu.TwoLayerXORClassifier` (ReLU, both layers trained, Glasgow 2024)
@@ -24,6 +24,11 @@ as a float when K >= 2):
 - ``LOSS_SOFTMAX`` (K >= 2): cross-entropy, ``G = softmax(F) - onehot(y)``;
 - ``LOSS_MULTI_HINGE`` (K >= 2): Crammer-Singer ``max(0, 1 + max_{c != y} F_c - F_y)``.
 
+Two run kernels share the step ``_sgd_step``, so each classifier compiles only what it
+runs: ``sgd_epoch`` (any slope, loss and output mask; returns totals only, the leaky-ReLU
+classifier's epochs) and ``sgd_logged`` (ReLU, both layers trained, with the per-step
+history of the XOR learner and its feature columns).
+
 The products ``Xb W^T`` and ``D^T Xb`` go to BLAS (numba's ``np.dot``) when the batch is
 large and run as fused loops (which skip the inactive ReLU units) when it is small,
 where a BLAS call costs more than the arithmetic.
@@ -44,7 +49,7 @@ LOSS_MULTI_HINGE = 3
 STATUS_OK = 0
 STATUS_NONFINITE = 1
 
-# Columns of the history table written by ``sgd_run`` (one row per logged step).
+# Columns of the history table written by ``sgd_logged`` (one row per logged step).
 # The batch columns describe the minibatch *before* its update (fresh data in one-pass
 # SGD, an honest progressive-validation estimate); every other column is evaluated
 # after the update of the logged step.
@@ -211,6 +216,18 @@ def _quantile_sorted(s, q):
 
 
 @njit(cache=True, nogil=True)
+def _insertion_sort(s):
+    """Sort ``s`` in place (p is small; numba's ``sort`` costs seconds to compile)."""
+    for i in range(1, s.shape[0]):
+        v = s[i]
+        j = i - 1
+        while j >= 0 and s[j] > v:
+            s[j + 1] = s[j]
+            j -= 1
+        s[j + 1] = v
+
+
+@njit(cache=True, nogil=True)
 def _weight_columns(W, A, basis, row):
     """Weight statistics of a history row: amplification, balance and, with a feature
     basis (rows e_i, e_j of the XOR plane) and K == 1, the feature columns.
@@ -264,7 +281,7 @@ def _weight_columns(W, A, basis, row):
         elif a < 0.0:
             row[16] += -a * max(up, 0.0)
             row[17] += -a * max(-up, 0.0)
-    sig.sort()
+    _insertion_sort(sig)
     row[10] = _quantile_sorted(sig, 0.1)
     row[11] = _quantile_sorted(sig, 0.5)
     row[12] = _quantile_sorted(sig, 0.9)
@@ -289,44 +306,127 @@ def _monitor(X_mon, y_mon, W, A, alpha, loss_kind, G_row):
 
 
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
-def sgd_run(
-    X,
-    y,
-    order,
-    W,
-    A,
-    A_mask,
-    train_A,
-    alpha,
-    loss_kind,
-    eta,
-    batch_size,
-    n_steps,
-    step0,
-    seen0,
-    log_every,
-    X_mon,
-    y_mon,
-    basis,
-    hist,
-    totals,
+def _sgd_step(
+    X, y, rows, W, A, A_mask, train_A, alpha, loss_kind, eta, Xb, Z, H, F, G, D, gA, gW, totals
 ):
-    """Run ``n_steps`` minibatch SGD steps in place on ``W`` and ``A``.
+    """One SGD step in place on ``W`` and ``A`` from the rows ``rows`` of ``X``.
+
+    The rows are gathered into the buffer ``Xb``, so ``X`` is only read (it may be a
+    read-only memmap); the update is averaged over ``len(rows)``. ``A_mask`` (same
+    shape as ``A``) multiplies the update of ``A``. Returns the sums over the batch of
+    the loss, the errors and ``|F|`` (before the update); a non-finite loss or output
+    returns at once, with the weights untouched and ``totals`` not updated.
+    """
+    mb = rows.shape[0]
+    p, d = W.shape
+    K = A.shape[0]
+    for b in range(mb):
+        Xb[b, :] = X[rows[b], :]
+    use_blas = mb * p * d >= BLAS_MIN_WORK
+    _forward(Xb, mb, W, A, alpha, use_blas, Z, H, F)
+    loss = 0.0
+    errors = 0.0
+    nonzero = 0
+    abs_out = 0.0
+    for b in range(mb):
+        lb, eb = output_loss_grad(F[b], y[rows[b]], loss_kind, G[b])
+        loss += lb
+        errors += eb
+        for c in range(K):
+            abs_out += abs(F[b, c])
+            if G[b, c] != 0.0:
+                nonzero += 1
+                break
+    if not math.isfinite(loss) or not math.isfinite(abs_out):
+        return loss, errors, abs_out
+    totals[TOT_LOSS] += loss
+    totals[TOT_ERRORS] += errors
+    totals[TOT_NONZERO] += nonzero
+    totals[TOT_ROWS] += mb
+    scale = eta / mb
+    # D = (G A) * sigma'(Z), the error signal at the hidden units
+    for b in range(mb):
+        for k in range(p):
+            s = 0.0
+            for c in range(K):
+                s += G[b, c] * A[c, k]
+            D[b, k] = s if Z[b, k] > 0.0 else alpha * s
+    if train_A:
+        gA[:, :] = 0.0
+        for b in range(mb):
+            for c in range(K):
+                gbc = G[b, c]
+                if gbc != 0.0:
+                    for k in range(p):
+                        gA[c, k] += gbc * H[b, k]
+    if use_blas:
+        np.dot(D[:mb].T, Xb[:mb], gW)
+        for k in range(p):
+            for j in range(d):
+                W[k, j] -= scale * gW[k, j]
+    else:
+        for b in range(mb):
+            for k in range(p):
+                c = scale * D[b, k]
+                if c != 0.0:
+                    for j in range(d):
+                        W[k, j] -= c * Xb[b, j]
+    if train_A:
+        for c in range(K):
+            for k in range(p):
+                A[c, k] -= scale * gA[c, k] * A_mask[c, k]
+    return loss, errors, abs_out
+
+
+@njit(cache=True, nogil=True)
+def sgd_epoch(
+    X, y, order, W, A, A_mask, train_A, alpha, loss_kind, eta, batch_size, n_steps, totals
+):
+    """Run ``n_steps`` minibatch SGD steps in place on ``W`` and ``A``, no history.
 
     Step ``t`` uses the rows ``order[t*m : min((t+1)*m, len(order))]`` of ``X``
-    (``m = batch_size``; a short last batch is averaged over its own size). Rows
-    are gathered into a buffer, so ``X`` is only read (it may be a read-only
-    memmap). ``A_mask`` (same shape as ``A``) multiplies the update of ``A``.
+    (``m = batch_size``; a short last batch is averaged over its own size); ``totals``
+    accumulates ``TOT_*``. Returns ``(status, steps_done)``; ``status`` is
+    ``STATUS_NONFINITE`` when an output became NaN or infinite at step ``steps_done``
+    (the run stops there; the caller must discard the weights).
+    """
+    n_rows = order.shape[0]
+    p, d = W.shape
+    K = A.shape[0]
+    m = batch_size
+    Xb = np.empty((m, d))
+    Z = np.empty((m, p))
+    H = np.empty((m, p))
+    F = np.empty((m, K))
+    G = np.empty((m, K))
+    D = np.empty((m, p))
+    gA = np.empty((K, p))
+    gW = np.empty((p, d))
+    for t in range(n_steps):
+        rows = order[t * m : min(t * m + m, n_rows)]
+        loss, _, abs_out = _sgd_step(
+            X, y, rows, W, A, A_mask, train_A, alpha, loss_kind, eta, Xb, Z, H, F, G, D, gA, gW,
+            totals,
+        )  # fmt: skip
+        if not math.isfinite(loss) or not math.isfinite(abs_out):
+            return STATUS_NONFINITE, t
+    return STATUS_OK, n_steps
 
-    Every ``log_every`` steps (and at the last step) one row of ``HIST_COLUMNS`` is
-    written into ``hist`` (``log_every = 0``: never); ``step0`` and ``seen0`` offset
-    the step and sample counters (for ``partial_fit``). With an empty monitor set
-    ``X_mon`` the val columns are NaN and ``mean_abs_output`` is measured on the
-    minibatch before its update. ``totals`` accumulates ``TOT_*``.
 
-    Returns ``(status, steps_done, rows_written)``; ``status`` is ``STATUS_NONFINITE``
-    when an output became NaN or infinite at step ``steps_done`` (the run stops there;
-    the caller must discard the weights).
+@njit(cache=True, nogil=True)
+def sgd_logged(
+    X, y, order, W, A, loss_kind, eta, batch_size, n_steps, t_base, t_last, log_every,
+    X_mon, y_mon, basis, hist, totals,
+):  # fmt: skip
+    """:func:`sgd_epoch` for the ReLU network with both layers trained (no mask), writing
+    a row of ``HIST_COLUMNS`` into ``hist`` every ``log_every`` steps.
+
+    Steps are counted from ``t_base`` (steps of the same run done by earlier calls):
+    step ``t_base + t + 1`` is logged when it is a multiple of ``log_every`` or equals
+    ``t_last``. The ``step`` and ``n_seen`` columns count from 0 (the caller adds its
+    offsets). With an empty monitor set ``X_mon`` the val columns are NaN and
+    ``mean_abs_output`` is measured on the minibatch before its update. Returns
+    ``(status, steps_done, rows_written)``.
     """
     n_rows = order.shape[0]
     p, d = W.shape
@@ -341,88 +441,44 @@ def sgd_run(
     gA = np.empty((K, p))
     gW = np.empty((p, d))
     G_row = np.empty(K)
+    A_mask = np.ones((K, p))
     has_mon = X_mon.shape[0] > 0
-    rows = 0
-    seen = seen0
+    n_logged = 0
+    seen = 0
     for t in range(n_steps):
-        start = t * m
-        stop = min(start + m, n_rows)
-        mb = stop - start
-        for b in range(mb):
-            Xb[b, :] = X[order[start + b], :]
-        use_blas = mb * p * d >= BLAS_MIN_WORK
-        _forward(Xb, mb, W, A, alpha, use_blas, Z, H, F)
-        loss = 0.0
-        errors = 0.0
-        nonzero = 0
-        abs_out = 0.0
-        for b in range(mb):
-            lb, eb = output_loss_grad(F[b], y[order[start + b]], loss_kind, G[b])
-            loss += lb
-            errors += eb
-            for c in range(K):
-                abs_out += abs(F[b, c])
-                if G[b, c] != 0.0:
-                    nonzero += 1
-                    break
+        rows = order[t * m : min(t * m + m, n_rows)]
+        mb = rows.shape[0]
+        loss, errors, abs_out = _sgd_step(
+            X, y, rows, W, A, A_mask, True, 0.0, loss_kind, eta, Xb, Z, H, F, G, D, gA, gW,
+            totals,
+        )  # fmt: skip
         if not math.isfinite(loss) or not math.isfinite(abs_out):
-            return STATUS_NONFINITE, t, rows
-        totals[TOT_LOSS] += loss
-        totals[TOT_ERRORS] += errors
-        totals[TOT_NONZERO] += nonzero
-        totals[TOT_ROWS] += mb
-        scale = eta / mb
-        # D = (G A) * sigma'(Z), the error signal at the hidden units
-        for b in range(mb):
-            for k in range(p):
-                s = 0.0
-                for c in range(K):
-                    s += G[b, c] * A[c, k]
-                D[b, k] = s if Z[b, k] > 0.0 else alpha * s
-        if train_A:
-            gA[:, :] = 0.0
-            for b in range(mb):
-                for c in range(K):
-                    gbc = G[b, c]
-                    if gbc != 0.0:
-                        for k in range(p):
-                            gA[c, k] += gbc * H[b, k]
-        if use_blas:
-            np.dot(D[:mb].T, Xb[:mb], gW)
-            for k in range(p):
-                for j in range(d):
-                    W[k, j] -= scale * gW[k, j]
-        else:
-            for b in range(mb):
-                for k in range(p):
-                    c = scale * D[b, k]
-                    if c != 0.0:
-                        for j in range(d):
-                            W[k, j] -= c * Xb[b, j]
-        if train_A:
-            for c in range(K):
-                for k in range(p):
-                    A[c, k] -= scale * gA[c, k] * A_mask[c, k]
+            return STATUS_NONFINITE, t, n_logged
         seen += mb
-        if log_every > 0 and ((t + 1) % log_every == 0 or t == n_steps - 1):
-            row = hist[rows]
-            row[0] = step0 + t + 1
+        step = t_base + t + 1
+        if log_every > 0 and (step % log_every == 0 or step == t_last):
+            row = hist[n_logged]
+            row[0] = t + 1
             row[1] = seen
             row[2] = loss / mb
             row[3] = errors / mb
             if has_mon:
-                row[4], row[5], row[6] = _monitor(X_mon, y_mon, W, A, alpha, loss_kind, G_row)
+                row[4], row[5], row[6] = _monitor(X_mon, y_mon, W, A, 0.0, loss_kind, G_row)
             else:
                 row[4] = np.nan
                 row[5] = np.nan
                 row[6] = abs_out / (mb * K)
             _weight_columns(W, A, basis, row)
-            rows += 1
-    return STATUS_OK, n_steps, rows
+            n_logged += 1
+    return STATUS_OK, n_steps, n_logged
 
 
-def history_rows(n_steps, log_every):
-    """Number of history rows ``sgd_run`` writes for ``n_steps`` steps."""
+def history_rows(n_steps, t_base, t_last, log_every):
+    """Number of history rows :func:`sgd_logged` writes for these arguments."""
     if log_every <= 0 or n_steps <= 0:
         return 0
-    return n_steps // log_every + (1 if n_steps % log_every else 0)
+    hi = t_base + n_steps
+    rows = hi // log_every - t_base // log_every
+    if hi >= t_last > t_base and t_last % log_every:
+        rows += 1
+    return rows

@@ -6,40 +6,25 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._network import forward
-from .._solvers.leaky_sgd import evaluate, run_epochs
-from ..diagnostics._clustering import weight_clustering as _weight_clustering
+from ..diagnostics._leaky import (
+    HISTORY_COLUMNS,
+    effective_groups,
+    leaky_history_row,
+    weight_clustering,
+)
 from ..utils._threads import blas_threads
 from ..utils.validation import max_row_norm
-from ._base import _NetworkClassifierMixin
+from ._base import _SGDClassifier
 
 __all__ = ["LeakyReLUTwoLayerClassifier"]
 
-HISTORY_COLUMNS = (
-    "epoch",
-    "loss",
-    "train_error",
-    "n_nonzero_updates",
-    "weight_norm",
-    "normalized_margin",
-    "coherence_min",
-    "low_rank_energy",
-    "agreement",
-    "certified_fraction",
-    "nar_weak",
-    "nar_strict",
-    "teacher_cosine",
-)
 
-
-class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstimator):
+class LeakyReLUTwoLayerClassifier(_SGDClassifier):
     r"""Two-layer leaky-ReLU network trained by SGD on the first layer (second fixed at +-v).
 
     The model of :cite:t:`SBG21` and of its predecessor (Brutzkus, Globerson, Malach &
@@ -305,32 +290,29 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
             return np.vstack([-A[0, :k], A[0, k:]])
         return np.vstack([A[c, c * k : (c + 1) * k] for c in range(K)])
 
-    def _effective_groups(self, W, A):
-        """Effective weights ``|a_i| w_i`` grouped by logit (binary: by the sign of
-        ``a_i``, exact by ``a sigma(z) = sign(a) sigma(|a| z)``); None when a K >= 3
-        output weight turned negative (no group structure left).
-        """
-        K, k = self._n_groups(), self.n_hidden_per_group
-        if len(self.classes_) == 2:
-            a = A[0]
-            eff = np.abs(a)[:, None] * W
-            pos = a > 0
-            pos[k:] |= a[k:] == 0
-            neg = ~pos
-            if not pos.any() or not neg.any():
-                return None
-            return [eff[neg], eff[pos]]
-        out = self._unpack_output(A)
-        if np.any(out < 0):
-            return None
-        return [out[c][:, None] * W[c * k : (c + 1) * k] for c in range(K)]
-
     # ------------------------------------------------------------------ fitting
 
-    def _check_teacher(self, teacher):
+    _extra_state = ("loss_curve_", "n_nonzero_updates_", "_n_epochs_total")
+
+    def _start(self, X, rng):
+        self._set_input_scale(X)
+        self._init_weights(X.shape[1] + int(self.fit_intercept), rng)
+        self.n_iter_ = 0
+
+    def _resume(self, X):
+        """A warm fit or a later ``partial_fit`` call keeps every setting."""
+
+    def _packed(self):
+        return self._network()
+
+    def _unpack(self, W, A):
+        self._store(W, self._unpack_output(A))
+
+    def _check_teacher(self, teacher, classes=None):
         if teacher is None:
             return None
-        if len(self.classes_) != 2:
+        classes = self.classes_ if classes is None else classes
+        if len(classes) != 2:
             raise ValueError("teacher is defined for binary problems only.")
         t = np.asarray(teacher, dtype=np.float64).ravel()
         if t.shape != (self.n_features_in_,):
@@ -339,100 +321,30 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
             )
         return np.append(t, 0.0) if self.fit_intercept else t
 
+    def _check_fit_params(self, X, classes, teacher=None):
+        return dict(teacher=self._check_teacher(teacher, classes))
+
     def _diag_threads(self):
         """BLAS threads of the diagnostics passes: ``n_jobs``, or one when None (their
         products are small; a BLAS pool on them is slower, see diagnostics).
         """
         return blas_threads(self.n_jobs if self.n_jobs is not None else 1)
 
-    def _history_row(self, epoch, loss, error, nonzero, Xs, y_idx, W, A, teacher):
-        with self._diag_threads():
-            return self._history_row_impl(epoch, loss, error, nonzero, Xs, y_idx, W, A, teacher)
+    def _sgd_options(self, Xs, y_idx, *, fit, teacher=None):
+        K, k = len(self.classes_), self.n_hidden_per_group
 
-    def _history_row_impl(self, epoch, loss, error, nonzero, Xs, y_idx, W, A, teacher):
-        row = dict(
-            epoch=float(epoch), loss=loss, train_error=error, n_nonzero_updates=float(nonzero)
-        )
-        wn = float(np.linalg.norm(W))
-        row["weight_norm"] = wn
-        F = forward(Xs, W, A, self.alpha)
-        if len(self.classes_) == 2:
-            margins = np.where(y_idx == 1, 1.0, -1.0) * F[:, 0]
-        else:
-            rows = np.arange(len(y_idx))
-            own = F[rows, y_idx]
-            F2 = F.copy()
-            F2[rows, y_idx] = -np.inf
-            margins = own - F2.max(axis=1)
-        norm = wn**2 + float(np.sum(A**2)) if self.train_second_layer else wn
-        row["normalized_margin"] = float(margins.min()) / norm if norm > 0 else np.nan
-        groups = self._effective_groups(W, A)
-        keys = (
-            "coherence_min",
-            "low_rank_energy",
-            "agreement",
-            "certified_fraction",
-            "nar_weak",
-            "nar_strict",
-            "teacher_cosine",
-        )
-        if groups is None:
-            row.update({key: np.nan for key in keys})
-        else:
-            res = _weight_clustering(
-                groups, self.alpha, Xs, y_idx, teacher=teacher, n_probes=0, svm=False
-            )
-            row.update({key: float(res[key]) for key in keys})
-        return row
-
-    def _append_history(self, rows):
-        new = {c: np.array([r[c] for r in rows], dtype=np.float64) for c in HISTORY_COLUMNS}
-        old = getattr(self, "history_", None)
-        if old is None or not rows:
-            self.history_ = new if old is None else old
-            return
-        self.history_ = {c: np.concatenate([old[c], new[c]]) for c in HISTORY_COLUMNS}
-
-    def _run(
-        self,
-        Xs,
-        yk,
-        y_idx,
-        *,
-        max_epochs,
-        shuffle,
-        rng,
-        teacher,
-        epoch0,
-        log_first,
-        stopping,
-        log_last=True,
-    ):
-        """Epochs of SGD from the stored weights; updates every fitted attribute."""
-        W, A, mask = self._network()
-        every = self.diagnostics_every
-        rows = []
-        if every and log_first:
+        def diagnose(W, A):
             with self._diag_threads():
-                loss0, err0 = evaluate(Xs, yk, W, A, loss=self._kernel_loss(), alpha=self.alpha)
-            rows.append(self._history_row(0, loss0, err0, np.nan, Xs, y_idx, W, A, teacher))
-        last = {}
-
-        def on_epoch(epoch, stats):
-            last.update(stats, epoch=epoch)
-            if every and epoch % every == 0:
-                rows.append(
-                    self._history_row(
-                        epoch,
-                        stats["loss"],
-                        stats["error"],
-                        stats["nonzero"],
-                        Xs,
-                        y_idx,
-                        W,
-                        A,
-                        teacher,
-                    )
+                return leaky_history_row(
+                    Xs,
+                    y_idx,
+                    W,
+                    A,
+                    negative_slope=self.alpha,
+                    k=k,
+                    n_classes=K,
+                    trained_output=self.train_second_layer,
+                    teacher=teacher,
                 )
 
         if self.alpha == 0:
@@ -441,56 +353,38 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
                 "the guarantees of the leaky-ReLU analysis (alpha > 0) no longer "
                 "hold.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=6,
             )
-        try:
-            res = run_epochs(
-                Xs,
-                yk,
-                W,
-                A,
-                A_mask=mask,
-                train_A=self.train_second_layer,
-                alpha=self.alpha,
-                loss=self._kernel_loss(),
-                eta=self.learning_rate,
-                batch_size=self.batch_size,
-                max_epochs=max_epochs,
-                shuffle=shuffle,
-                rng=rng,
-                tol=self.tol if stopping else None,
-                n_iter_no_change=self.n_iter_no_change,
-                step0=getattr(self, "t_", 0),
-                epoch0=epoch0,
-                on_epoch=on_epoch,
-                n_jobs=self.n_jobs,
-                verbose=self.verbose,
-                name=type(self).__name__,
-            )
-        except FloatingPointError as exc:
-            hint = (
+        hinge = self.loss == "hinge"
+        return dict(
+            loss=self._kernel_loss(),
+            eta=self.learning_rate,
+            batch_size=self.batch_size,
+            n_epochs=self.max_epochs if fit else 1,
+            negative_slope=self.alpha,
+            train_A=self.train_second_layer,
+            shuffle=self.shuffle if fit else False,
+            stop=None
+            if not fit
+            else ("no_update" if hinge else ("tol" if self.tol is not None else None)),
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            epoch0=getattr(self, "_n_epochs_total", 0),
+            log_every=self.diagnostics_every,
+            log_unit="epoch",
+            diagnose=diagnose,
+            diagnose_columns=HISTORY_COLUMNS,
+            log_first=fit and not hasattr(self, "_n_epochs_total"),
+            log_last=fit,
+            divergence_hint=(
                 " With input_scaling=None the step also scales with ||x||^2: use "
                 "input_scaling='max_norm'."
                 if self.input_scaling is None
                 else ""
-            )
-            raise FloatingPointError(str(exc) + hint) from None
-        if every and log_last and (not rows or rows[-1]["epoch"] != last["epoch"]):
-            rows.append(
-                self._history_row(
-                    last["epoch"],
-                    last["loss"],
-                    last["error"],
-                    last["nonzero"],
-                    Xs,
-                    y_idx,
-                    W,
-                    A,
-                    teacher,
-                )
-            )
-        self._store(W, self._unpack_output(A))
-        self.t_ = getattr(self, "t_", 0) + int(res.n_steps)
+            ),
+        )
+
+    def _after_run(self, res, fit):
         curve = getattr(self, "loss_curve_", np.empty(0))
         self.loss_curve_ = np.concatenate([curve, res.loss_curve])
         if self.loss == "hinge":
@@ -499,14 +393,23 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
             )
         else:
             self.n_nonzero_updates_ = None
-        self._n_epochs_total = epoch0 + res.n_epochs
-        self._append_history(rows)
-        return res
-
-    def _reset(self):
-        for name in ("t_", "loss_curve_", "n_nonzero_updates_", "history_", "_n_epochs_total"):
-            if hasattr(self, name):
-                delattr(self, name)
+        self._n_epochs_total = getattr(self, "_n_epochs_total", 0) + res.n_epochs
+        if not fit:
+            self.n_iter_ += 1
+            return
+        self.n_iter_ = int(res.n_epochs)
+        if not res.converged and (self.loss == "hinge" or self.tol is not None):
+            rule = (
+                "an epoch without a non-zero hinge update"
+                if self.loss == "hinge"
+                else f"tol={self.tol:g} on the training loss"
+            )
+            warnings.warn(
+                f"{type(self).__name__} did not reach {rule} in "
+                f"max_epochs={self.max_epochs}; increase max_epochs.",
+                ConvergenceWarning,
+                stacklevel=6,
+            )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, teacher=None):
@@ -527,111 +430,7 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         self : LeakyReLUTwoLayerClassifier
             The fitted estimator.
         """
-        warm = self.warm_start and hasattr(self, "coef_hidden_")
-        if warm:
-            n_prev = self.n_features_in_
-        X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=not warm)
-        check_classification_targets(y)
-        classes = np.unique(y)
-        if warm:
-            if X.shape[1] != n_prev:
-                raise ValueError(
-                    f"warm_start: X has {X.shape[1]} features, but the fitted "
-                    f"network expects {n_prev}."
-                )
-            if not np.array_equal(classes, self.classes_):
-                raise ValueError(
-                    f"warm_start: the classes of y {classes.tolist()} differ "
-                    f"from classes_ {self.classes_.tolist()}."
-                )
-        elif len(classes) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in "
-                f"the data; got 1 class ({classes[0]!r})."
-            )
-        rng = check_random_state(self.random_state)
-        if not warm:
-            self._reset()
-            self.classes_ = classes
-            self._set_input_scale(X)
-            self._init_weights(X.shape[1] + int(self.fit_intercept), rng)
-        teacher = self._check_teacher(teacher)
-        Xs = self._augment(X)
-        yk, y_idx = self._encode(y)
-        res = self._run(
-            Xs,
-            yk,
-            y_idx,
-            max_epochs=self.max_epochs,
-            shuffle=self.shuffle,
-            rng=rng,
-            teacher=teacher,
-            epoch0=getattr(self, "_n_epochs_total", 0),
-            log_first=not warm,
-            stopping=True,
-        )
-        self.n_iter_ = int(res.n_epochs)
-        if not res.converged and (self.loss == "hinge" or self.tol is not None):
-            rule = (
-                "an epoch without a non-zero hinge update"
-                if self.loss == "hinge"
-                else f"tol={self.tol:g} on the training loss"
-            )
-            warnings.warn(
-                f"{type(self).__name__} did not reach {rule} in "
-                f"max_epochs={self.max_epochs}; increase max_epochs.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
-        return self
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None):
-        """One SGD pass over the given rows, in the given order.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training inputs, used in the given order.
-        y : array-like of shape (n_samples,)
-            Class labels, all in ``classes``.
-        classes : array-like of shape (n_classes,), default=None
-            All the classes; required at the first call, checked afterwards.
-
-        Returns
-        -------
-        self : LeakyReLUTwoLayerClassifier
-            The fitted estimator.
-        """
-        first = not hasattr(self, "coef_hidden_")
-        X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=first)
-        check_classification_targets(y)
-        classes = self._stream_classes(classes, first)
-        if first:
-            self._reset()
-            self.classes_ = classes
-            self._set_input_scale(X)
-            self._init_weights(
-                X.shape[1] + int(self.fit_intercept), check_random_state(self.random_state)
-            )
-            self.n_iter_ = 0
-        Xs = self._augment(X)
-        yk, y_idx = self._encode(y)
-        self._run(
-            Xs,
-            yk,
-            y_idx,
-            max_epochs=1,
-            shuffle=False,
-            rng=None,
-            teacher=None,
-            epoch0=getattr(self, "_n_epochs_total", 0),
-            log_first=False,
-            stopping=False,
-            log_last=False,
-        )
-        self.n_iter_ = getattr(self, "n_iter_", 0) + 1
-        return self
+        return self._fit(X, y, teacher=teacher)
 
     # ------------------------------------------------------------------ prediction
 
@@ -673,7 +472,7 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
         """
         check_is_fitted(self)
         W, A, _ = self._network()
-        groups = self._effective_groups(W, A)
+        groups = effective_groups(W, A, self.n_hidden_per_group, len(self.classes_))
         if groups is None:
             raise ValueError(
                 "weight_clustering needs every group to keep positive output "
@@ -685,7 +484,7 @@ class LeakyReLUTwoLayerClassifier(_NetworkClassifierMixin, ClassifierMixin, Base
             Xs = self._augment(X)
             if y is not None:
                 y_idx = self._encode(np.asarray(y))[1]
-        return _weight_clustering(
+        return weight_clustering(
             groups,
             self.alpha,
             Xs,

@@ -5,24 +5,21 @@ import numbers
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._solvers.online_sgd import append_history, sgd_steps
 from ..diagnostics._xor import xor_feature_alignment, xor_phase_steps
 from ..utils.validation import check_square_safe, root_mean_square
-from ._base import _NetworkClassifierMixin
+from ._base import _SGDClassifier
 
 __all__ = ["TwoLayerXORClassifier"]
 
 _PHASE1_OUTPUT = 0.1  # mean |output| below this: still in the signal-finding phase
 
 
-class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstimator):
+class TwoLayerXORClassifier(_SGDClassifier):
     """Two-layer ReLU network, both layers trained by online minibatch SGD.
 
     The algorithm of :cite:t:`Gla24`: the network
@@ -62,8 +59,6 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
     n_epochs : int >= 1, default=1
         Passes over X. 1 is online SGD (each sample used once, the paper's regime);
         more passes reuse samples, a different regime with a different sample count.
-    max_steps : int >= 1 or None, default=None
-        Cap on the SGD steps of one ``fit``.
     bias : bool, default=False
         Add a trained bias per hidden unit, initialised at 0 (an ablation; the paper has
         none).
@@ -155,7 +150,6 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
             Interval(numbers.Integral, 1, None, closed="left"),
         ],
         "n_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
-        "max_steps": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "bias": ["boolean"],
         "feature_coords": ["array-like", None],
         "log_every": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -174,7 +168,6 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         learning_rate=1.0,
         batch_size="auto",
         n_epochs=1,
-        max_steps=None,
         bias=False,
         feature_coords=None,
         log_every=1,
@@ -189,7 +182,6 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.n_epochs = n_epochs
-        self.max_steps = max_steps
         self.bias = bias
         self.feature_coords = feature_coords
         self.log_every = log_every
@@ -280,12 +272,12 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         return X
 
     def _packed(self):
-        """Kernel-side weights: (W | b) and A of shape (K_out, p)."""
+        """Kernel-side weights: (W | b), A of shape (K_out, p) and no output mask."""
         W = self.hidden_weights_
         if self.bias:
             W = np.hstack([W, self.hidden_bias_[:, None]])
         A = self.output_weights_.reshape(-1, self.n_hidden)
-        return np.array(W, order="C"), np.array(A, order="C")
+        return np.array(W, order="C"), np.array(A, order="C"), None
 
     def _unpack(self, W, A):
         d = self.n_features_in_
@@ -296,77 +288,51 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
             del self.hidden_bias_
         self.output_weights_ = A[0].copy() if len(self.classes_) == 2 else A.copy()
 
-    def _start(self, X, classes, rng):
-        """Fresh network for the data X and the label set ``classes``."""
-        self.classes_ = classes
+    _extra_state = ("phase_steps_",)
+
+    def _start(self, X, rng):
+        """Fresh network for the data X (``classes_`` set)."""
         d = X.shape[1]
-        n_out = 1 if len(classes) == 2 else len(classes)
-        self.init_scale_, self.learning_rate_, m = self._resolve(d, len(classes))
-        self.batch_size_ = m
+        n_out = 1 if len(self.classes_) == 2 else len(self.classes_)
+        self.init_scale_, self.learning_rate_, self.batch_size_ = self._resolve(
+            d, len(self.classes_)
+        )
         W, A = self._init_weights(rng, d + int(self.bias), n_out)
         if self.bias:
             W[:, d] = 0.0
         self._unpack(W, A)
-        self.n_iter_ = 0
-        self.n_samples_seen_ = 0
-        self.history_ = None
 
-    # ------------------------------------------------------------------ training
+    def _resume(self, X):
+        """Keep the weights and counters; take the current step and batch settings."""
+        _, self.learning_rate_, self.batch_size_ = self._resolve(X.shape[1], len(self.classes_))
 
-    def _run(self, X, y_enc, order, n_steps, batch, X_mon=None, y_mon=None):
-        """Run the SGD steps on the packed weights; append history; update counters."""
-        W, A = self._packed()
-        loss = "logistic" if len(self.classes_) == 2 else "softmax"
-        basis = self._feature_basis(self.n_features_in_)
-        Xa = self._augment(X)
-        Xm = None if X_mon is None else np.ascontiguousarray(self._augment(X_mon))
-        ym = None if y_mon is None else self._encode(y_mon)[0]
-        # verbose: run in chunks of log_every steps, printing after each chunk
-        chunk = self.log_every if self.verbose else n_steps
-        done = 0
-        while done < n_steps:
-            steps = min(chunk, n_steps - done)
-            hist, _ = sgd_steps(
-                Xa,
-                y_enc,
-                order[done * batch :],
-                W,
-                A,
-                loss=loss,
-                eta=self.learning_rate_,
-                batch_size=batch,
-                n_steps=steps,
-                step0=self.n_iter_,
-                seen0=self.n_samples_seen_,
-                log_every=self.log_every,
-                X_mon=Xm,
-                y_mon=ym,
-                basis=basis,
-                n_jobs=self.n_jobs,
-            )
-            self.n_iter_ += steps
-            self.n_samples_seen_ = (
-                int(hist["n_seen"][-1])
-                if hist["n_seen"].size
-                else (self.n_samples_seen_ + min(steps * batch, len(order) - done * batch))
-            )
-            self.history_ = append_history(self.history_, hist)
-            done += steps
-            if self.verbose:
-                self._print_rows(hist)
-        self._unpack(W, A)
-        self.t_ = self.n_iter_
+    def _check_fit_params(self, X, classes, X_val=None, y_val=None):
+        X_mon, y_mon = self._validate_monitor(X_val, y_val, classes)
+        self._feature_basis(X.shape[1], len(classes))  # validate before any state changes
+        return dict(X_mon=X_mon, y_mon=y_mon)
+
+    def _sgd_options(self, Xs, y_idx, *, fit, X_mon=None, y_mon=None):
+        n = Xs.shape[0]
+        return dict(
+            loss="logistic" if len(self.classes_) == 2 else "softmax",
+            eta=self.learning_rate_,
+            # fit: n // m full minibatches per pass; partial_fit: the rows in order
+            batch_size=min(self.batch_size_, n) if fit else self.batch_size_,
+            n_epochs=self.n_epochs if fit else 1,
+            shuffle=fit,
+            drop_last=fit,
+            log_every=self.log_every,
+            log_unit="step",
+            X_mon=None if X_mon is None else np.ascontiguousarray(self._augment(X_mon)),
+            y_mon=None if y_mon is None else self._encode(y_mon)[0],
+            basis=self._feature_basis(self.n_features_in_),
+        )
+
+    def _after_run(self, res, fit):
+        self.n_iter_ = self.t_
         self.phase_steps_ = xor_phase_steps(self.history_)
-
-    def _print_rows(self, hist):
-        for i in range(hist["step"].size):
-            val = hist["val_error"][i]
-            print(
-                f"step {int(hist['step'][i])}, n_seen {int(hist['n_seen'][i])}: "
-                f"batch loss {hist['batch_loss'][i]:.4f}, batch error "
-                f"{hist['batch_error'][i]:.3f}, val error {val:.3f}, mean |output| "
-                f"{hist['mean_abs_output'][i]:.3g}"
-            )
+        if fit:
+            self._warn_phase1()
 
     def _warn_phase1(self):
         out = self.history_["mean_abs_output"]
@@ -379,18 +345,8 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
                 f"{int(10 * d * max(math.log(d), 1))} = 10 d ln d for hypercube XOR) or a "
                 "larger learning_rate.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=7,  # the caller of fit
             )
-
-    def _check_classes(self, y):
-        check_classification_targets(y)
-        classes = unique_labels(y)
-        if len(classes) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes "
-                f"in the data, got one class: {classes[0]!r}."
-            )
-        return classes
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, X_val=None, y_val=None):
@@ -414,35 +370,9 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
         self : TwoLayerXORClassifier
             The fitted estimator.
         """
-        warm = self.warm_start and hasattr(self, "classes_")
-        X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=not warm)
-        self._check_scale(X)
-        classes = self._check_classes(y)
-        X_mon, y_mon = self._validate_monitor(X_val, y_val, classes)
-        rng = check_random_state(self.random_state)
-        if warm and not np.array_equal(classes, self.classes_):
-            raise ValueError(
-                f"warm_start=True: the classes {classes!r} differ from the "
-                f"fitted classes {self.classes_!r}."
-            )
-        self._feature_basis(X.shape[1], len(classes))  # validate before any state changes
-        if warm:  # keep the weights and counters; take the current step and batch settings
-            _, self.learning_rate_, self.batch_size_ = self._resolve(X.shape[1], len(classes))
-        else:
-            self._start(X, classes, rng)
-        n = X.shape[0]
-        m = min(self.batch_size_, n)
-        per_epoch = n // m
-        n_steps = per_epoch * self.n_epochs
-        if self.max_steps is not None:
-            n_steps = min(n_steps, self.max_steps)
-        epochs = -(-n_steps // per_epoch)
-        order = np.concatenate([rng.permutation(n)[: per_epoch * m] for _ in range(epochs)])
-        self._run(X, self._encode(y)[0], order, n_steps, m, X_mon, y_mon)
-        self._warn_phase1()
-        return self
+        return self._fit(X, y, X_val=X_val, y_val=y_val)
 
-    def _check_scale(self, X):
+    def _check_input(self, X):
         """Refuse inputs whose products over- or underflow (the step rules assume
         coordinates of unit scale).
         """
@@ -464,48 +394,10 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
             raise ValueError("y_val contains labels that are not in y.")
         return X_val, y_val
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None):
-        """Take SGD steps on the rows of X in the given order (an i.i.d. stream).
-
-        The rows are cut into consecutive minibatches of ``batch_size_``; a remainder
-        forms one last smaller minibatch. Feeding ``batch_size_`` rows per call is
-        one online SGD step per call.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training inputs.
-        y : array-like of shape (n_samples,)
-            Class labels, all in ``classes``.
-        classes : array-like of shape (n_classes,), default=None
-            Every class of the stream; required at the first call, and then must
-            match (or be None).
-
-        Returns
-        -------
-        self : TwoLayerXORClassifier
-            The updated estimator.
-        """
-        first = not hasattr(self, "classes_")
-        X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=first)
-        self._check_scale(X)
-        check_classification_targets(y)
-        classes = self._stream_classes(classes, first)
-        if first:
-            self._start(X, classes, check_random_state(self.random_state))
-        else:  # the current step and batch settings apply from this call on
-            _, self.learning_rate_, self.batch_size_ = self._resolve(X.shape[1], len(self.classes_))
-        y_enc = self._encode(y)[0]
-        m = self.batch_size_
-        n = X.shape[0]
-        self._run(X, y_enc, np.arange(n), -(-n // m), m)
-        return self
-
     # ------------------------------------------------------------------ prediction
 
     def _predict_network(self):
-        W, A = self._packed()
+        W, A, _ = self._packed()
         return W, A, 0.0
 
     def feature_alignment(self, basis=None):
@@ -529,7 +421,3 @@ class TwoLayerXORClassifier(_NetworkClassifierMixin, ClassifierMixin, BaseEstima
                 raise ValueError("Pass basis, or set feature_coords before fitting.")
             basis = self._feature_basis(self.n_features_in_)[:, : self.n_features_in_]
         return xor_feature_alignment(self.hidden_weights_, self.output_weights_, basis)
-
-    def __sklearn_is_fitted__(self):
-        # the weights, not n_features_in_ (set by validation even when fit then fails)
-        return hasattr(self, "hidden_weights_")

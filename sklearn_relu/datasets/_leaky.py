@@ -6,6 +6,7 @@ ICML 2021; Brutzkus, Globerson, Malach & Shalev-Shwartz, ICLR 2018).
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
+from ..utils._sampling import uniform_ball as _uniform_ball
 from ._validation import _check_int, _check_real, _unit_vector
 
 __all__ = ["load_digits_3_vs_5", "make_linear_teacher", "make_two_balls"]
@@ -16,12 +17,6 @@ _SBG21 = (
 )
 
 _DISTRIBUTIONS = ("ball", "sphere", "gaussian")
-
-
-def _uniform_ball(rng, m, d):
-    g = rng.standard_normal((m, d))
-    g /= np.linalg.norm(g, axis=1, keepdims=True)
-    return g * rng.random_sample((m, 1)) ** (1.0 / d)
 
 
 def _candidates(rng, m, d, distribution):
@@ -254,7 +249,7 @@ def load_digits_3_vs_5():
     """
     from sklearn.datasets import load_digits
 
-    from ..diagnostics._clustering import max_margin_direction
+    from ..diagnostics._leaky import max_margin_direction
 
     digits = load_digits()
     keep = (digits.target == 3) | (digits.target == 5)

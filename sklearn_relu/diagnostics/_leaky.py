@@ -12,9 +12,23 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .._network import forward
-from ..datasets._linear_teacher import _uniform_ball
+from ..utils._sampling import uniform_ball
 
 __all__ = ["weight_clustering"]
+
+# the columns of LeakyReLUTwoLayerClassifier.history_ computed here, after the epoch's
+# loss, error and update count
+HISTORY_COLUMNS = (
+    "weight_norm",
+    "normalized_margin",
+    "coherence_min",
+    "low_rank_energy",
+    "agreement",
+    "certified_fraction",
+    "nar_weak",
+    "nar_strict",
+    "teacher_cosine",
+)
 
 _BLOCK = 4096
 
@@ -44,7 +58,7 @@ def _check_groups(groups, alpha):
 
 
 def _group_stats(groups):
-    """Coherence, centres, sums and radii of each group (spec section 9.1)."""
+    """Coherence, centres, sums and radii of each group."""
     K = len(groups)
     d = groups[0].shape[1]
     coherence = np.empty(K)
@@ -85,7 +99,7 @@ def _network_classes(P, groups, W, A, alpha):
 
 def _surrogate_stats(P, groups, W, A, alpha, sums, spread, radii):
     """Agreement of network and linear surrogate on the rows of ``P`` and the exact
-    certificates of spec section 9.2 (mean-distance and radius forms).
+    certificates of :func:`weight_clustering` (mean-distance and radius forms).
     """
     n = P.shape[0]
     if n == 0:
@@ -118,7 +132,9 @@ def _surrogate_stats(P, groups, W, A, alpha, sums, spread, radii):
 
 
 def _nar(X, y, groups):
-    """Weak and strict neural-agreement fractions on (X, y) (spec section 9.4)."""
+    """Weak and strict neural-agreement fractions on (X, y): every unit of a group
+    active or every one inactive (weak), active exactly for its own class (strict).
+    """
     bounds = np.cumsum([0] + [G.shape[0] for G in groups])
     W = np.vstack(groups)
     K = len(groups)
@@ -266,7 +282,7 @@ def _weight_clustering(groups, alpha, X, y, teacher, n_probes, random_state, svm
     probes = None
     if n_probes:
         rng = np.random.RandomState(random_state)
-        probes = _uniform_ball(rng, int(n_probes), d)
+        probes = uniform_ball(rng, int(n_probes), d)
     P = X if X is not None else (probes if probes is not None else np.empty((0, d)))
     res.update(_surrogate_stats(P, groups, W, A, alpha, sums, res["spread"], res["radii"]))
     res["n_points"] = int(P.shape[0])
@@ -312,3 +328,63 @@ def _weight_clustering(groups, alpha, X, y, teacher, n_probes, random_state, svm
         if svm and K == 2 and len(np.unique(y)) == 2:
             res["svm_cosine"] = _cos(res["linear_coef"], max_margin_direction(X, y))
     return res
+
+
+def effective_groups(W, A, k, n_classes):
+    """Effective weights ``|a_i| w_i`` of a leaky-ReLU classifier, grouped by logit.
+
+    ``W`` (``K k``, d) and ``A`` as the SGD kernel holds them: binary ``A = [-a_0, +a_1]``
+    (one output; grouped by the sign of ``a_i``, exact by ``a sigma(z) = sign(a)
+    sigma(|a| z)``), K >= 3 block-diagonal. Returns None when a K >= 3 output weight
+    turned negative (no group structure left).
+    """
+    if n_classes == 2:
+        a = A[0]
+        eff = np.abs(a)[:, None] * W
+        pos = a > 0
+        pos[k:] |= a[k:] == 0
+        neg = ~pos
+        if not pos.any() or not neg.any():
+            return None
+        return [eff[neg], eff[pos]]
+    out = np.vstack([A[c, c * k : (c + 1) * k] for c in range(n_classes)])
+    if np.any(out < 0):
+        return None
+    return [out[c][:, None] * W[c * k : (c + 1) * k] for c in range(n_classes)]
+
+
+def leaky_history_row(X, y_idx, W, A, *, negative_slope, k, n_classes, trained_output, teacher):
+    """The diagnostics of one ``history_`` row of the leaky-ReLU classifier.
+
+    ``weight_norm`` (``||W||_F``), ``normalized_margin`` (``min_i`` margin over
+    ``||W||_F``, or over ``||W||_F^2 + ||A||_F^2`` with a trained output layer), and
+    from :func:`weight_clustering` on the rows ``X`` (class indices ``y_idx``):
+    ``coherence_min``, ``low_rank_energy``, ``agreement``, ``certified_fraction``,
+    ``nar_weak``, ``nar_strict``, ``teacher_cosine`` (NaN without a teacher; every
+    clustering column NaN when the groups are gone, see :func:`effective_groups`).
+    """
+    wn = float(np.linalg.norm(W))
+    F = forward(X, W, A, negative_slope)
+    if n_classes == 2:
+        margins = np.where(y_idx == 1, 1.0, -1.0) * F[:, 0]
+    else:
+        rows = np.arange(len(y_idx))
+        own = F[rows, y_idx]
+        F2 = F.copy()
+        F2[rows, y_idx] = -np.inf
+        margins = own - F2.max(axis=1)
+    norm = wn**2 + float(np.sum(A**2)) if trained_output else wn
+    row = dict(
+        weight_norm=wn,
+        normalized_margin=float(margins.min()) / norm if norm > 0 else np.nan,
+    )
+    groups = effective_groups(W, A, k, n_classes)
+    keys = HISTORY_COLUMNS[2:]
+    if groups is None:
+        row.update({key: np.nan for key in keys})
+    else:
+        res = weight_clustering(
+            groups, negative_slope, X, y_idx, teacher=teacher, n_probes=0, svm=False
+        )
+        row.update({key: float(res[key]) for key in keys})
+    return row

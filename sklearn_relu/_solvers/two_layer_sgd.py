@@ -1,0 +1,265 @@
+"""Minibatch SGD on a two-layer network: the one driver of the two SGD classifiers.
+
+:class:`~sklearn_relu.TwoLayerXORClassifier` and
+:class:`~sklearn_relu.LeakyReLUTwoLayerClassifier` both call :func:`run_sgd`, which owns
+the row order (a permutation per epoch, or the given order), the batching, the stopping
+rule, the counters, the history table, the verbose lines and the divergence check.
+Every step runs in :mod:`sklearn_relu._kernels.two_layer`, one compiled call per epoch.
+"""
+
+import math
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from .._kernels import two_layer as _k
+from ..utils._threads import blas_threads
+
+__all__ = ["append_history", "evaluate", "run_sgd"]
+
+LOSS_KINDS = {
+    "logistic": _k.LOSS_LOGISTIC,
+    "hinge": _k.LOSS_HINGE,
+    "softmax": _k.LOSS_SOFTMAX,
+    "multi_hinge": _k.LOSS_MULTI_HINGE,
+}
+HIST_COLUMNS = _k.HIST_COLUMNS
+EPOCH_COLUMNS = ("epoch", "loss", "train_error", "n_nonzero_updates")
+_EVAL_BATCH = 1024
+
+
+def append_history(history, new):
+    """Concatenate two history dicts column by column (either may be None)."""
+    if new is None:
+        return history
+    if history is None:
+        return {k: np.array(v, dtype=np.float64) for k, v in new.items()}
+    return {k: np.concatenate([history[k], new[k]]) for k in history}
+
+
+def _check_finite(status, W, A, step, eta, hint):
+    if status != _k.STATUS_OK or not (np.all(np.isfinite(W)) and np.all(np.isfinite(A))):
+        raise FloatingPointError(
+            f"SGD diverged at step {step}: the network output or weights became NaN or "
+            f"infinite. The learning rate ({eta:g}) is likely too large for the scale of "
+            "the inputs; lower learning_rate or standardise X." + hint
+        )
+
+
+def _mask(A, A_mask):
+    return np.ones_like(A) if A_mask is None else A_mask
+
+
+def evaluate(X, y, W, A, *, loss, negative_slope):
+    """(mean loss, error rate) of the network on ``(X, y)``.
+
+    A pass of the SGD kernel with learning rate 0 (the weights do not move), so the loss
+    has one home: :func:`sklearn_relu._kernels.two_layer.output_loss_grad`.
+    """
+    n = X.shape[0]
+    m = min(n, _EVAL_BATCH)
+    totals = np.zeros(_k.N_TOTALS)
+    _k.sgd_epoch(
+        X,
+        y,
+        np.arange(n),
+        W.copy(),
+        A.copy(),
+        np.ones_like(A),
+        False,
+        float(negative_slope),
+        LOSS_KINDS[loss],
+        0.0,
+        m,
+        math.ceil(n / m),
+        totals,
+    )
+    return totals[_k.TOT_LOSS] / n, totals[_k.TOT_ERRORS] / n
+
+
+def run_sgd(
+    X,
+    y,
+    W,
+    A,
+    *,
+    loss,
+    eta,
+    batch_size,
+    n_epochs,
+    negative_slope=0.0,
+    train_A=True,
+    A_mask=None,
+    shuffle=False,
+    drop_last=False,
+    rng=None,
+    stop=None,
+    tol=None,
+    n_iter_no_change=5,
+    step0=0,
+    seen0=0,
+    epoch0=0,
+    log_every=0,
+    log_unit="step",
+    X_mon=None,
+    y_mon=None,
+    basis=None,
+    diagnose=None,
+    diagnose_columns=(),
+    log_first=False,
+    log_last=True,
+    verbose=0,
+    name="",
+    divergence_hint="",
+    n_jobs=None,
+):
+    """Up to ``n_epochs`` passes of minibatch SGD, in place on ``W`` (p, d) and ``A`` (K, p).
+
+    Parameters
+    ----------
+    X, y : ndarray
+        Rows (C-ordered float64) and kernel labels: +-1 for the single-output losses,
+        the class index as a float for the K-output ones.
+    W, A : ndarray
+        Hidden and output weights, updated in place.
+    loss : {'logistic', 'hinge', 'softmax', 'multi_hinge'}
+    eta, batch_size : float, int
+        Constant step and rows per step.
+    n_epochs : int
+        Passes over the rows (a cap when ``stop`` is set).
+    negative_slope, train_A, A_mask
+        Slope of the activation for negative inputs; whether ``A`` is trained, and
+        the mask that multiplies its update (None: all ones).
+    shuffle, drop_last, rng
+        Each epoch uses ``rng.permutation(n)`` (``shuffle``) or the given order, cut into
+        ``n // m`` full batches (``drop_last``; the remainder is left out of that pass)
+        or ``ceil(n / m)`` batches (a short last batch is averaged over its own size).
+    stop : {None, 'tol', 'no_update'}
+        ``'tol'``: scikit-learn's rule, the epoch-mean loss did not improve by more than
+        ``tol`` for ``n_iter_no_change`` epochs; ``'no_update'``: an epoch with no
+        non-zero update (a hinge loss at zero); None: run all ``n_epochs``.
+    step0, seen0, epoch0 : int
+        Steps, rows and epochs done before this call (counters of the history rows).
+    log_every, log_unit
+        ``'step'``: the kernel writes a row of ``HIST_COLUMNS`` every ``log_every`` steps
+        of this call and at its last step, with the monitor set ``X_mon, y_mon`` and
+        the XOR feature ``basis`` (rows e_i, e_j); ``'epoch'``: a row of
+        ``EPOCH_COLUMNS`` plus ``diagnose(W, A)`` (a dict with the keys
+        ``diagnose_columns``) every ``log_every`` epochs (counted
+        from ``epoch0``), at epoch ``epoch0`` itself when ``log_first`` (the loss of the
+        network as given) and at the last epoch when ``log_last``. 0: no history.
+    verbose, name
+        Print one line per logged step (``'step'``) or per epoch (``'epoch'``).
+    divergence_hint : str
+        Appended to the FloatingPointError raised when the run diverges.
+    n_jobs : int or None
+        BLAS threads of the kernel's products.
+
+    Returns
+    -------
+    Bunch with ``history`` (dict of 1-D arrays, of length 0 without rows), ``n_epochs``,
+    ``n_steps``, ``n_seen`` (rows used by the steps), ``converged``, and per epoch
+    ``loss_curve`` (mean pre-update loss) and ``nonzero_curve``.
+
+    Raises
+    ------
+    FloatingPointError
+        When an output or a weight becomes NaN or infinite.
+    """
+    n, d = X.shape
+    m = batch_size
+    per_epoch = n // m if drop_last else math.ceil(n / m)
+    loss_kind = LOSS_KINDS[loss]
+    A_mask = _mask(A, A_mask)
+    step_log = log_unit == "step" and log_every > 0
+    epoch_log = log_unit == "epoch" and log_every > 0
+    if step_log:
+        X_mon = np.empty((0, d)) if X_mon is None else X_mon
+        y_mon = np.empty(0) if y_mon is None else y_mon
+        basis = np.empty((0, d)) if basis is None else basis
+        t_last = per_epoch * n_epochs
+    step_rows, epoch_rows = [], []
+    if epoch_log and log_first:
+        loss0, err0 = evaluate(X, y, W, A, loss=loss, negative_slope=negative_slope)
+        epoch_rows.append((epoch0, loss0, err0, np.nan, diagnose(W, A)))
+    best, no_improve, converged = np.inf, 0, False
+    losses, nonzeros = [], []
+    t = 0
+    seen = 0
+    for e in range(n_epochs):
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        if drop_last:
+            order = order[: per_epoch * m]
+        totals = np.zeros(_k.N_TOTALS)
+        with blas_threads(n_jobs):
+            if step_log:
+                hist = np.empty((_k.history_rows(per_epoch, t, t_last, log_every), _k.N_HIST))
+                status, done, rows = _k.sgd_logged(
+                    X, y, order, W, A, loss_kind, float(eta), int(m), per_epoch, t, t_last,
+                    int(log_every), X_mon, y_mon, basis, hist, totals,
+                )  # fmt: skip
+                hist = hist[:rows]
+            else:
+                status, done = _k.sgd_epoch(
+                    X, y, order, W, A, A_mask, bool(train_A), float(negative_slope), loss_kind,
+                    float(eta), int(m), per_epoch, totals,
+                )  # fmt: skip
+        _check_finite(status, W, A, step0 + t + done + 1, eta, divergence_hint)
+        if step_log:
+            hist[:, 0] += step0 + t
+            hist[:, 1] += seen0 + seen
+            step_rows.append(hist)
+            if verbose:
+                _print_steps(hist)
+        t += per_epoch
+        seen += int(totals[_k.TOT_ROWS])
+        epoch = epoch0 + e + 1
+        ep_loss = totals[_k.TOT_LOSS] / totals[_k.TOT_ROWS]
+        ep_err = totals[_k.TOT_ERRORS] / totals[_k.TOT_ROWS]
+        nonzero = int(totals[_k.TOT_NONZERO])
+        losses.append(ep_loss)
+        nonzeros.append(nonzero)
+        if epoch_log and epoch % log_every == 0:
+            epoch_rows.append((epoch, ep_loss, ep_err, nonzero, diagnose(W, A)))
+        if verbose and not step_log:
+            print(
+                f"[{name}] epoch {epoch:5d}  loss {ep_loss:.6g}  train error {ep_err:.4f}  "
+                f"non-zero updates {nonzero}"
+            )
+        if stop == "no_update" and nonzero == 0:
+            converged = True
+        elif stop == "tol":
+            no_improve = no_improve + 1 if ep_loss > best - tol else 0
+            best = min(best, ep_loss)
+            converged = no_improve >= n_iter_no_change
+        if converged:
+            break
+    if epoch_log and log_last and (not epoch_rows or epoch_rows[-1][0] != epoch):
+        epoch_rows.append((epoch, ep_loss, ep_err, nonzero, diagnose(W, A)))
+    if log_unit == "step":
+        table = np.vstack(step_rows) if step_rows else np.empty((0, _k.N_HIST))
+        history = {c: table[:, i].copy() for i, c in enumerate(HIST_COLUMNS)}
+    else:
+        history = {c: np.array([r[i] for r in epoch_rows], dtype=np.float64)
+                   for i, c in enumerate(EPOCH_COLUMNS)}  # fmt: skip
+        for key in diagnose_columns:
+            history[key] = np.array([r[4][key] for r in epoch_rows], dtype=np.float64)
+    return Bunch(
+        history=history,
+        n_epochs=len(losses),
+        n_steps=t,
+        n_seen=seen,
+        converged=converged,
+        loss_curve=np.array(losses),
+        nonzero_curve=np.array(nonzeros, dtype=np.int64),
+    )
+
+
+def _print_steps(hist):
+    col = {c: i for i, c in enumerate(HIST_COLUMNS)}
+    for r in hist:
+        print(
+            f"step {int(r[col['step']])}, n_seen {int(r[col['n_seen']])}: batch loss "
+            f"{r[col['batch_loss']]:.4f}, batch error {r[col['batch_error']]:.3f}, val error "
+            f"{r[col['val_error']]:.3f}, mean |output| {r[col['mean_abs_output']]:.3g}"
+        )
