@@ -1,14 +1,14 @@
 """Fit time of LeakyReLUTwoLayerClassifier against a NumPy per-sample loop and
-scikit-learn's MLPClassifier (spec section 13), with the machine's own limit.
+scikit-learn's MLPClassifier, with the machine's own limit.
 
 Data: :func:`sklearn_relu.datasets.make_linear_teacher` (unit ball, margin 0.05),
 ``k = 50`` units per group (``p = 100`` hidden units), batch size 1, ``E`` epochs.
 Contenders, each timed as the median of ``--repeats`` runs after a warm-up run:
 
-* ``ours``   -- ``LeakyReLUTwoLayerClassifier(max_epochs=E, tol=None,
-  diagnostics_every=0)``: every SGD step in the compiled two-layer kernel;
+* ``ours``   -- ``LeakyReLUTwoLayerClassifier(max_iter=E, tol=None,
+  log_every=0)``: every SGD step in the compiled two-layer kernel;
 * ``numpy``  -- the same SGD written as a NumPy loop over samples (one vectorised
-  update of all units per sample; the reference of the spec's update rule), timed on
+  update of all units per sample; the reference of the update rule of Sarussi et al. 2021), timed on
   one epoch and multiplied by E;
 * ``mlp``    -- ``MLPClassifier(hidden_layer_sizes=(p,), activation='relu',
   solver='sgd', batch_size=1, max_iter=E)``: a different model (ReLU, trained second
@@ -38,7 +38,7 @@ from sklearn_relu.datasets import make_linear_teacher
 
 
 def numpy_epoch(X, y, W, v, alpha, eta, order):
-    """One epoch of the spec's per-sample SGD (log loss, fixed layer), in place."""
+    """One epoch of per-sample SGD (log loss, fixed layer), in place."""
     k = W.shape[0] // 2
     a = np.concatenate([-v * np.ones(k), v * np.ones(k)])
     for i in order:
@@ -78,7 +78,7 @@ def run(n, d, epochs, repeats, k=50):
         Xt, yt = test_points(info, d, rep)
         t0 = time.perf_counter()
         est = LeakyReLUTwoLayerClassifier(
-            n_hidden_per_group=k, max_epochs=epochs, tol=None, diagnostics_every=0, random_state=rep
+            n_hidden_per_group=k, max_iter=epochs, tol=None, log_every=0, random_state=rep
         ).fit(X, y)
         t_ours = time.perf_counter() - t0
         rng = np.random.RandomState(rep)

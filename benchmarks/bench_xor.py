@@ -1,6 +1,6 @@
 """TwoLayerXORClassifier: sample complexity on hypercube XOR and time per SGD step.
 
-Part 1 -- samples to 1 % test error (spec xor_sgd.md §12.1, §14): one-pass SGD with the
+Part 1 -- samples to 1 % test error (doc/user_guide/xor_sgd.rst): one-pass SGD with the
 defaults (p = 64, eta = 1, m = ceil(0.25 d ln d)), a 4000-point monitor set, the
 samples consumed when its error first reaches <= 1 % (``phase_steps_["T_err1_n_seen"]``),
 median over seeds, in units of d ln d; bar: the median stays within 12 d ln d. Beside
@@ -22,7 +22,7 @@ the same number of steps for every contender:
   threads and reported at its better setting (on this 2-core machine torch 2.13 with
   2 threads measured 16 ms a step at batch 32 against 0.4 ms with 1: a thread
   contention artefact we do not want to count against it);
-* ``numpy``: the NumPy/BLAS reference loop of the spec (§6).
+* ``numpy``: the NumPy/BLAS reference loop of minibatch SGD (Glasgow 2024).
 
 Medians of ``--repeats`` rounds after a warm-up; ratios are contender / ours.
 

@@ -8,7 +8,7 @@ trained by SGD on linearly separable data is often a *linear* classifier: if the
 weights of each output group converge to one cluster, the network is its linear
 surrogate ``sign <S+ - S-, x>`` (``S`` the sum of a group's weights). Here the data are
 two balls around ``+-0.5 e_1`` (:func:`sklearn_relu.datasets.make_two_balls`), and
-:class:`~sklearn_relu.LeakyReLUTwoLayerClassifier` (50 units per group, ``alpha = 0.3``,
+:class:`~sklearn_relu.LeakyReLUTwoLayerClassifier` (50 units per group, ``negative_slope = 0.3``,
 logistic loss) is trained from a small and from a large initialisation.
 
 What to look for:
@@ -37,7 +37,7 @@ settings = {
 fits = {}
 for name, kw in settings.items():
     est = LeakyReLUTwoLayerClassifier(
-        max_epochs=100, tol=None, diagnostics_every=2, random_state=0, **kw
+        max_iter=100, tol=None, log_every=2, random_state=0, **kw
     ).fit(X, y)
     fits[name] = (est, est.weight_clustering(X, y, svm=False))
     res = fits[name][1]

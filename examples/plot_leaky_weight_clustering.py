@@ -10,7 +10,7 @@ output sign, and a network with two tight clusters has an approximately linear
 decision boundary.
 
 We train :class:`~sklearn_relu.LeakyReLUTwoLayerClassifier` (``k = 50`` units per
-group, ``alpha = 0.3``, logistic loss) on
+group, ``negative_slope = 0.3``, logistic loss) on
 :func:`~sklearn_relu.datasets.make_linear_teacher` data (``d = 20``, ``n = 1000``,
 margin 0.05) from a small (std 0.01, ``eta = 0.5``) and a large (std 1, ``eta = 0.05``)
 initialisation, one epoch at a time with ``warm_start``, and look at
@@ -52,10 +52,10 @@ inits = {
 curves, snaps = {}, {}
 for name, kw in inits.items():
     est = LeakyReLUTwoLayerClassifier(
-        max_epochs=1,
+        max_iter=1,
         tol=None,
         warm_start=True,
-        diagnostics_every=0,
+        log_every=0,
         random_state=np.random.RandomState(0),
         **kw,
     )

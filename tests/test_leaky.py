@@ -1,5 +1,6 @@
 """LeakyReLUTwoLayerClassifier (Sarussi, Brutzkus & Globerson, ICML 2021), its generators and
-the weight-clustering diagnostic: the exact invariants of the spec (section 10), the paper's
+the weight-clustering diagnostic: the exact invariants of the model (doc/user_guide/leaky.rst),
+the paper's
 claims at small sizes with fixed seeds, composition with scikit-learn and bad input.
 """
 
@@ -41,23 +42,28 @@ def _dsigma(z, alpha):
 
 
 def _scaled(est, X):
-    """The inputs as the network sees them: intercept column appended, divided by the scale."""
-    if est.fit_intercept:
-        X = np.hstack([X, np.ones((len(X), 1))])
-    return X / est.input_scale_
+    """The inputs as the network sees them: ``x / s``, or ``[x / s, 1] / sqrt(2)`` with
+    hidden biases.
+    """
+    X = X / est.input_scale_
+    if est.hidden_bias:
+        X = np.hstack([X, np.ones((len(X), 1))]) / np.sqrt(2)
+    return X
 
 
 def _stacked(est):
     """Hidden weights by group in the scaled space, intercept column included."""
     W = est.coef_hidden_
-    if est.fit_intercept:
+    if est.hidden_bias:
         W = np.concatenate([W, est.intercept_hidden_[:, :, None]], axis=2)
     return W
 
 
 @pytest.fixture(scope="module")
 def teacher20():
-    """Spec section 12.1: d = 20, n = 1000, margin 0.05, 4000 test points, 3 seeds."""
+    """The paper's synthetic setting (Sarussi et al. 2021): d = 20, n = 1000, margin
+    0.05, 4000 test points, 3 seeds.
+    """
     out = []
     for seed in range(3):
         X, y, info = make_linear_teacher(1000, 20, margin=0.05, random_state=seed)
@@ -124,7 +130,7 @@ def test_make_two_balls():
 
 
 def test_digits_3_vs_5_is_a_linear_teacher_set():
-    """Spec section 11: 365 images, separable through the origin, normalised margin 0.058."""
+    """Digits 3 vs 5: 365 images, separable through the origin, normalised margin 0.058."""
     X, y, info = load_digits_3_vs_5()
     assert X.shape == (365, 64) and (y > 0).sum() == 182
     assert np.linalg.norm(X, axis=1).max() == pytest.approx(1.0)
@@ -139,7 +145,7 @@ def test_weight_clustering_function_on_exact_and_noisy_clusters():
     rng = np.random.default_rng(0)
     u = rng.standard_normal(6)
     exact = [np.tile(-u, (4, 1)), np.tile(2 * u, (4, 1))]
-    res = weight_clustering(exact, alpha=0.3, n_probes=5000)
+    res = weight_clustering(exact, negative_slope=0.3, n_probes=5000)
     np.testing.assert_allclose(res["coherence"], 1.0)
     np.testing.assert_allclose(res["radii"], 0.0, atol=1e-12)
     np.testing.assert_allclose(res["linear_coef"], 8 * u + 4 * u)
@@ -147,7 +153,7 @@ def test_weight_clustering_function_on_exact_and_noisy_clusters():
     assert res["low_rank_energy"] == pytest.approx(1.0)
     assert res["stable_ratio"] == pytest.approx(1.0)
     noisy = [g + 2.0 * rng.standard_normal(g.shape) for g in exact]
-    res2 = weight_clustering(noisy, alpha=0.3, n_probes=5000)
+    res2 = weight_clustering(noisy, negative_slope=0.3, n_probes=5000)
     assert res2["coherence_min"] < 0.9 and res2["certified_fraction"] < 1.0
     # mean pairwise cosine from coherence, checked against the direct average
     G = noisy[1] / np.linalg.norm(noisy[1], axis=1, keepdims=True)
@@ -155,16 +161,17 @@ def test_weight_clustering_function_on_exact_and_noisy_clusters():
     direct = (C.sum() - 4) / 12
     assert res2["mean_pairwise_cosine"][1] == pytest.approx(direct, rel=1e-12)
     with pytest.raises(ValueError, match="at least two"):
-        weight_clustering([exact[0]], alpha=0.3)
-    with pytest.raises(ValueError, match="alpha"):
-        weight_clustering(exact, alpha=1.5)
+        weight_clustering([exact[0]], negative_slope=0.3)
+    with pytest.raises(ValueError, match="negative_slope"):
+        weight_clustering(exact, negative_slope=1.5)
     with pytest.raises(ValueError, match="teacher"):
-        weight_clustering(exact, alpha=0.3, teacher=np.ones(5))
+        weight_clustering(exact, negative_slope=0.3, teacher=np.ones(5))
 
 
 @pytest.mark.parametrize("noise", [0.0, 0.01, 0.05, 0.2, 1.0])
 def test_certificate_is_sound(noise):
-    """Spec 10.2 / 12.3: k = 20, d = 10, alpha = 0.2, 1e5 probes in the unit ball: no
+    """The certificate of weight_clustering (doc/user_guide/leaky.rst): k = 20, d = 10,
+    alpha = 0.2, 1e5 probes in the unit ball: no
     certified point ever disagrees. Measured for noise 0 / 0.01 / 0.05 / 0.2 / 1: certified
     (radius form) 1.0 / 0.648 / 0.004 / 0 / 0, (mean form) 1.0 / 0.763 / 0.105 / 0 / 0,
     agreement 1.0 / 1.0 / 0.99965 / 0.99567 / 0.95977.
@@ -173,7 +180,7 @@ def test_certificate_is_sound(noise):
     d, k = 10, 20
     c_pos, c_neg = rng.standard_normal(d) / np.sqrt(d), rng.standard_normal(d) / np.sqrt(d)
     groups = [c + noise * rng.standard_normal((k, d)) / np.sqrt(d) for c in (c_neg, c_pos)]
-    res = weight_clustering(groups, alpha=0.2, n_probes=100_000, random_state=noise > 0)
+    res = weight_clustering(groups, negative_slope=0.2, n_probes=100_000, random_state=noise > 0)
     assert res["violations"] == 0
     assert res["certified_fraction"] <= res["certified_fraction_mean"]
     # and the certificate is not vacuous where the clusters are tight
@@ -202,9 +209,9 @@ def test_weight_clustering_nar_and_multiclass():
 
 
 def test_exact_clusters_make_the_network_the_linear_rule(small_data):
-    """Spec 10.1: all w_i equal, all u_i equal => predict(X) == sign(X (S+ - S-))."""
+    """Exact clusters: all w_i equal, all u_i equal => predict(X) == sign(X (S+ - S-))."""
     X, y, _ = small_data
-    est = _quiet(L(n_hidden_per_group=6, max_epochs=1, input_scaling=None, random_state=0), X, y)
+    est = _quiet(L(n_hidden_per_group=6, max_iter=1, input_scaling=None, random_state=0), X, y)
     rng = np.random.default_rng(0)
     w, u = rng.standard_normal(5), rng.standard_normal(5)
     est.coef_hidden_ = np.stack([np.tile(u, (6, 1)), np.tile(w, (6, 1))])
@@ -234,14 +241,14 @@ def _g(z, loss):
 
 @pytest.mark.parametrize("loss", ["log", "hinge"])
 def test_nar_freezes_within_group_differences(loss):
-    """Spec 10.3: on a row where every group shares one activation state, one SGD step
+    """On a row where every group shares one activation state, one SGD step
     gives all units of a group the same update, so w_i - w_j is unchanged.
     """
     rng = np.random.default_rng(2)
     d, k = 6, 8
     X = rng.standard_normal((20, d))
     y = np.where(X[:, 0] > 0, 1.0, -1.0)
-    est = L(n_hidden_per_group=k, loss=loss, max_epochs=1, input_scaling=None, random_state=0)
+    est = L(n_hidden_per_group=k, loss=loss, max_iter=1, input_scaling=None, random_state=0)
     _quiet(est, X, y)
     e1 = np.eye(d)[0]
     est.coef_hidden_ = np.stack(
@@ -270,7 +277,8 @@ def test_nar_freezes_within_group_differences(loss):
 
 @pytest.mark.parametrize("loss", ["log", "hinge"])
 def test_perceptron_progress_and_norm_identity(loss):
-    """Spec 10.4 and 10.5, checked step by step with single-row partial_fit (fixed layer):
+    """The perceptron argument of Brutzkus et al. (2018), checked step by step with
+    single-row partial_fit (fixed layer):
     <W, W*> rises by eta g v y<w*, x> sum sigma' >= 2 k alpha eta v g, and
     ||W_{t+1}||^2 = ||W_t||^2 + 2 eta g z_t + ||dW_t||^2.
     """
@@ -278,7 +286,7 @@ def test_perceptron_progress_and_norm_identity(loss):
     k, alpha, eta = 7, 0.3, 0.5
     est = L(
         n_hidden_per_group=k,
-        alpha=alpha,
+        negative_slope=alpha,
         loss=loss,
         learning_rate=eta,
         input_scaling=None,
@@ -307,16 +315,17 @@ def test_perceptron_progress_and_norm_identity(loss):
 
 
 def test_hinge_stops_at_zero_hinge_loss(teacher20):
-    """Spec 10.6 / 12.4 (d = 20, n = 1000, eta = 0.05, small init): an epoch without a
+    """Hinge loss (Brutzkus et al. 2018; d = 20, n = 1000, eta = 0.05, small init): an
+    epoch without a
     non-zero update ends the fit with every margin >= 1. Measured: 200 / 203 / 270
     epochs, 9853 / 9572 / 10554 non-zero updates for seeds 0 / 1 / 2; here seed 0.
     """
     X, y, _, Xt, yt = teacher20[0]
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        est = L(
-            loss="hinge", learning_rate=0.05, max_epochs=300, diagnostics_every=0, random_state=0
-        ).fit(X, y)
+        est = L(loss="hinge", learning_rate=0.05, max_iter=300, log_every=0, random_state=0).fit(
+            X, y
+        )
     assert est.n_iter_ < 300
     assert (y * est.decision_function(X)).min() >= 1.0
     assert est.score(X, y) == 1.0 and est.score(Xt, yt) >= 0.998
@@ -325,24 +334,24 @@ def test_hinge_stops_at_zero_hinge_loss(teacher20):
 
 
 def test_scale_invariance(small_data):
-    """Spec 10.7: with max-norm scaling, fit(X) and fit(7 X) are the same model."""
+    """With max-norm scaling, fit(X) and fit(7 X) are the same model."""
     X, y, _ = small_data
-    a = L(n_hidden_per_group=5, max_epochs=20, tol=None, random_state=0).fit(X, y)
-    b = L(n_hidden_per_group=5, max_epochs=20, tol=None, random_state=0).fit(7 * X, y)
+    a = L(n_hidden_per_group=5, max_iter=20, tol=None, random_state=0).fit(X, y)
+    b = L(n_hidden_per_group=5, max_iter=20, tol=None, random_state=0).fit(7 * X, y)
     np.testing.assert_allclose(a.coef_hidden_, b.coef_hidden_, rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(a.predict(X), b.predict(7 * X))
     assert b.input_scale_ == pytest.approx(7 * a.input_scale_)
     for factor in (1e300, 1e-300):  # extreme but finite: the same model, no overflow
-        c = L(n_hidden_per_group=5, max_epochs=20, tol=None, random_state=0)
+        c = L(n_hidden_per_group=5, max_iter=20, tol=None, random_state=0)
         c.fit(factor * X, y)
         np.testing.assert_allclose(c.coef_hidden_, a.coef_hidden_, rtol=1e-9, atol=1e-12)
         np.testing.assert_array_equal(c.predict(factor * X), a.predict(X))
 
 
 def test_alpha_one_is_linear(small_data):
-    """Spec 10.8: alpha = 1 makes N(x) = <v (sum w_i - sum u_i), x> exactly."""
+    """negative_slope = 1 makes N(x) = <v (sum w_i - sum u_i), x> exactly."""
     X, y, _ = small_data
-    est = L(n_hidden_per_group=5, alpha=1.0, max_epochs=5, random_state=0, fit_intercept=True)
+    est = L(n_hidden_per_group=5, negative_slope=1.0, max_iter=5, random_state=0, hidden_bias=True)
     _quiet(est, X, y)
     Wg = _stacked(est)
     lin = est.output_scale_ * (Wg[1].sum(0) - Wg[0].sum(0))
@@ -353,13 +362,15 @@ def test_alpha_one_is_linear(small_data):
 
 
 def test_decision_function_is_the_closed_form(small_data):
-    """Spec 10.9 (first half): N_W(x) = v sum sigma(<w_i, x>) - v sum sigma(<u_i, x>)."""
+    """The network of Sarussi et al. (2021):
+    N_W(x) = v sum sigma(<w_i, x>) - v sum sigma(<u_i, x>).
+    """
     X, y, _ = small_data
-    est = L(n_hidden_per_group=4, max_epochs=3, fit_intercept=True, random_state=0, init_scale=0.5)
+    est = L(n_hidden_per_group=4, max_iter=3, hidden_bias=True, random_state=0, init_scale=0.5)
     _quiet(est, X, y)
     Xs = _scaled(est, X)
     Wg = _stacked(est)
-    v, a = est.output_scale_, est.alpha
+    v, a = est.output_scale_, est.negative_slope
     N = v * _sigma(Xs @ Wg[1].T, a).sum(1) - v * _sigma(Xs @ Wg[0].T, a).sum(1)
     np.testing.assert_allclose(est.decision_function(X), N, rtol=1e-12, atol=1e-14)
     proba = est.predict_proba(X)
@@ -367,14 +378,14 @@ def test_decision_function_is_the_closed_form(small_data):
     np.testing.assert_allclose(est.predict_log_proba(X), np.log(proba), rtol=1e-10)
 
 
-# --- NumPy reference of the spec's per-sample SGD (sections 3-5), replayed in order
+# --- NumPy reference of the per-sample SGD of the model, replayed in order
 
 
 def _reference_epoch(est, Xs, labels, Wg, Aout, m, train):
     """One in-order pass of minibatch SGD on the grouped model: logit c is
     sum_i Aout[c, i] sigma(<Wg[c, i], x>); binary: N = logit_1 - logit_0.
     """
-    alpha, eta = est.alpha, est.learning_rate
+    alpha, eta = est.negative_slope, est.learning_rate
     K = Wg.shape[0]
     binary = len(est.classes_) == 2
     for start in range(0, len(Xs), m):
@@ -419,8 +430,8 @@ def _reference_epoch(est, Xs, labels, Wg, Aout, m, train):
     ],
 )
 def test_sgd_matches_numpy_reference(n_classes, loss, train, m, intercept):
-    """Spec 10.9 (second half): three in-order epochs (partial_fit) from fitted weights
-    equal a NumPy replay of the spec's update rule, 1e-10 relative.
+    """Three in-order epochs (partial_fit) from fitted weights
+    equal a NumPy replay of the update rule, 1e-10 relative.
     """
     rng = np.random.default_rng(5)
     X = rng.standard_normal((31, 4))
@@ -430,9 +441,9 @@ def test_sgd_matches_numpy_reference(n_classes, loss, train, m, intercept):
         loss=loss,
         train_second_layer=train,
         batch_size=m,
-        fit_intercept=intercept,
+        hidden_bias=intercept,
         init_scale=0.3,
-        max_epochs=1,
+        max_iter=1,
         random_state=0,
     )
     _quiet(est, X, y)
@@ -448,7 +459,7 @@ def test_sgd_matches_numpy_reference(n_classes, loss, train, m, intercept):
 
 
 def test_two_class_softmax_is_the_binary_logistic_model():
-    """Spec section 5: the K = 2 grouped network with softmax equals the paper's single
+    """The K = 2 grouped network with softmax equals the paper's single
     output N_1 - N_0 with the logistic loss, step for step.
     """
     rng = np.random.default_rng(6)
@@ -470,11 +481,11 @@ def test_two_class_softmax_is_the_binary_logistic_model():
 
 
 def test_trained_second_layer_effective_weights(small_data):
-    """Spec section 4: with a trained layer the network is 'positive minus negative
+    """With a trained layer the network is 'positive minus negative
     group' on |a_i| w_i grouped by sign(a_i), also after a sign flip.
     """
     X, y, _ = small_data
-    est = L(n_hidden_per_group=4, train_second_layer=True, max_epochs=3, random_state=0)
+    est = L(n_hidden_per_group=4, train_second_layer=True, max_iter=3, random_state=0)
     _quiet(est, X, y)
     assert not np.allclose(est.coef_output_, est.output_scale_)
     est.coef_output_[1, 0] = -0.3  # a positive-group unit now votes for class 0
@@ -482,7 +493,9 @@ def test_trained_second_layer_effective_weights(small_data):
     groups = effective_groups(W, A, 4, 2)
     assert [len(g) for g in groups] == [5, 3]
     Xs = _scaled(est, X)
-    N = _sigma(Xs @ groups[1].T, est.alpha).sum(1) - _sigma(Xs @ groups[0].T, est.alpha).sum(1)
+    N = _sigma(Xs @ groups[1].T, est.negative_slope).sum(1) - _sigma(
+        Xs @ groups[0].T, est.negative_slope
+    ).sum(1)
     np.testing.assert_allclose(est.decision_function(X), N, rtol=1e-12, atol=1e-14)
     res = est.weight_clustering(X, y)
     assert res["group_sizes"].tolist() == [5, 3] and res["violations"] == 0
@@ -492,7 +505,7 @@ def test_trained_second_layer_effective_weights(small_data):
 
 
 def test_small_init_clusters_and_agrees_with_linear_surrogate(teacher20):
-    """Paper claims at spec 12.1 size (d = 20, n = 1000, margin 0.05, k = 50, alpha = 0.3,
+    """Paper claims at the paper's size (d = 20, n = 1000, margin 0.05, k = 50, alpha = 0.3,
     eta = 0.5, init std 0.01, log loss), seeds 0 / 1 / 2. Measured after 1 epoch: train
     error 0, min coherence 0.9986 / 0.9987 / 0.9984. After 100 epochs: min coherence
     0.9991 / 0.9993 / 0.9999, rank-2 energy 0.9991 / 0.9989 / 0.9999, agreement with the
@@ -501,11 +514,11 @@ def test_small_init_clusters_and_agrees_with_linear_surrogate(teacher20):
     weak NAR 0.996 / 0.989 / 1.0, violations 0.
     """
     for seed, (X, y, info, Xt, yt) in enumerate(teacher20):
-        one = L(max_epochs=1, tol=None, diagnostics_every=0, random_state=seed, **SMALL)
+        one = L(max_iter=1, tol=None, log_every=0, random_state=seed, **SMALL)
         one.fit(X, y)
         assert one.score(X, y) == 1.0
         assert one.weight_clustering()["coherence_min"] >= 0.99
-        est = L(max_epochs=100, tol=None, diagnostics_every=0, random_state=seed, **SMALL)
+        est = L(max_iter=100, tol=None, log_every=0, random_state=seed, **SMALL)
         est.fit(X, y)
         res = est.weight_clustering(Xt, yt, teacher=info.coef, svm=False)
         assert est.score(X, y) == 1.0 and est.score(Xt, yt) >= 0.999
@@ -524,11 +537,11 @@ def test_large_init_clusters_slower_in_history(teacher20):
     every 10 epochs. Measured min coherence at epochs 10 / 50 / 100: small 0.9996 / 0.9994 /
     0.9991, large 0.33 / 0.54 / 0.62; large-init rank-2 energy 0.50 at the end, agreement
     with the surrogate 1.0 on the training rows and 0.989 on the ball: approximately
-    linear without clusters (spec 12.1: clustering is sufficient, not necessary).
+    linear without clusters (clustering is sufficient, not necessary).
     """
     X, y, info, _, _ = teacher20[0]
-    small = L(max_epochs=100, tol=None, random_state=0, **SMALL).fit(X, y, teacher=info.coef)
-    large = L(max_epochs=100, tol=None, random_state=0, **LARGE).fit(X, y, teacher=info.coef)
+    small = L(max_iter=100, tol=None, random_state=0, **SMALL).fit(X, y, teacher=info.coef)
+    large = L(max_iter=100, tol=None, random_state=0, **LARGE).fit(X, y, teacher=info.coef)
     hs, hl = small.history_, large.history_
     np.testing.assert_array_equal(hs["epoch"], np.arange(0, 101, 10))
     assert hs["coherence_min"][0] == pytest.approx(hl["coherence_min"][0])  # same directions
@@ -543,7 +556,7 @@ def test_large_init_clusters_slower_in_history(teacher20):
 
 
 def test_digits_small_init_matches_svm_and_clusters():
-    """Spec 12.5 (digits 3 vs 5, 70/30 split, 200 epochs, small init), seeds 0 and 3.
+    """Digits 3 vs 5 (70/30 split, 200 epochs, small init), seeds 0 and 3.
     Measured test error 0.0 / 0.018 against the hard-margin SVM's 0.018 / 0.0, min
     coherence 0.9998, certified (test, radius form) 0.83 / 0.91, agreement 1.0.
     """
@@ -553,7 +566,7 @@ def test_digits_small_init_matches_svm_and_clusters():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             svm = LinearSVC(C=1e6, fit_intercept=False, max_iter=100_000).fit(Xtr, ytr)
-        est = L(max_epochs=200, tol=None, diagnostics_every=0, random_state=seed).fit(Xtr, ytr)
+        est = L(max_iter=200, tol=None, log_every=0, random_state=seed).fit(Xtr, ytr)
         res = est.weight_clustering(Xte, yte, svm=False)
         assert est.score(Xtr, ytr) == 1.0
         assert 1 - est.score(Xte, yte) <= 1 - svm.score(Xte, yte) + 0.02
@@ -562,12 +575,12 @@ def test_digits_small_init_matches_svm_and_clusters():
 
 
 def test_multiclass_blobs_groups_per_class():
-    """Spec section 5: one group per class; standardised blobs are learned."""
+    """K >= 3: one group per class; standardised blobs are learned."""
     from sklearn.datasets import make_blobs
 
     X, y = make_blobs(300, random_state=0)
     X = StandardScaler().fit_transform(X)
-    est = L(max_epochs=50, random_state=0)
+    est = L(max_iter=50, random_state=0)
     _quiet(est, X, y)
     assert est.coef_hidden_.shape == (3, 50, 2) and est.decision_function(X).shape == (300, 3)
     assert est.score(X, y) >= 0.9
@@ -581,9 +594,7 @@ def test_multiclass_blobs_groups_per_class():
 
 def test_history_and_attributes(small_data):
     X, y, info = small_data
-    est = L(n_hidden_per_group=5, max_epochs=23, tol=None, diagnostics_every=5, random_state=0).fit(
-        X, y
-    )
+    est = L(n_hidden_per_group=5, max_iter=23, tol=None, log_every=5, random_state=0).fit(X, y)
     h = est.history_
     np.testing.assert_array_equal(h["epoch"], [0, 5, 10, 15, 20, 23])
     assert set(h) == {
@@ -606,19 +617,19 @@ def test_history_and_attributes(small_data):
     np.testing.assert_allclose(h["loss"][1:], est.loss_curve_[[4, 9, 14, 19, 22]])
     assert h["weight_norm"][-1] == pytest.approx(np.linalg.norm(est.coef_hidden_))
     assert est.n_iter_ == 23 and est.t_ == 23 * len(X) and est.n_nonzero_updates_ is None
-    off = L(diagnostics_every=0, max_epochs=2, tol=None).fit(X, y)
+    off = L(log_every=0, max_iter=2, tol=None).fit(X, y)
     assert off.history_["epoch"].size == 0
-    withteacher = L(n_hidden_per_group=5, max_epochs=10, tol=None, random_state=0)
+    withteacher = L(n_hidden_per_group=5, max_iter=10, tol=None, random_state=0)
     withteacher.fit(X, y, teacher=info.coef)
     assert withteacher.history_["teacher_cosine"][-1] > 0.9
 
 
 def test_warm_start_continues_the_same_run(small_data):
     X, y, _ = small_data
-    kw = dict(n_hidden_per_group=4, shuffle=False, tol=None, random_state=0, diagnostics_every=2)
-    full = L(max_epochs=5, **kw).fit(X, y)
-    part = L(max_epochs=3, warm_start=True, **kw).fit(X, y)
-    part.set_params(max_epochs=2).fit(X, y)
+    kw = dict(n_hidden_per_group=4, shuffle=False, tol=None, random_state=0, log_every=2)
+    full = L(max_iter=5, **kw).fit(X, y)
+    part = L(max_iter=3, warm_start=True, **kw).fit(X, y)
+    part.set_params(max_iter=2).fit(X, y)
     np.testing.assert_allclose(part.coef_hidden_, full.coef_hidden_, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(part.loss_curve_, full.loss_curve_, rtol=1e-12, atol=1e-15)
     assert part.n_iter_ == 2 and part.t_ == full.t_
@@ -648,7 +659,7 @@ def test_partial_fit_contract(small_data):
 
 def test_bad_input(small_data):
     X, y, _ = small_data
-    est = L(n_hidden_per_group=3, max_epochs=2)
+    est = L(n_hidden_per_group=3, max_iter=2)
     with pytest.raises(NotFittedError, match="LeakyReLUTwoLayerClassifier instance is not fitted"):
         est.predict(X)
     for bad in (
@@ -679,25 +690,23 @@ def test_bad_input(small_data):
 @pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
 def test_warnings_and_divergence(small_data):
     X, y, _ = small_data
-    with pytest.warns(ConvergenceWarning, match="max_epochs"):
-        L(n_hidden_per_group=3, loss="hinge", max_epochs=1).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        L(n_hidden_per_group=3, loss="hinge", max_iter=1).fit(X, y)
     with pytest.warns(UserWarning, match="plain ReLU"):
-        _quiet(L(n_hidden_per_group=3, alpha=0.0, max_epochs=1), X, y)
+        _quiet(L(n_hidden_per_group=3, negative_slope=0.0, max_iter=1), X, y)
     with pytest.raises(FloatingPointError, match="input_scaling"):
         L(n_hidden_per_group=3, input_scaling=None, random_state=0).fit(1e160 * X, y)
     # the default max-norm scaling makes the same data harmless
-    assert (
-        L(n_hidden_per_group=3, max_epochs=3, tol=None).fit(1e160 * X, y).score(1e160 * X, y) > 0.9
-    )
+    assert L(n_hidden_per_group=3, max_iter=3, tol=None).fit(1e160 * X, y).score(1e160 * X, y) > 0.9
 
 
 def test_pickle_determinism_and_clone(small_data):
     X, y, _ = small_data
-    est = L(n_hidden_per_group=4, max_epochs=5, random_state=3)
+    est = L(n_hidden_per_group=4, max_iter=5, random_state=3)
     _quiet(est, X, y)
     again = _quiet(clone(est), X, y)
     np.testing.assert_array_equal(est.coef_hidden_, again.coef_hidden_)
-    other = _quiet(L(n_hidden_per_group=4, max_epochs=5, random_state=4), X, y)
+    other = _quiet(L(n_hidden_per_group=4, max_iter=5, random_state=4), X, y)
     assert not np.allclose(est.coef_hidden_, other.coef_hidden_)
     loaded = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(loaded.decision_function(X), est.decision_function(X))
@@ -706,11 +715,11 @@ def test_pickle_determinism_and_clone(small_data):
 
 def test_pipeline_gridsearch_cross_val(small_data):
     X, y, _ = small_data
-    pipe = make_pipeline(StandardScaler(), L(n_hidden_per_group=4, max_epochs=30, random_state=0))
+    pipe = make_pipeline(StandardScaler(), L(n_hidden_per_group=4, max_iter=30, random_state=0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         scores = cross_val_score(pipe, X, y, cv=3)
-        gs = GridSearchCV(pipe, {"leakyrelutwolayerclassifier__alpha": [0.1, 0.5]}, cv=3)
+        gs = GridSearchCV(pipe, {"leakyrelutwolayerclassifier__negative_slope": [0.1, 0.5]}, cv=3)
         gs.fit(X, y)
     assert scores.mean() > 0.9 and gs.best_score_ > 0.9
 
@@ -719,7 +728,7 @@ def test_demo_section_runs_small(tmp_path, capsys):
     from sklearn_relu._demo import leaky
 
     out = tmp_path / "leaky.png"
-    rows = leaky.run(out=str(out), n_samples=300, n_features=10, max_epochs=20)
+    rows = leaky.run(out=str(out), n_samples=300, n_features=10, max_iter=20)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert {r["init"] for r in rows} == {"small", "large"}
     assert all(r["violations"] == 0 for r in rows)
@@ -728,7 +737,7 @@ def test_demo_section_runs_small(tmp_path, capsys):
 
 def test_failed_warm_fit_keeps_the_fitted_model_usable():
     X, y, _ = make_linear_teacher(200, 5, random_state=0)
-    clf = LeakyReLUTwoLayerClassifier(warm_start=True, max_epochs=3, tol=None, random_state=0).fit(
+    clf = LeakyReLUTwoLayerClassifier(warm_start=True, max_iter=3, tol=None, random_state=0).fit(
         X, y
     )
     before = clf.predict(X)

@@ -93,7 +93,7 @@ def test_make_xor_hypercube_rejects_bad_arguments(kwargs, exc, match):
 
 
 def test_budget_15_d_ln_d_gives_zero_error_and_4_d_ln_d_does_not():
-    """Spec §12.3 (d = 64, p = 32, default rule, 10 seeds, 4000 test points).
+    """The claim of Glasgow (2024) at d = 64, p = 32, default rule, 10 seeds, 4000 test points.
 
     Measured: 15 d ln d -> test error 0.000 in 10/10 seeds; 4 d ln d -> errors
     0.21-0.39, median 0.28. Bars: >= 9/10 exactly zero; median > 0.10.
@@ -120,7 +120,8 @@ def test_samples_to_one_percent_scale_like_d_log_d(d):
 
 
 def test_two_phases_are_visible_in_history():
-    """Spec §15 phase test (d = 64): the first 10 steps have mean |output| < 0.1 and
+    """The two phases of doc/user_guide/xor_sgd.rst (d = 64): the first 10 steps have
+    mean |output| < 0.1 and
     batch loss within 0.02 of ln 2 (measured: |output| <= 0.024, loss gap <= 0.003);
     the median signal fraction goes 0.14 -> 0.999, 78% of the neurons end aligned,
     max |a_k| grows 0.033 -> 1.32; the features are found (step 18) before the output
@@ -142,7 +143,7 @@ def test_two_phases_are_visible_in_history():
 
 def test_balance_drift_small_at_small_step():
     """Gradient flow conserves a_k^2 - ||w_k||^2; SGD drifts by O(eta^2) per step.
-    Spec bar: eta = 0.2, d = 64, 40 steps -> drift <= 0.05; measured 2.5e-4, so we
+    Bar: eta = 0.2, d = 64, 40 steps -> drift <= 0.05; measured 2.5e-4, so we
     assert <= 2e-3 (8x margin).
     """
     d = 64
@@ -270,7 +271,7 @@ def test_binary_proba_matches_decision_function():
 def test_bias_ablation_and_standard_init_and_theory_settings():
     d = 32
     X, y, _ = make_xor_hypercube(_budget(15, d), d, random_state=0)
-    clf = _fit_quiet(TwoLayerXORClassifier(bias=True, random_state=0), X, y)
+    clf = _fit_quiet(TwoLayerXORClassifier(hidden_bias=True, random_state=0), X, y)
     assert clf.hidden_bias_.shape == (64,) and np.any(clf.hidden_bias_ != 0)
     theory = TwoLayerXORClassifier(learning_rate="theory", batch_size="theory")
     theory = _fit_quiet(theory, X, y)
@@ -388,7 +389,7 @@ def test_pipeline_grid_search_and_cross_val_score():
 
 
 def test_gaussian_xor_is_harder_than_the_hypercube():
-    """Spec §12.5: zero-margin Gaussian XOR learns much more slowly. At d = 32 and
+    """Zero-margin Gaussian XOR learns much more slowly (doc/user_guide/xor_sgd.rst). At d = 32 and
     15 d ln d samples: hypercube error 0.000, Gaussian 0.262, 0.281, 0.264.
     """
     d = 32

@@ -3,7 +3,7 @@ initialisation and becomes a linear classifier (Sarussi, Brutzkus & Globerson, I
 
 Data: :func:`sklearn_relu.datasets.make_linear_teacher` (uniform in the unit ball, margin
 0.05). :class:`~sklearn_relu.LeakyReLUTwoLayerClassifier` with the small and the large
-initialisation of the spec; the table reports the clustering diagnostics on fresh test
+initialisation of Sarussi et al. 2021; the table reports the clustering diagnostics on fresh test
 points from the same teacher.
 """
 
@@ -24,7 +24,7 @@ INITS = {
 }
 
 
-def run(out="sklearn_relu_demo.png", seed=0, n_samples=1000, n_features=20, max_epochs=100):
+def run(out="sklearn_relu_demo.png", seed=0, n_samples=1000, n_features=20, max_iter=100):
     """Fit, print the table, write the figure; returns the rows as a list of dicts."""
     X, y, info = make_linear_teacher(n_samples, n_features, margin=0.05, random_state=seed)
     Xt, yt, _ = make_linear_teacher(4000, n_features, margin=0.05, random_state=seed + 1)
@@ -33,7 +33,7 @@ def run(out="sklearn_relu_demo.png", seed=0, n_samples=1000, n_features=20, max_
     Xt, yt = Xt[keep], yt[keep]
     print(
         f"Linear teacher in the unit ball, d={n_features}, n_train={n_samples}, "
-        f"margin 0.05, k=50 units per group, alpha=0.3, log loss, {max_epochs} epochs, "
+        f"margin 0.05, k=50 units per group, negative_slope=0.3, log loss, {max_iter} epochs, "
         f"seed={seed}"
     )
     print(
@@ -51,9 +51,9 @@ def run(out="sklearn_relu_demo.png", seed=0, n_samples=1000, n_features=20, max_
     rows, hists = [], {}
     for name, kw in INITS.items():
         est = LeakyReLUTwoLayerClassifier(
-            max_epochs=max_epochs,
+            max_iter=max_iter,
             tol=None,
-            diagnostics_every=max(1, max_epochs // 20),
+            log_every=max(1, max_iter // 20),
             random_state=seed,
             **kw,
         )

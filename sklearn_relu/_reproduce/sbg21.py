@@ -87,7 +87,7 @@ def spec(quick=False, seed=0):
         make=make_linear_teacher,
         data_grid={"n_features": [20], "n_samples": [1000], "margin": [0.05]},
         estimators={
-            name: _Leaky(max_epochs=epochs, tol=None, diagnostics_every=max(1, epochs // 15), **kw)
+            name: _Leaky(max_iter=epochs, tol=None, log_every=max(1, epochs // 15), **kw)
             for name, kw in INITS.items()
         },
         fit_params={name: lambda X, y, info: {"teacher": info.coef} for name in INITS},
@@ -101,7 +101,7 @@ def spec(quick=False, seed=0):
         make=load_digits_split,
         data_grid={"n_samples": [cut]},
         estimators={
-            name: _Leaky(max_epochs=2 * epochs, tol=None, diagnostics_every=0, **kw)
+            name: _Leaky(max_iter=2 * epochs, tol=None, log_every=0, **kw)
             for name, kw in INITS.items()
         },
         seeds=[seed],
@@ -115,7 +115,7 @@ def run(out_dir, quick=False, seed=0):
     specs = spec(quick, seed)
     d = specs["teacher d=20"]["data_grid"]["n_features"][0]
     n = specs["teacher d=20"]["data_grid"]["n_samples"][0]
-    epochs = specs["teacher d=20"]["estimators"]["small"].max_epochs
+    epochs = specs["teacher d=20"]["estimators"]["small"].max_iter
     seeds = len(specs["teacher d=20"]["seeds"])
     raw, hists = [], {}
     for data, args in specs.items():
@@ -149,7 +149,7 @@ def run(out_dir, quick=False, seed=0):
             row["violations"] = int(sum(r["violations"] for r in rs))
             rows.append(row)
     print(
-        f"\nk=50 per group, alpha=0.3, log loss; teacher: d={d}, n={n}, margin 0.05, "
+        f"\nk=50 per group, negative_slope=0.3, log loss; teacher: d={d}, n={n}, margin 0.05, "
         f"{epochs} epochs, {seeds} seeds (medians); digits: 70/30 split, {2 * epochs} epochs"
     )
     table(
@@ -205,7 +205,7 @@ def run(out_dir, quick=False, seed=0):
         title=TITLE,
         claim=CLAIM,
         summary=summary,
-        settings=dict(d=d, n=n, epochs=epochs, seeds=seeds, k=50, alpha=0.3),
+        settings=dict(d=d, n=n, epochs=epochs, seeds=seeds, k=50, negative_slope=0.3),
         rows=rows,
         runs=raw,
         figures=figs,

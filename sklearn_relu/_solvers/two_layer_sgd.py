@@ -13,7 +13,6 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from .._kernels import two_layer as _k
-from ..utils._threads import blas_threads
 
 __all__ = ["append_history", "evaluate", "run_sgd"]
 
@@ -111,7 +110,6 @@ def run_sgd(
     verbose=0,
     name="",
     divergence_hint="",
-    n_jobs=None,
 ):
     """Up to ``n_epochs`` passes of minibatch SGD, in place on ``W`` (p, d) and ``A`` (K, p).
 
@@ -152,8 +150,6 @@ def run_sgd(
         Print one line per logged step (``'step'``) or per epoch (``'epoch'``).
     divergence_hint : str
         Appended to the FloatingPointError raised when the run diverges.
-    n_jobs : int or None
-        BLAS threads of the kernel's products.
 
     Returns
     -------
@@ -191,19 +187,18 @@ def run_sgd(
         if drop_last:
             order = order[: per_epoch * m]
         totals = np.zeros(_k.N_TOTALS)
-        with blas_threads(n_jobs):
-            if step_log:
-                hist = np.empty((_k.history_rows(per_epoch, t, t_last, log_every), _k.N_HIST))
-                status, done, rows = _k.sgd_logged(
-                    X, y, order, W, A, loss_kind, float(eta), int(m), per_epoch, t, t_last,
-                    int(log_every), X_mon, y_mon, basis, hist, totals,
-                )  # fmt: skip
-                hist = hist[:rows]
-            else:
-                status, done = _k.sgd_epoch(
-                    X, y, order, W, A, A_mask, bool(train_A), float(negative_slope), loss_kind,
-                    float(eta), int(m), per_epoch, totals,
-                )  # fmt: skip
+        if step_log:
+            hist = np.empty((_k.history_rows(per_epoch, t, t_last, log_every), _k.N_HIST))
+            status, done, rows = _k.sgd_logged(
+                X, y, order, W, A, loss_kind, float(eta), int(m), per_epoch, t, t_last,
+                int(log_every), X_mon, y_mon, basis, hist, totals,
+            )  # fmt: skip
+            hist = hist[:rows]
+        else:
+            status, done = _k.sgd_epoch(
+                X, y, order, W, A, A_mask, bool(train_A), float(negative_slope), loss_kind,
+                float(eta), int(m), per_epoch, totals,
+            )  # fmt: skip
         _check_finite(status, W, A, step0 + t + done + 1, eta, divergence_hint)
         if step_log:
             hist[:, 0] += step0 + t

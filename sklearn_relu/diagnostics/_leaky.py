@@ -53,7 +53,7 @@ def _check_groups(groups, alpha):
             raise ValueError("weight_clustering: the weights contain NaN or inf.")
     alpha = float(alpha)
     if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"weight_clustering: alpha must lie in [0, 1], got {alpha:g}.")
+        raise ValueError(f"weight_clustering: negative_slope must lie in [0, 1], got {alpha:g}.")
     return out, alpha
 
 
@@ -185,7 +185,15 @@ def max_margin_direction(X, y, C=1e6):
 
 
 def weight_clustering(
-    groups, alpha, X=None, y=None, *, teacher=None, n_probes=20000, random_state=0, svm=True
+    groups,
+    negative_slope,
+    X=None,
+    y=None,
+    *,
+    teacher=None,
+    n_probes=20000,
+    random_state=0,
+    svm=True,
 ):
     """How close a leaky-ReLU network is to two (or K) clusters and to a linear rule.
 
@@ -203,8 +211,8 @@ def weight_clustering(
     groups : sequence of K >= 2 arrays of shape (k_c, d)
         Effective hidden weights of each class logit (binary: ``[negative group,
         positive group]``, so the network is ``N_1 - N_0``).
-    alpha : float in [0, 1]
-        Leak of ``sigma``.
+    negative_slope : float in [0, 1]
+        Slope ``alpha`` of ``sigma`` for negative inputs.
     X : array-like of shape (n, d), default=None
         Points for the agreement, the certificates, the NAR fractions and the SVM
         direction; without them only weight-space quantities and the ball probes.
@@ -249,14 +257,16 @@ def weight_clustering(
     >>> u = np.array([1.0, 0.0, 0.0])
     >>> groups = [-u + 0.01 * rng.standard_normal((10, 3)),
     ...           u + 0.01 * rng.standard_normal((10, 3))]
-    >>> res = weight_clustering(groups, alpha=0.3, n_probes=2000)
+    >>> res = weight_clustering(groups, negative_slope=0.3, n_probes=2000)
     >>> bool(res["coherence_min"] > 0.99), res["violations"], res["agreement"] == 1.0
     (True, 0, True)
     """
     # one BLAS thread: the products here are small, and a thread pool on them costs more
     # than it saves (measured 10-40x slower on 2 busy cores at 1000 x 20 x 100)
     with threadpool_limits(limits=1, user_api="blas"):
-        return _weight_clustering(groups, alpha, X, y, teacher, n_probes, random_state, svm)
+        return _weight_clustering(
+            groups, negative_slope, X, y, teacher, n_probes, random_state, svm
+        )
 
 
 def _weight_clustering(groups, alpha, X, y, teacher, n_probes, random_state, svm):

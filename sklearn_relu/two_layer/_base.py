@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._network import forward
 from .._solvers.two_layer_sgd import append_history, run_sgd
+from ..utils._threads import compute_threads
 
 # fitted state of a run, cleared when a fit starts a new network
 _RUN_STATE = ("t_", "n_samples_seen_", "history_", "n_iter_")
@@ -96,20 +97,20 @@ class _SGDClassifier(ClassifierMixin, BaseEstimator):
         Xs = self._augment(X)
         y_enc, y_idx = self._encode(y)
         W, A, A_mask = self._packed()
-        res = run_sgd(
-            Xs,
-            y_enc,
-            W,
-            A,
-            A_mask=A_mask,
-            rng=rng,
-            step0=getattr(self, "t_", 0),
-            seen0=getattr(self, "n_samples_seen_", 0),
-            verbose=self.verbose,
-            name=type(self).__name__,
-            n_jobs=self.n_jobs,
-            **self._sgd_options(Xs, y_idx, fit=fit, **params),
-        )
+        with compute_threads(self.n_jobs, Xs.size):
+            res = run_sgd(
+                Xs,
+                y_enc,
+                W,
+                A,
+                A_mask=A_mask,
+                rng=rng,
+                step0=getattr(self, "t_", 0),
+                seen0=getattr(self, "n_samples_seen_", 0),
+                verbose=self.verbose,
+                name=type(self).__name__,
+                **self._sgd_options(Xs, y_idx, fit=fit, **params),
+            )
         self._unpack(W, A)
         self.history_ = append_history(getattr(self, "history_", None), res.history)
         self.n_samples_seen_ = getattr(self, "n_samples_seen_", 0) + res.n_seen

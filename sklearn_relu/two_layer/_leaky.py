@@ -11,14 +11,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._network import input_scale, unit_ball_features
 from ..diagnostics._leaky import (
     HISTORY_COLUMNS,
     effective_groups,
     leaky_history_row,
     weight_clustering,
 )
-from ..utils._threads import blas_threads
-from ..utils.validation import max_row_norm
 from ._base import _SGDClassifier
 
 __all__ = ["LeakyReLUTwoLayerClassifier"]
@@ -51,11 +50,9 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
     ----------
     n_hidden_per_group : int, default=50
         ``k``: units per group (``2k`` hidden units for two classes, ``K k`` for K).
-    alpha : float in [0, 1], default=0.3
-        Leak of the activation. The theory needs ``0 < alpha < 1``; 0 (plain ReLU)
-        warns, 1 makes the network linear.
-    output_scale : float > 0 or None, default=None
-        ``v``; None means ``1 / sqrt(K k)`` with ``K = max(2, n_classes)``.
+    negative_slope : float in [0, 1], default=0.3
+        Slope ``alpha`` of the activation for negative inputs. The theory needs
+        ``0 < alpha < 1``; 0 (plain ReLU) warns, 1 makes the network linear.
     train_second_layer : bool, default=False
         Also train the output weights (an extension; they start at ``+-v``).
     loss : {'log', 'hinge'}, default='log'
@@ -64,11 +61,11 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         Constant step ``eta`` (for max-norm-scaled inputs).
     batch_size : int, default=1
         Rows per SGD step; > 1 averages the per-row updates at the old weights.
-    max_epochs : int, default=200
-        Maximum number of passes over the data.
+    max_iter : int, default=200
+        Maximum number of epochs (passes over the data).
     tol : float >= 0 or None, default=1e-4
         Log loss: stop when the epoch-mean training loss has not improved by more
-        than ``tol`` for ``n_iter_no_change`` epochs; None runs all ``max_epochs``.
+        than ``tol`` for ``n_iter_no_change`` epochs; None runs all ``max_iter``.
         The hinge loss stops after an epoch with no non-zero update instead.
     n_iter_no_change : int, default=5
         Patience of the ``tol`` rule.
@@ -79,13 +76,13 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         are the clustering regime; 1.0 is the "large initialisation" of the
         experiments.
     input_scaling : {'max_norm'} or None, default='max_norm'
-        Divide inputs by the largest row norm seen at the first fit (after appending
-        the intercept column), so ``||x|| <= 1`` as the theory assumes. The network
-        is positively homogeneous, so this only makes ``learning_rate`` and
-        ``init_scale`` scale-free.
-    fit_intercept : bool, default=False
-        Append a constant-1 feature (the paper has no biases).
-    diagnostics_every : int, default=10
+        Divide inputs by the largest row norm seen at the first fit, so
+        ``||x|| <= 1`` as the theory assumes. The network is positively homogeneous,
+        so this only makes ``learning_rate`` and ``init_scale`` scale-free.
+    hidden_bias : bool, default=False
+        Give every hidden unit a bias: the rows become ``[x / s, 1] / sqrt(2)``, still
+        in the unit ball (the paper has no biases).
+    log_every : int, default=10
         Log the clustering diagnostics in ``history_`` every this many epochs (and
         at initialisation and at the last epoch); 0 turns them off.
     warm_start : bool, default=False
@@ -94,7 +91,9 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         see the same row orders as each other, not those of one 10-epoch fit (use
         ``random_state=None`` or ``partial_fit`` for fresh orders).
     n_jobs : int or None, default=None
-        BLAS threads of the kernel's large-batch products (None: unchanged).
+        Threads for the compiled kernels and BLAS during fit (None: all cores for
+        inputs large enough to pay, one below; -1: all cores). See the glossary in
+        :ref:`design`.
     verbose : int, default=0
         Print one line per epoch when > 0.
     random_state : int, RandomState instance or None, default=None
@@ -107,17 +106,19 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         Hidden weights by group, in the scaled input space; ``K = 2`` for binary
         (group 0 is the negative group of ``classes_[0]``).
     intercept_hidden_ : ndarray of shape (K, k)
-        Weights of the constant feature (zeros unless ``fit_intercept``).
+        Weights of the constant feature (zeros unless ``hidden_bias``).
     coef_output_ : ndarray of shape (K, k)
         Output weight of each unit into its group's logit (``v`` unless trained).
     output_scale_ : float
-        ``v``.
+        ``v = 1 / sqrt(K k)`` with ``K = max(2, n_classes)``.
     input_scale_ : float
         The divisor of the inputs (1.0 with ``input_scaling=None``).
     n_iter_ : int
         Epochs of the last ``fit`` (``partial_fit`` adds one per call).
     t_ : int
         SGD steps since the model was initialised.
+    n_samples_seen_ : int
+        Rows used by those steps.
     loss_curve_ : ndarray
         Epoch-mean training loss (pre-update) of every epoch since initialisation.
     n_nonzero_updates_ : int or None
@@ -158,20 +159,19 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
 
     _parameter_constraints: dict = {
         "n_hidden_per_group": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, 1, closed="both")],
-        "output_scale": [Interval(Real, 0, None, closed="neither"), None],
+        "negative_slope": [Interval(Real, 0, 1, closed="both")],
         "train_second_layer": ["boolean"],
         "loss": [StrOptions({"log", "hinge"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "init_scale": [Interval(Real, 0, None, closed="left")],
         "input_scaling": [StrOptions({"max_norm"}), None],
-        "fit_intercept": ["boolean"],
-        "diagnostics_every": [Interval(Integral, 0, None, closed="left")],
+        "hidden_bias": ["boolean"],
+        "log_every": [Interval(Integral, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
@@ -182,40 +182,38 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         self,
         *,
         n_hidden_per_group=50,
-        alpha=0.3,
-        output_scale=None,
+        negative_slope=0.3,
         train_second_layer=False,
         loss="log",
         learning_rate=0.5,
         batch_size=1,
-        max_epochs=200,
+        max_iter=200,
         tol=1e-4,
         n_iter_no_change=5,
         shuffle=True,
         init_scale=1e-2,
         input_scaling="max_norm",
-        fit_intercept=False,
-        diagnostics_every=10,
+        hidden_bias=False,
+        log_every=10,
         warm_start=False,
         n_jobs=None,
         verbose=0,
         random_state=None,
     ):
         self.n_hidden_per_group = n_hidden_per_group
-        self.alpha = alpha
-        self.output_scale = output_scale
+        self.negative_slope = negative_slope
         self.train_second_layer = train_second_layer
         self.loss = loss
         self.learning_rate = learning_rate
         self.batch_size = batch_size
-        self.max_epochs = max_epochs
+        self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.shuffle = shuffle
         self.init_scale = init_scale
         self.input_scaling = input_scaling
-        self.fit_intercept = fit_intercept
-        self.diagnostics_every = diagnostics_every
+        self.hidden_bias = hidden_bias
+        self.log_every = log_every
         self.warm_start = warm_start
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -232,21 +230,12 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         return "softmax" if self.loss == "log" else "multi_hinge"
 
     def _augment(self, X):
-        """Append the constant column (``fit_intercept``) and divide by the input scale."""
-        if self.fit_intercept:
-            X = np.hstack([X, np.ones((X.shape[0], 1))])
-        return np.ascontiguousarray(X / self.input_scale_)
-
-    def _set_input_scale(self, X):
-        if self.input_scaling is None:
-            self.input_scale_ = 1.0
-            return
-        norm = max_row_norm(X, 1.0 if self.fit_intercept else 0.0)  # of [X, 1]
-        self.input_scale_ = norm if norm > 0.0 else 1.0
+        """The rows the network sees: ``x / s``, or ``[x / s, 1] / sqrt(2)`` with biases."""
+        return unit_ball_features(X, self.input_scale_, self.hidden_bias)
 
     def _init_weights(self, d_aug, rng):
         K, k = self._n_groups(), self.n_hidden_per_group
-        v = self.output_scale if self.output_scale is not None else 1.0 / np.sqrt(K * k)
+        v = 1.0 / np.sqrt(K * k)
         self.output_scale_ = float(v)
         W = (
             rng.normal(scale=self.init_scale, size=(K * k, d_aug))
@@ -260,7 +249,7 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         d = self.n_features_in_
         self.coef_hidden_ = np.ascontiguousarray(W[:, :d].reshape(K, k, d))
         self.intercept_hidden_ = (
-            W[:, d].reshape(K, k).copy() if self.fit_intercept else np.zeros((K, k))
+            W[:, d].reshape(K, k).copy() if self.hidden_bias else np.zeros((K, k))
         )
         self.coef_output_ = np.ascontiguousarray(coef_output, dtype=np.float64)
 
@@ -271,7 +260,7 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         K, k = self._n_groups(), self.n_hidden_per_group
         d = self.n_features_in_
         W = self.coef_hidden_.reshape(K * k, d)
-        if self.fit_intercept:
+        if self.hidden_bias:
             W = np.hstack([W, self.intercept_hidden_.reshape(K * k, 1)])
         W = np.array(W, dtype=np.float64, order="C")
         if len(self.classes_) == 2:
@@ -295,8 +284,8 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
     _extra_state = ("loss_curve_", "n_nonzero_updates_", "_n_epochs_total")
 
     def _start(self, X, rng):
-        self._set_input_scale(X)
-        self._init_weights(X.shape[1] + int(self.fit_intercept), rng)
+        self.input_scale_ = input_scale(X, self.input_scaling)
+        self._init_weights(X.shape[1] + int(self.hidden_bias), rng)
         self.n_iter_ = 0
 
     def _resume(self, X):
@@ -319,38 +308,31 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
             raise ValueError(
                 f"teacher must have shape ({self.n_features_in_},), got {np.shape(teacher)}."
             )
-        return np.append(t, 0.0) if self.fit_intercept else t
+        return np.append(t, 0.0) if self.hidden_bias else t
 
     def _check_fit_params(self, X, classes, teacher=None):
         return dict(teacher=self._check_teacher(teacher, classes))
-
-    def _diag_threads(self):
-        """BLAS threads of the diagnostics passes: ``n_jobs``, or one when None (their
-        products are small; a BLAS pool on them is slower, see diagnostics).
-        """
-        return blas_threads(self.n_jobs if self.n_jobs is not None else 1)
 
     def _sgd_options(self, Xs, y_idx, *, fit, teacher=None):
         K, k = len(self.classes_), self.n_hidden_per_group
 
         def diagnose(W, A):
-            with self._diag_threads():
-                return leaky_history_row(
-                    Xs,
-                    y_idx,
-                    W,
-                    A,
-                    negative_slope=self.alpha,
-                    k=k,
-                    n_classes=K,
-                    trained_output=self.train_second_layer,
-                    teacher=teacher,
-                )
+            return leaky_history_row(
+                Xs,
+                y_idx,
+                W,
+                A,
+                negative_slope=self.negative_slope,
+                k=k,
+                n_classes=K,
+                trained_output=self.train_second_layer,
+                teacher=teacher,
+            )
 
-        if self.alpha == 0:
+        if self.negative_slope == 0:
             warnings.warn(
-                "alpha=0 is the plain ReLU: units can stop receiving updates and "
-                "the guarantees of the leaky-ReLU analysis (alpha > 0) no longer "
+                "negative_slope=0 is the plain ReLU: units can stop receiving updates and "
+                "the guarantees of the leaky-ReLU analysis (negative_slope > 0) no longer "
                 "hold.",
                 UserWarning,
                 stacklevel=6,
@@ -360,8 +342,8 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
             loss=self._kernel_loss(),
             eta=self.learning_rate,
             batch_size=self.batch_size,
-            n_epochs=self.max_epochs if fit else 1,
-            negative_slope=self.alpha,
+            n_epochs=self.max_iter if fit else 1,
+            negative_slope=self.negative_slope,
             train_A=self.train_second_layer,
             shuffle=self.shuffle if fit else False,
             stop=None
@@ -370,7 +352,7 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
             epoch0=getattr(self, "_n_epochs_total", 0),
-            log_every=self.diagnostics_every,
+            log_every=self.log_every,
             log_unit="epoch",
             diagnose=diagnose,
             diagnose_columns=HISTORY_COLUMNS,
@@ -406,7 +388,7 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
             )
             warnings.warn(
                 f"{type(self).__name__} did not reach {rule} in "
-                f"max_epochs={self.max_epochs}; increase max_epochs.",
+                f"max_iter={self.max_iter}; increase max_iter.",
                 ConvergenceWarning,
                 stacklevel=6,
             )
@@ -436,7 +418,7 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
 
     def _predict_network(self):
         W, A, _ = self._network()
-        return W, A, self.alpha
+        return W, A, self.negative_slope
 
     # ------------------------------------------------------------------ diagnostics
 
@@ -486,7 +468,7 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
                 y_idx = self._encode(np.asarray(y))[1]
         return weight_clustering(
             groups,
-            self.alpha,
+            self.negative_slope,
             Xs,
             y_idx,
             teacher=self._check_teacher(teacher),

@@ -59,7 +59,7 @@ class TwoLayerXORClassifier(_SGDClassifier):
     n_epochs : int >= 1, default=1
         Passes over X. 1 is online SGD (each sample used once, the paper's regime);
         more passes reuse samples, a different regime with a different sample count.
-    bias : bool, default=False
+    hidden_bias : bool, default=False
         Add a trained bias per hidden unit, initialised at 0 (an ablation; the paper has
         none).
     feature_coords : pair of int, array-like of shape (2, n_features) or None, default=None
@@ -72,7 +72,9 @@ class TwoLayerXORClassifier(_SGDClassifier):
         Let ``fit`` continue from the fitted weights (same features and classes), with
         the current ``learning_rate`` and ``batch_size``.
     n_jobs : int or None, default=None
-        BLAS threads during the run (None: leave the BLAS setting alone).
+        Threads for the compiled kernels and BLAS during fit (None: all cores for
+        inputs large enough to pay, one below; -1: all cores). See the glossary in
+        :ref:`design`.
     verbose : int, default=0
         > 0 prints one line per logged step.
     random_state : int, RandomState instance or None, default=None
@@ -89,7 +91,7 @@ class TwoLayerXORClassifier(_SGDClassifier):
     hidden_weights_ : ndarray of shape (n_hidden, n_features)
         First layer, rows w_k.
     hidden_bias_ : ndarray of shape (n_hidden,)
-        Hidden biases (only when ``bias=True``).
+        Hidden biases (only when ``hidden_bias=True``).
     output_weights_ : ndarray of shape (n_hidden,) or (n_classes, n_hidden)
         Second layer a (binary) or the softmax layer A (K >= 3 classes).
     init_scale_, learning_rate_ : float
@@ -150,7 +152,7 @@ class TwoLayerXORClassifier(_SGDClassifier):
             Interval(numbers.Integral, 1, None, closed="left"),
         ],
         "n_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
-        "bias": ["boolean"],
+        "hidden_bias": ["boolean"],
         "feature_coords": ["array-like", None],
         "log_every": [Interval(numbers.Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
@@ -168,7 +170,7 @@ class TwoLayerXORClassifier(_SGDClassifier):
         learning_rate=1.0,
         batch_size="auto",
         n_epochs=1,
-        bias=False,
+        hidden_bias=False,
         feature_coords=None,
         log_every=1,
         warm_start=False,
@@ -182,7 +184,7 @@ class TwoLayerXORClassifier(_SGDClassifier):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.n_epochs = n_epochs
-        self.bias = bias
+        self.hidden_bias = hidden_bias
         self.feature_coords = feature_coords
         self.log_every = log_every
         self.warm_start = warm_start
@@ -208,7 +210,7 @@ class TwoLayerXORClassifier(_SGDClassifier):
                 f"n_hidden={self.n_hidden} < 8: SGD may not find the XOR features "
                 "within the sample budget (the paper needs polylog(d) neurons).",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=7,  # the caller of fit (through _start)
             )
         if self.init == "symmetric" and self.n_hidden % 2:
             raise ValueError(
@@ -262,19 +264,19 @@ class TwoLayerXORClassifier(_SGDClassifier):
                     "feature_coords must be a pair of indices or a finite "
                     f"(2, {d}) array, got shape {basis.shape}."
                 )
-        if self.bias:
+        if self.hidden_bias:
             basis = np.hstack([basis, np.zeros((2, 1))])
         return np.ascontiguousarray(basis)
 
     def _augment(self, X):
-        if self.bias:
+        if self.hidden_bias:
             return np.hstack([X, np.ones((X.shape[0], 1))])
         return X
 
     def _packed(self):
         """Kernel-side weights: (W | b), A of shape (K_out, p) and no output mask."""
         W = self.hidden_weights_
-        if self.bias:
+        if self.hidden_bias:
             W = np.hstack([W, self.hidden_bias_[:, None]])
         A = self.output_weights_.reshape(-1, self.n_hidden)
         return np.array(W, order="C"), np.array(A, order="C"), None
@@ -282,7 +284,7 @@ class TwoLayerXORClassifier(_SGDClassifier):
     def _unpack(self, W, A):
         d = self.n_features_in_
         self.hidden_weights_ = np.ascontiguousarray(W[:, :d])
-        if self.bias:
+        if self.hidden_bias:
             self.hidden_bias_ = W[:, d].copy()
         elif hasattr(self, "hidden_bias_"):
             del self.hidden_bias_
@@ -297,8 +299,8 @@ class TwoLayerXORClassifier(_SGDClassifier):
         self.init_scale_, self.learning_rate_, self.batch_size_ = self._resolve(
             d, len(self.classes_)
         )
-        W, A = self._init_weights(rng, d + int(self.bias), n_out)
-        if self.bias:
+        W, A = self._init_weights(rng, d + int(self.hidden_bias), n_out)
+        if self.hidden_bias:
             W[:, d] = 0.0
         self._unpack(W, A)
 
