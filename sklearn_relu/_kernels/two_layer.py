@@ -320,8 +320,10 @@ def _sgd_step(
     mb = rows.shape[0]
     p, d = W.shape
     K = A.shape[0]
-    for b in range(mb):
-        Xb[b, :] = X[rows[b], :]
+    for b in range(mb):  # element loops: a slice assignment costs seconds to compile
+        r = rows[b]
+        for j in range(d):
+            Xb[b, j] = X[r, j]
     use_blas = mb * p * d >= BLAS_MIN_WORK
     _forward(Xb, mb, W, A, alpha, use_blas, Z, H, F)
     loss = 0.0
@@ -352,7 +354,9 @@ def _sgd_step(
                 s += G[b, c] * A[c, k]
             D[b, k] = s if Z[b, k] > 0.0 else alpha * s
     if train_A:
-        gA[:, :] = 0.0
+        for c in range(K):
+            for k in range(p):
+                gA[c, k] = 0.0
         for b in range(mb):
             for c in range(K):
                 gbc = G[b, c]
