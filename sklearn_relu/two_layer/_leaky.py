@@ -2,6 +2,7 @@
 Sarussi, Brutzkus & Globerson (ICML 2021) and Brutzkus et al. (ICLR 2018).
 """
 
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -18,6 +19,7 @@ from ..diagnostics._leaky import (
     leaky_history_row,
     weight_clustering,
 )
+from ..utils.validation import check_square_safe, root_mean_square
 from ._base import _SGDClassifier
 
 __all__ = ["LeakyReLUTwoLayerClassifier"]
@@ -48,8 +50,10 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
 
     Parameters
     ----------
-    n_hidden_per_group : int, default=50
+    n_hidden_per_group : int or "auto", default="auto"
         ``k``: units per group (``2k`` hidden units for two classes, ``K k`` for K).
+        "auto" is ``ceil(100 / K)`` with ``K = max(2, n_classes)``: the papers' 50 for
+        two classes, about 100 hidden units in all, as ``MLPClassifier``'s default.
     negative_slope : float in [0, 1], default=0.3
         Slope ``alpha`` of the activation for negative inputs. The theory needs
         ``0 < alpha < 1``; 0 (plain ReLU) warns, 1 makes the network linear.
@@ -57,8 +61,12 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         Also train the output weights (an extension; they start at ``+-v``).
     loss : {'log', 'hinge'}, default='log'
         Logistic loss (softmax for K >= 3), or hinge (Crammer-Singer for K >= 3).
-    learning_rate : float > 0, default=0.5
-        Constant step ``eta`` (for max-norm-scaled inputs).
+    learning_rate : float > 0 or "auto", default="auto"
+        Constant step ``eta`` (for the scaled inputs). "auto" is
+        ``0.25 K / mean_i ||x_i||^2`` over the scaled training rows of the first fit:
+        ``v^2 k = 1 / K``, so this is the step of the papers' binary setting (0.5 on
+        rows that fill the unit ball) whatever the number of classes and however
+        unevenly the row norms are spread (standardised data with outliers).
     batch_size : int, default=1
         Rows per SGD step; > 1 averages the per-row updates at the old weights.
     max_iter : int, default=200
@@ -109,6 +117,10 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         Weights of the constant feature (zeros unless ``hidden_bias``).
     coef_output_ : ndarray of shape (K, k)
         Output weight of each unit into its group's logit (``v`` unless trained).
+    n_hidden_per_group_ : int
+        Resolved ``k``.
+    learning_rate_ : float
+        Resolved ``eta``.
     output_scale_ : float
         ``v = 1 / sqrt(K k)`` with ``K = max(2, n_classes)``.
     input_scale_ : float
@@ -158,11 +170,11 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
     """
 
     _parameter_constraints: dict = {
-        "n_hidden_per_group": [Interval(Integral, 1, None, closed="left")],
+        "n_hidden_per_group": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "negative_slope": [Interval(Real, 0, 1, closed="both")],
         "train_second_layer": ["boolean"],
         "loss": [StrOptions({"log", "hinge"})],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
@@ -181,11 +193,11 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
     def __init__(
         self,
         *,
-        n_hidden_per_group=50,
+        n_hidden_per_group="auto",
         negative_slope=0.3,
         train_second_layer=False,
         loss="log",
-        learning_rate=0.5,
+        learning_rate="auto",
         batch_size=1,
         max_iter=200,
         tol=1e-4,
@@ -234,7 +246,7 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         return unit_ball_features(X, self.input_scale_, self.hidden_bias)
 
     def _init_weights(self, d_aug, rng):
-        K, k = self._n_groups(), self.n_hidden_per_group
+        K, k = self._n_groups(), self.n_hidden_per_group_
         v = 1.0 / np.sqrt(K * k)
         self.output_scale_ = float(v)
         W = (
@@ -245,7 +257,7 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         self._store(W, np.full((K, k), float(v)))
 
     def _store(self, W, coef_output):
-        K, k = self._n_groups(), self.n_hidden_per_group
+        K, k = self._n_groups(), self.n_hidden_per_group_
         d = self.n_features_in_
         self.coef_hidden_ = np.ascontiguousarray(W[:, :d].reshape(K, k, d))
         self.intercept_hidden_ = (
@@ -257,7 +269,7 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         """``(W, A, A_mask)`` of the shared kernel: binary ``A = [-a_0, +a_1]`` (one
         output), K >= 3 block-diagonal ``A`` with the same block pattern as mask.
         """
-        K, k = self._n_groups(), self.n_hidden_per_group
+        K, k = self._n_groups(), self.n_hidden_per_group_
         d = self.n_features_in_
         W = self.coef_hidden_.reshape(K * k, d)
         if self.hidden_bias:
@@ -274,7 +286,7 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         return W, A, mask
 
     def _unpack_output(self, A):
-        K, k = self._n_groups(), self.n_hidden_per_group
+        K, k = self._n_groups(), self.n_hidden_per_group_
         if len(self.classes_) == 2:
             return np.vstack([-A[0, :k], A[0, k:]])
         return np.vstack([A[c, c * k : (c + 1) * k] for c in range(K)])
@@ -284,12 +296,35 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
     _extra_state = ("loss_curve_", "n_nonzero_updates_", "_n_epochs_total")
 
     def _start(self, X, rng):
+        K = self._n_groups()
+        k = self.n_hidden_per_group
+        self.n_hidden_per_group_ = math.ceil(100 / K) if k == "auto" else int(k)
         self.input_scale_ = input_scale(X, self.input_scaling)
         self._init_weights(X.shape[1] + int(self.hidden_bias), rng)
+        self.learning_rate_ = self._resolve_learning_rate(X)
         self.n_iter_ = 0
 
+    def _check_input(self, X):
+        """Without scaling, refuse inputs whose squares over- or underflow."""
+        if self.input_scaling is None:
+            name = type(self).__name__
+            check_square_safe(
+                root_mean_square(X), "X", name, f"use {name}(input_scaling='max_norm')"
+            )
+
+    def _resolve_learning_rate(self, X):
+        if self.learning_rate != "auto":
+            return float(self.learning_rate)
+        Xs = self._augment(X)
+        mean_sq = float(np.einsum("ij,ij->", Xs, Xs)) / Xs.shape[0]
+        return 0.25 * self._n_groups() / mean_sq if mean_sq > 0.0 else 0.5
+
     def _resume(self, X):
-        """A warm fit or a later ``partial_fit`` call keeps every setting."""
+        """A warm fit or a later ``partial_fit`` call keeps the network and its scale;
+        a float ``learning_rate`` set since applies, "auto" keeps the first fit's step.
+        """
+        if self.learning_rate != "auto":
+            self.learning_rate_ = float(self.learning_rate)
 
     def _packed(self):
         return self._network()
@@ -314,7 +349,7 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         return dict(teacher=self._check_teacher(teacher, classes))
 
     def _sgd_options(self, Xs, y_idx, *, fit, teacher=None):
-        K, k = len(self.classes_), self.n_hidden_per_group
+        K, k = len(self.classes_), self.n_hidden_per_group_
 
         def diagnose(W, A):
             return leaky_history_row(
@@ -340,7 +375,7 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         hinge = self.loss == "hinge"
         return dict(
             loss=self._kernel_loss(),
-            eta=self.learning_rate,
+            eta=self.learning_rate_,
             batch_size=self.batch_size,
             n_epochs=self.max_iter if fit else 1,
             negative_slope=self.negative_slope,
@@ -454,7 +489,7 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         """
         check_is_fitted(self)
         W, A, _ = self._network()
-        groups = effective_groups(W, A, self.n_hidden_per_group, len(self.classes_))
+        groups = effective_groups(W, A, self.n_hidden_per_group_, len(self.classes_))
         if groups is None:
             raise ValueError(
                 "weight_clustering needs every group to keep positive output "
