@@ -50,7 +50,7 @@ def _mask(A, A_mask):
 
 
 def evaluate(X, y, W, A, *, loss, negative_slope):
-    """(mean loss, error rate) of the network on ``(X, y)``.
+    """(mean loss, error rate, mean ``|output|``) of the network on ``(X, y)``.
 
     A pass of the SGD kernel with learning rate 0 (the weights do not move), so the loss
     has one home: :func:`sklearn_relu._kernels.two_layer.output_loss_grad`.
@@ -73,7 +73,40 @@ def evaluate(X, y, W, A, *, loss, negative_slope):
         math.ceil(n / m),
         totals,
     )
-    return totals[_k.TOT_LOSS] / n, totals[_k.TOT_ERRORS] / n
+    return (
+        totals[_k.TOT_LOSS] / n,
+        totals[_k.TOT_ERRORS] / n,
+        totals[_k.TOT_ABS_OUT] / (n * A.shape[0]),
+    )
+
+
+def _logged_epoch(
+    X, y, order, W, A, loss, eta, m, n_steps, t, t_last, log_every, X_mon, y_mon, basis
+):
+    """One epoch of the XOR kernel from step ``t`` of the run: ``(status, done, rows,
+    totals)``. With a monitor set, the epoch runs in chunks that end at the logged
+    steps, and the monitor set is evaluated after each (the val columns).
+    """
+    totals = np.zeros(_k.N_TOTALS)
+    loss_kind = LOSS_KINDS[loss]
+    parts, s = [], 0
+    while s < n_steps:
+        end = n_steps if X_mon is None else min(((t + s) // log_every + 1) * log_every - t, n_steps)
+        hist = np.empty((_k.history_rows(end - s, t + s, t_last, log_every), _k.N_HIST))
+        status, done, rows = _k.sgd_logged(
+            X, y, order[s * m : end * m], W, A, loss_kind, float(eta), int(m), end - s,
+            t + s, t_last, int(log_every), basis, hist, totals,
+        )  # fmt: skip
+        hist = hist[:rows]
+        hist[:, 0] += s
+        hist[:, 1] += s * m
+        if X_mon is not None and rows and status == _k.STATUS_OK:
+            hist[-1, 4:7] = evaluate(X_mon, y_mon, W, A, loss=loss, negative_slope=0.0)
+        parts.append(hist)
+        if status != _k.STATUS_OK:
+            return status, s + done, np.vstack(parts), totals
+        s = end
+    return _k.STATUS_OK, n_steps, np.vstack(parts), totals
 
 
 def run_sgd(
@@ -170,13 +203,11 @@ def run_sgd(
     step_log = log_unit == "step" and log_every > 0
     epoch_log = log_unit == "epoch" and log_every > 0
     if step_log:
-        X_mon = np.empty((0, d)) if X_mon is None else X_mon
-        y_mon = np.empty(0) if y_mon is None else y_mon
         basis = np.empty((0, d)) if basis is None else basis
         t_last = per_epoch * n_epochs
     step_rows, epoch_rows = [], []
     if epoch_log and log_first:
-        loss0, err0 = evaluate(X, y, W, A, loss=loss, negative_slope=negative_slope)
+        loss0, err0, _ = evaluate(X, y, W, A, loss=loss, negative_slope=negative_slope)
         epoch_rows.append((epoch0, loss0, err0, np.nan, diagnose(W, A)))
     best, no_improve, converged = np.inf, 0, False
     losses, nonzeros = [], []
@@ -186,15 +217,13 @@ def run_sgd(
         order = rng.permutation(n) if shuffle else np.arange(n)
         if drop_last:
             order = order[: per_epoch * m]
-        totals = np.zeros(_k.N_TOTALS)
         if step_log:
-            hist = np.empty((_k.history_rows(per_epoch, t, t_last, log_every), _k.N_HIST))
-            status, done, rows = _k.sgd_logged(
-                X, y, order, W, A, loss_kind, float(eta), int(m), per_epoch, t, t_last,
-                int(log_every), X_mon, y_mon, basis, hist, totals,
+            status, done, hist, totals = _logged_epoch(
+                X, y, order, W, A, loss, eta, m, per_epoch, t, t_last, log_every, X_mon, y_mon,
+                basis,
             )  # fmt: skip
-            hist = hist[:rows]
         else:
+            totals = np.zeros(_k.N_TOTALS)
             status, done = _k.sgd_epoch(
                 X, y, order, W, A, A_mask, bool(train_A), float(negative_slope), loss_kind,
                 float(eta), int(m), per_epoch, totals,
