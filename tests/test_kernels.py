@@ -267,7 +267,8 @@ def test_sq_kernels_chunked_are_bitwise_equal_for_every_thread_count(pool_on_sma
 
 from sklearn_relu._kernels import two_layer as tl  # noqa: E402
 from sklearn_relu._network import forward  # noqa: E402
-from sklearn_relu._solvers.two_layer_sgd import HIST_COLUMNS, LOSS_KINDS, run_sgd  # noqa: E402
+from sklearn_relu._solvers.two_layer_sgd import LOSS_KINDS, run_sgd  # noqa: E402
+from sklearn_relu.diagnostics._xor import WEIGHT_COLUMNS, xor_weight_columns  # noqa: E402
 
 TWO_LAYER_LOSSES = ["logistic", "hinge", "softmax", "multi_hinge"]
 
@@ -381,8 +382,8 @@ def test_sgd_epoch_matches_numpy(loss, alpha, train_A, m):
 
 @pytest.mark.parametrize("loss", ["logistic", "softmax"])
 @pytest.mark.parametrize("m", [10, 60])
-def test_sgd_logged_matches_numpy(loss, m):
-    """The XOR kernel (ReLU, both layers trained): weights and per-step history rows."""
+def test_sgd_step_rows_match_numpy(loss, m):
+    """A run logged at every step (ReLU, both layers trained): weights and step rows."""
     d = 40 if m == 60 else 16
     X, y, order, W, A, _ = _two_layer_problem(loss, n=120, d=d)
     steps = 120 // m
@@ -414,14 +415,20 @@ def test_sgd_run_short_last_batch_is_averaged_over_its_size():
     _assert_rel_close(A1, A_ref)
 
 
-@pytest.mark.parametrize(
-    "n_steps, t_base, t_last, log_every",
-    [(5, 0, 5, 2), (7, 3, 20, 4), (4, 16, 20, 3), (6, 0, 6, 1), (3, 2, 5, 10)],
-)
-def test_history_rows_counts_the_logged_steps(n_steps, t_base, t_last, log_every):
-    steps = np.arange(t_base + 1, t_base + n_steps + 1)
-    expected = np.sum((steps % log_every == 0) | (steps == t_last))
-    assert tl.history_rows(n_steps, t_base, t_last, log_every) == expected
+@pytest.mark.parametrize("log_every, steps", [(3, [3, 6, 9, 10]), (5, [5, 10]), (20, [10])])
+def test_logged_steps_across_epochs_and_the_last_step(log_every, steps):
+    """Two epochs of 5 steps: rows at the multiples of log_every and at the last step; the
+    weights equal those of the unlogged run.
+    """
+    X, y, order, W, A, _ = _two_layer_problem("logistic", n=40, d=6, p=5)
+    kw = dict(loss="logistic", eta=0.5, batch_size=8, n_epochs=2)
+    W1, A1, W2, A2 = W.copy(), A.copy(), W.copy(), A.copy()
+    res = run_sgd(X[order], y[order], W1, A1, log_every=log_every, **kw)
+    run_sgd(X[order], y[order], W2, A2, **kw)
+    np.testing.assert_array_equal(res.history["step"], steps)
+    np.testing.assert_array_equal(res.history["n_seen"], 8 * np.array(steps))
+    np.testing.assert_array_equal(W1, W2)
+    np.testing.assert_array_equal(A1, A2)
 
 
 def test_sgd_history_weight_and_monitor_columns_match_numpy():
@@ -442,7 +449,8 @@ def test_sgd_history_weight_and_monitor_columns_match_numpy():
         log_every=2,
         X_mon=Xm,
         y_mon=ym,
-        basis=basis,
+        diagnose=lambda W, A: xor_weight_columns(W, A, basis),
+        diagnose_columns=WEIGHT_COLUMNS,
     ).history
     np.testing.assert_array_equal(hist["step"], [2, 4, 5])  # the last step is always logged
     F = (_sigma(Xm @ W1.T, 0.0) @ A1.T)[:, 0]
@@ -468,7 +476,7 @@ def test_sgd_history_weight_and_monitor_columns_match_numpy():
         np.sum(-a[neg] * np.maximum(W1[neg] @ up, 0)),
         np.sum(-a[neg] * np.maximum(-(W1[neg] @ up), 0)),
     ]
-    got = [hist[c][-1] for c in HIST_COLUMNS[-4:]]
+    got = [hist[c][-1] for c in WEIGHT_COLUMNS[-4:]]
     _assert_rel_close(np.array(got), np.array(expected))
 
 

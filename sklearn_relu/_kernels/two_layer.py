@@ -24,10 +24,10 @@ as a float when K >= 2):
 - ``LOSS_SOFTMAX`` (K >= 2): cross-entropy, ``G = softmax(F) - onehot(y)``;
 - ``LOSS_MULTI_HINGE`` (K >= 2): Crammer-Singer ``max(0, 1 + max_{c != y} F_c - F_y)``.
 
-Two run kernels share the step ``_sgd_step``, so each classifier compiles only what it
-runs: ``sgd_epoch`` (any slope, loss and output mask; returns totals only, the leaky-ReLU
-classifier's epochs) and ``sgd_logged`` (ReLU, both layers trained, with the per-step
-history of the XOR learner and its feature columns).
+One run kernel, ``sgd_epoch`` (any slope, loss and output mask; it returns the totals
+of its steps), serves both classifiers; the diagnostics of ``history_`` are computed by
+the driver between kernel calls (``sklearn_relu.diagnostics``), so a fit compiles only
+the step, the losses and the forward pass of a minibatch.
 
 The products ``Xb W^T`` and ``D^T Xb`` go to BLAS (numba's ``np.dot``) when the batch is
 large and run as fused loops (which skip the inactive ReLU units) when it is small,
@@ -48,32 +48,6 @@ LOSS_MULTI_HINGE = 3
 
 STATUS_OK = 0
 STATUS_NONFINITE = 1
-
-# Columns of the history table written by ``sgd_logged`` (one row per logged step).
-# The batch columns describe the minibatch *before* its update (fresh data in one-pass
-# SGD, an honest progressive-validation estimate); every other column is evaluated
-# after the update of the logged step.
-HIST_COLUMNS = (
-    "step",
-    "n_seen",
-    "batch_loss",
-    "batch_error",
-    "val_loss",
-    "val_error",
-    "mean_abs_output",
-    "max_abs_a",
-    "effective_mass",
-    "balance_drift",
-    "sig_frac_q10",
-    "sig_frac_q50",
-    "sig_frac_q90",
-    "aligned_frac",
-    "cluster_mass_uminus_pos",
-    "cluster_mass_uminus_neg",
-    "cluster_mass_uplus_pos",
-    "cluster_mass_uplus_neg",
-)
-N_HIST = len(HIST_COLUMNS)  # the last eight need a feature basis and K == 1
 
 # Totals accumulated over every step of a call (for epoch statistics).
 TOT_LOSS, TOT_ERRORS, TOT_NONZERO, TOT_ROWS, TOT_ABS_OUT = 0, 1, 2, 3, 4
@@ -206,88 +180,6 @@ def forward(X, W, A, alpha):
     return F
 
 
-@njit(cache=True, nogil=True)
-def _quantile_sorted(s, q):
-    """np.quantile's default ('linear') on an already sorted vector."""
-    pos = q * (s.shape[0] - 1)
-    lo = int(math.floor(pos))
-    hi = min(lo + 1, s.shape[0] - 1)
-    return s[lo] + (pos - lo) * (s[hi] - s[lo])
-
-
-@njit(cache=True, nogil=True)
-def _insertion_sort(s):
-    """Sort ``s`` in place (p is small; numba's ``sort`` costs seconds to compile)."""
-    for i in range(1, s.shape[0]):
-        v = s[i]
-        j = i - 1
-        while j >= 0 and s[j] > v:
-            s[j + 1] = s[j]
-            j -= 1
-        s[j + 1] = v
-
-
-@njit(cache=True, nogil=True)
-def _weight_columns(W, A, basis, row):
-    """Weight statistics of a history row: amplification, balance and, with a feature
-    basis (rows e_i, e_j of the XOR plane) and K == 1, the feature columns.
-    """
-    p, d = W.shape
-    K = A.shape[0]
-    max_a = 0.0
-    mass = 0.0
-    drift = 0.0
-    wnorm = np.empty(p)
-    for k in range(p):
-        ww = 0.0
-        for j in range(d):
-            ww += W[k, j] * W[k, j]
-        aa = 0.0
-        for c in range(K):
-            aa += A[c, k] * A[c, k]
-            max_a = max(max_a, abs(A[c, k]))
-        wnorm[k] = math.sqrt(ww)
-        mass += math.sqrt(aa) * wnorm[k]
-        drift = max(drift, abs(aa - ww))
-    row[7] = max_a
-    row[8] = mass
-    row[9] = drift
-    if basis.shape[0] != 2 or K != 1:
-        for c in range(10, 18):
-            row[c] = np.nan
-        return
-    r2 = 1.0 / math.sqrt(2.0)
-    sig = np.empty(p)
-    aligned = 0
-    for c in range(14, 18):
-        row[c] = 0.0
-    for k in range(p):
-        p0 = 0.0
-        p1 = 0.0
-        for j in range(d):
-            p0 += basis[0, j] * W[k, j]
-            p1 += basis[1, j] * W[k, j]
-        nk = wnorm[k]
-        sig[k] = math.sqrt(p0 * p0 + p1 * p1) / nk if nk > 0.0 else 0.0
-        um = (p0 - p1) * r2  # <w_k, u_minus>
-        up = (p0 + p1) * r2  # <w_k, u_plus>
-        a = A[0, k]
-        proj = um if a > 0.0 else up
-        if nk > 0.0 and abs(proj) > 0.9 * nk:
-            aligned += 1
-        if a > 0.0:
-            row[14] += a * max(um, 0.0)
-            row[15] += a * max(-um, 0.0)
-        elif a < 0.0:
-            row[16] += -a * max(up, 0.0)
-            row[17] += -a * max(-up, 0.0)
-    _insertion_sort(sig)
-    row[10] = _quantile_sorted(sig, 0.1)
-    row[11] = _quantile_sorted(sig, 0.5)
-    row[12] = _quantile_sorted(sig, 0.9)
-    row[13] = aligned / p
-
-
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
 def _sgd_step(
     X, y, rows, W, A, A_mask, train_A, alpha, loss_kind, eta, Xb, Z, H, F, G, D, gA, gW, totals
@@ -399,69 +291,3 @@ def sgd_epoch(
         if not math.isfinite(loss) or not math.isfinite(abs_out):
             return STATUS_NONFINITE, t
     return STATUS_OK, n_steps
-
-
-@njit(cache=True, nogil=True)
-def sgd_logged(
-    X, y, order, W, A, loss_kind, eta, batch_size, n_steps, t_base, t_last, log_every,
-    basis, hist, totals,
-):  # fmt: skip
-    """:func:`sgd_epoch` for the ReLU network with both layers trained (no mask), writing
-    a row of ``HIST_COLUMNS`` into ``hist`` every ``log_every`` steps.
-
-    Steps are counted from ``t_base`` (steps of the same run done by earlier calls):
-    step ``t_base + t + 1`` is logged when it is a multiple of ``log_every`` or equals
-    ``t_last``. The ``step`` and ``n_seen`` columns count from 0 (the caller adds its
-    offsets). The val columns are left NaN and ``mean_abs_output`` is measured on the
-    minibatch before its update (the driver evaluates a monitor set, when there is one,
-    at the logged steps). Returns ``(status, steps_done, rows_written)``.
-    """
-    n_rows = order.shape[0]
-    p, d = W.shape
-    K = A.shape[0]
-    m = batch_size
-    Xb = np.empty((m, d))
-    Z = np.empty((m, p))
-    H = np.empty((m, p))
-    F = np.empty((m, K))
-    G = np.empty((m, K))
-    D = np.empty((m, p))
-    gA = np.empty((K, p))
-    gW = np.empty((p, d))
-    A_mask = np.ones((K, p))
-    n_logged = 0
-    seen = 0
-    for t in range(n_steps):
-        rows = order[t * m : min(t * m + m, n_rows)]
-        mb = rows.shape[0]
-        loss, errors, abs_out = _sgd_step(
-            X, y, rows, W, A, A_mask, True, 0.0, loss_kind, eta, Xb, Z, H, F, G, D, gA, gW,
-            totals,
-        )  # fmt: skip
-        if not math.isfinite(loss) or not math.isfinite(abs_out):
-            return STATUS_NONFINITE, t, n_logged
-        seen += mb
-        step = t_base + t + 1
-        if log_every > 0 and (step % log_every == 0 or step == t_last):
-            row = hist[n_logged]
-            row[0] = t + 1
-            row[1] = seen
-            row[2] = loss / mb
-            row[3] = errors / mb
-            row[4] = np.nan
-            row[5] = np.nan
-            row[6] = abs_out / (mb * K)
-            _weight_columns(W, A, basis, row)
-            n_logged += 1
-    return STATUS_OK, n_steps, n_logged
-
-
-def history_rows(n_steps, t_base, t_last, log_every):
-    """Number of history rows :func:`sgd_logged` writes for these arguments."""
-    if log_every <= 0 or n_steps <= 0:
-        return 0
-    hi = t_base + n_steps
-    rows = hi // log_every - t_base // log_every
-    if hi >= t_last > t_base and t_last % log_every:
-        rows += 1
-    return rows

@@ -22,7 +22,15 @@ LOSS_KINDS = {
     "softmax": _k.LOSS_SOFTMAX,
     "multi_hinge": _k.LOSS_MULTI_HINGE,
 }
-HIST_COLUMNS = _k.HIST_COLUMNS
+STEP_COLUMNS = (
+    "step",
+    "n_seen",
+    "batch_loss",
+    "batch_error",
+    "val_loss",
+    "val_error",
+    "mean_abs_output",
+)
 EPOCH_COLUMNS = ("epoch", "loss", "train_error", "n_nonzero_updates")
 _EVAL_BATCH = 1024
 
@@ -80,33 +88,42 @@ def evaluate(X, y, W, A, *, loss, negative_slope):
     )
 
 
-def _logged_epoch(
-    X, y, order, W, A, loss, eta, m, n_steps, t, t_last, log_every, X_mon, y_mon, basis
-):
-    """One epoch of the XOR kernel from step ``t`` of the run: ``(status, done, rows,
-    totals)``. With a monitor set, the epoch runs in chunks that end at the logged
-    steps, and the monitor set is evaluated after each (the val columns).
+def _logged_epoch(kernel_args, order, m, n_steps, t, t_last, log_every, record):
+    """One epoch from step ``t`` of the run, in kernel calls that end at the logged
+    steps: ``(status, done, totals)``.
+
+    Step ``t + s`` (counted from 1) is logged when it is a multiple of ``log_every`` or
+    equals ``t_last``: its batch's loss, errors and outputs come from a call of that one
+    step (the minibatch before its update), and ``record(s, batch_totals)`` is called
+    right after it, at the updated weights.
     """
+    X, y, W, A, A_mask, train_A, slope, loss_kind, eta = kernel_args
     totals = np.zeros(_k.N_TOTALS)
-    loss_kind = LOSS_KINDS[loss]
-    parts, s = [], 0
-    while s < n_steps:
-        end = n_steps if X_mon is None else min(((t + s) // log_every + 1) * log_every - t, n_steps)
-        hist = np.empty((_k.history_rows(end - s, t + s, t_last, log_every), _k.N_HIST))
-        status, done, rows = _k.sgd_logged(
-            X, y, order[s * m : end * m], W, A, loss_kind, float(eta), int(m), end - s,
-            t + s, t_last, int(log_every), basis, hist, totals,
+    s = 0
+
+    def steps(start, stop, into):
+        return _k.sgd_epoch(
+            X, y, order[start * m : stop * m], W, A, A_mask, train_A, slope, loss_kind, eta,
+            int(m), stop - start, into,
         )  # fmt: skip
-        hist = hist[:rows]
-        hist[:, 0] += s
-        hist[:, 1] += s * m
-        if X_mon is not None and rows and status == _k.STATUS_OK:
-            hist[-1, 4:7] = evaluate(X_mon, y_mon, W, A, loss=loss, negative_slope=0.0)
-        parts.append(hist)
-        if status != _k.STATUS_OK:
-            return status, s + done, np.vstack(parts), totals
+
+    while s < n_steps:
+        point = min(((t + s) // log_every + 1) * log_every, t_last) - t
+        end = min(point, n_steps)
+        bulk = end - 1 if end == point else end
+        if bulk > s:
+            status, done = steps(s, bulk, totals)
+            if status != _k.STATUS_OK:
+                return status, s + done, totals
+        if end == point:
+            one = np.zeros(_k.N_TOTALS)
+            status, _ = steps(end - 1, end, one)
+            if status != _k.STATUS_OK:
+                return status, end - 1, totals
+            totals += one
+            record(end, one)
         s = end
-    return _k.STATUS_OK, n_steps, np.vstack(parts), totals
+    return _k.STATUS_OK, n_steps, totals
 
 
 def run_sgd(
@@ -135,7 +152,6 @@ def run_sgd(
     log_unit="step",
     X_mon=None,
     y_mon=None,
-    basis=None,
     diagnose=None,
     diagnose_columns=(),
     log_first=False,
@@ -171,14 +187,15 @@ def run_sgd(
         non-zero update (a hinge loss at zero); None: run all ``n_epochs``.
     step0, seen0, epoch0 : int
         Steps, rows and epochs done before this call (counters of the history rows).
-    log_every, log_unit
-        ``'step'``: the kernel writes a row of ``HIST_COLUMNS`` every ``log_every`` steps
-        of this call and at its last step, with the monitor set ``X_mon, y_mon`` and
-        the XOR feature ``basis`` (rows e_i, e_j); ``'epoch'``: a row of
-        ``EPOCH_COLUMNS`` plus ``diagnose(W, A)`` (a dict with the keys
-        ``diagnose_columns``) every ``log_every`` epochs (counted
-        from ``epoch0``), at epoch ``epoch0`` itself when ``log_first`` (the loss of the
-        network as given) and at the last epoch when ``log_last``. 0: no history.
+    log_every, log_unit, X_mon, y_mon, diagnose, diagnose_columns, log_first, log_last
+        ``'step'``: a row of ``STEP_COLUMNS`` every ``log_every`` steps of this call and
+        at its last step (the batch columns describe the minibatch before its update; the
+        val columns and ``mean_abs_output`` come from the monitor set ``X_mon, y_mon``
+        when given, else NaN and the minibatch); ``'epoch'``: a row of
+        ``EPOCH_COLUMNS`` every ``log_every`` epochs (counted from ``epoch0``), at epoch
+        ``epoch0`` itself when ``log_first`` (the loss of the network as given) and at
+        the last epoch when ``log_last``. Either row also holds ``diagnose(W, A)`` (a
+        dict with the keys ``diagnose_columns``) at the updated weights. 0: no history.
     verbose, name
         Print one line per logged step (``'step'``) or per epoch (``'epoch'``).
     divergence_hint : str
@@ -202,8 +219,8 @@ def run_sgd(
     A_mask = _mask(A, A_mask)
     step_log = log_unit == "step" and log_every > 0
     epoch_log = log_unit == "epoch" and log_every > 0
+    kernel_args = (X, y, W, A, A_mask, bool(train_A), float(negative_slope), loss_kind, float(eta))
     if step_log:
-        basis = np.empty((0, d)) if basis is None else basis
         t_last = per_epoch * n_epochs
     step_rows, epoch_rows = [], []
     if epoch_log and log_first:
@@ -213,15 +230,34 @@ def run_sgd(
     losses, nonzeros = [], []
     t = 0
     seen = 0
+    at = {}  # where the current epoch starts, for the step rows
+
+    def record(s, one):
+        rows = one[_k.TOT_ROWS]
+        if X_mon is None:
+            val = (np.nan, np.nan, one[_k.TOT_ABS_OUT] / (rows * A.shape[0]))
+        else:
+            val = evaluate(X_mon, y_mon, W, A, loss=loss, negative_slope=negative_slope)
+        row = (
+            step0 + at["t"] + s,
+            seen0 + at["seen"] + min(s * m, at["n_order"]),
+            one[_k.TOT_LOSS] / rows,
+            one[_k.TOT_ERRORS] / rows,
+            *val,
+        )
+        step_rows.append((row, diagnose(W, A) if diagnose is not None else {}))
+        if verbose:
+            _print_step(row)
+
     for e in range(n_epochs):
         order = rng.permutation(n) if shuffle else np.arange(n)
         if drop_last:
             order = order[: per_epoch * m]
         if step_log:
-            status, done, hist, totals = _logged_epoch(
-                X, y, order, W, A, loss, eta, m, per_epoch, t, t_last, log_every, X_mon, y_mon,
-                basis,
-            )  # fmt: skip
+            at.update(t=t, seen=seen, n_order=len(order))
+            status, done, totals = _logged_epoch(
+                kernel_args, order, m, per_epoch, t, t_last, log_every, record
+            )
         else:
             totals = np.zeros(_k.N_TOTALS)
             status, done = _k.sgd_epoch(
@@ -229,12 +265,6 @@ def run_sgd(
                 float(eta), int(m), per_epoch, totals,
             )  # fmt: skip
         _check_finite(status, W, A, step0 + t + done + 1, eta, divergence_hint)
-        if step_log:
-            hist[:, 0] += step0 + t
-            hist[:, 1] += seen0 + seen
-            step_rows.append(hist)
-            if verbose:
-                _print_steps(hist)
         t += per_epoch
         seen += int(totals[_k.TOT_ROWS])
         epoch = epoch0 + e + 1
@@ -261,8 +291,10 @@ def run_sgd(
     if epoch_log and log_last and (not epoch_rows or epoch_rows[-1][0] != epoch):
         epoch_rows.append((epoch, ep_loss, ep_err, nonzero, diagnose(W, A)))
     if log_unit == "step":
-        table = np.vstack(step_rows) if step_rows else np.empty((0, _k.N_HIST))
-        history = {c: table[:, i].copy() for i, c in enumerate(HIST_COLUMNS)}
+        history = {c: np.array([r[0][i] for r in step_rows], dtype=np.float64)
+                   for i, c in enumerate(STEP_COLUMNS)}  # fmt: skip
+        for key in diagnose_columns:
+            history[key] = np.array([r[1][key] for r in step_rows], dtype=np.float64)
     else:
         history = {c: np.array([r[i] for r in epoch_rows], dtype=np.float64)
                    for i, c in enumerate(EPOCH_COLUMNS)}  # fmt: skip
@@ -279,11 +311,9 @@ def run_sgd(
     )
 
 
-def _print_steps(hist):
-    col = {c: i for i, c in enumerate(HIST_COLUMNS)}
-    for r in hist:
-        print(
-            f"step {int(r[col['step']])}, n_seen {int(r[col['n_seen']])}: batch loss "
-            f"{r[col['batch_loss']]:.4f}, batch error {r[col['batch_error']]:.3f}, val error "
-            f"{r[col['val_error']]:.3f}, mean |output| {r[col['mean_abs_output']]:.3g}"
-        )
+def _print_step(row):
+    step, seen, batch_loss, batch_error, _, val_error, out = row
+    print(
+        f"step {int(step)}, n_seen {int(seen)}: batch loss {batch_loss:.4f}, batch error "
+        f"{batch_error:.3f}, val error {val_error:.3f}, mean |output| {out:.3g}"
+    )

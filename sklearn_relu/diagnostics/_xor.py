@@ -1,12 +1,62 @@
 """Feature and phase diagnostics of SGD on XOR (Glasgow, ICLR 2024)."""
 
-import numpy as np
+import math
 
-from .._kernels.two_layer import HIST_COLUMNS, N_HIST, _weight_columns
+import numpy as np
 
 __all__ = ["xor_feature_alignment", "xor_phase_steps"]
 
-_FEATURE_KEYS = HIST_COLUMNS[7:]
+# the weight columns of TwoLayerXORClassifier.history_ (after the driver's step columns);
+# the last eight need a feature basis and a single output
+WEIGHT_COLUMNS = (
+    "max_abs_a",
+    "effective_mass",
+    "balance_drift",
+    "sig_frac_q10",
+    "sig_frac_q50",
+    "sig_frac_q90",
+    "aligned_frac",
+    "cluster_mass_uminus_pos",
+    "cluster_mass_uminus_neg",
+    "cluster_mass_uplus_pos",
+    "cluster_mass_uplus_neg",
+)
+
+
+def xor_weight_columns(W, A, basis=None):
+    """The weight columns of a ``history_`` row: ``W`` (p, d), ``A`` (K, p), ``basis``
+    (2, d) or None (the feature columns are then NaN, as they are for K > 1).
+    """
+    a2 = np.einsum("ck,ck->k", A, A)
+    w2 = np.einsum("kj,kj->k", W, W)
+    wnorm = np.sqrt(w2)
+    row = dict(
+        max_abs_a=float(np.abs(A).max(initial=0.0)),
+        effective_mass=float(np.sum(np.sqrt(a2) * wnorm)),
+        balance_drift=float(np.abs(a2 - w2).max(initial=0.0)),
+    )
+    if basis is None or A.shape[0] != 1:
+        row.update({c: np.nan for c in WEIGHT_COLUMNS[3:]})
+        return row
+    p0, p1 = W @ basis[0], W @ basis[1]
+    sig = np.divide(np.sqrt(p0 * p0 + p1 * p1), wnorm, out=np.zeros_like(wnorm), where=wnorm > 0)
+    r2 = 1.0 / math.sqrt(2.0)
+    um, up = (p0 - p1) * r2, (p0 + p1) * r2  # <w_k, u_minus>, <w_k, u_plus>
+    a = A[0]
+    proj = np.where(a > 0.0, um, up)
+    pos, neg = a > 0.0, a < 0.0
+    q10, q50, q90 = np.quantile(sig, [0.1, 0.5, 0.9])
+    row.update(
+        sig_frac_q10=float(q10),
+        sig_frac_q50=float(q50),
+        sig_frac_q90=float(q90),
+        aligned_frac=float(np.mean((wnorm > 0.0) & (np.abs(proj) > 0.9 * wnorm))),
+        cluster_mass_uminus_pos=float(np.sum(a[pos] * np.maximum(um[pos], 0.0))),
+        cluster_mass_uminus_neg=float(np.sum(a[pos] * np.maximum(-um[pos], 0.0))),
+        cluster_mass_uplus_pos=float(np.sum(-a[neg] * np.maximum(up[neg], 0.0))),
+        cluster_mass_uplus_neg=float(np.sum(-a[neg] * np.maximum(-up[neg], 0.0))),
+    )
+    return row
 
 
 def xor_feature_alignment(hidden_weights, output_weights, feature_basis):
@@ -52,9 +102,7 @@ def xor_feature_alignment(hidden_weights, output_weights, feature_basis):
         )
     if basis.shape != (2, W.shape[1]):
         raise ValueError(f"feature_basis must have shape (2, {W.shape[1]}), got {basis.shape}.")
-    row = np.zeros(N_HIST)
-    _weight_columns(W, np.ascontiguousarray(a), basis, row)
-    return {k: float(v) for k, v in zip(_FEATURE_KEYS, row[7:], strict=False)}
+    return xor_weight_columns(W, a, basis)
 
 
 def xor_phase_steps(history, output_threshold=0.1, signal_threshold=0.5):

@@ -10,7 +10,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..diagnostics._xor import xor_feature_alignment, xor_phase_steps
+from ..diagnostics._xor import (
+    WEIGHT_COLUMNS,
+    xor_feature_alignment,
+    xor_phase_steps,
+    xor_weight_columns,
+)
 from ..utils.validation import check_square_safe, root_mean_square
 from ._base import _SGDClassifier
 
@@ -315,6 +320,7 @@ class TwoLayerXORClassifier(_SGDClassifier):
 
     def _sgd_options(self, Xs, y_idx, *, fit, X_mon=None, y_mon=None):
         n = Xs.shape[0]
+        basis = self._feature_basis(self.n_features_in_)
         return dict(
             loss="logistic" if len(self.classes_) == 2 else "softmax",
             eta=self.learning_rate_,
@@ -327,7 +333,8 @@ class TwoLayerXORClassifier(_SGDClassifier):
             log_unit="step",
             X_mon=None if X_mon is None else np.ascontiguousarray(self._augment(X_mon)),
             y_mon=None if y_mon is None else self._encode(y_mon)[0],
-            basis=self._feature_basis(self.n_features_in_),
+            diagnose=lambda W, A: xor_weight_columns(W, A, basis),
+            diagnose_columns=WEIGHT_COLUMNS,
         )
 
     def _after_run(self, res, fit):
