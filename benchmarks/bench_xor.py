@@ -13,8 +13,9 @@ regime from one-pass SGD; reported, never compared as equals).
 Part 2 -- seconds per SGD step, d = 128, width 64, batch 1, 32 and 256, the same rows and
 the same number of steps for every contender:
 
-* ``ours``: ``TwoLayerXORClassifier.fit`` (one compiled call for the whole run,
-  ``log_every`` = all steps, so the diagnostics cost nothing);
+* ``ours``: ``TwoLayerXORClassifier.fit`` (``log_every`` = all steps: two compiled
+  calls for the whole run, the steps before the last and the logged last step, so the
+  diagnostics cost nothing);
 * ``sklearn``: ``MLPClassifier(solver="sgd", momentum=0, alpha=0, batch_size=m,
   max_iter=1, shuffle=False)`` fitted on the same rows (one epoch = the same steps);
 * ``torch``: a plain PyTorch CPU loop (``nn.Linear`` x 2 without biases, logistic

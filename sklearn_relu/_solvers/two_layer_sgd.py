@@ -4,7 +4,9 @@
 :class:`~sklearn_relu.LeakyReLUTwoLayerClassifier` both call :func:`run_sgd`, which owns
 the row order (a permutation per epoch, or the given order), the batching, the stopping
 rule, the counters, the history table, the verbose lines and the divergence check.
-Every step runs in :mod:`sklearn_relu._kernels.two_layer`, one compiled call per epoch.
+Every step runs in :mod:`sklearn_relu._kernels.two_layer`: one compiled call per epoch, or
+per stretch of steps up to the next logged step, with the family's diagnostics (a
+function of ``sklearn_relu.diagnostics``) called between them.
 """
 
 import math

@@ -37,7 +37,8 @@ class TwoLayerXORClassifier(_SGDClassifier):
     in the XOR plane grow) and signal-heavy (the output becomes order 1 and the error
     drops).
 
-    The whole SGD run is one compiled call. Binary problems use exactly the paper's
+    The steps between two logged steps (``log_every``) run in one compiled call, and the
+    diagnostics of ``history_`` are computed between calls. Binary problems use exactly the paper's
     single-output model; K >= 3 classes use a softmax output layer of K units on one
     shared hidden layer, initialised with balanced columns.
 
