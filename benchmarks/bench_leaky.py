@@ -78,7 +78,12 @@ def run(n, d, epochs, repeats, k=50):
         Xt, yt = test_points(info, d, rep)
         t0 = time.perf_counter()
         est = LeakyReLUTwoLayerClassifier(
-            n_hidden_per_group=k, max_iter=epochs, tol=None, log_every=0, random_state=rep
+            n_hidden_per_group=k,
+            learning_rate=0.5,  # the step of the NumPy loop
+            max_iter=epochs,
+            tol=None,
+            log_every=0,
+            random_state=rep,
         ).fit(X, y)
         t_ours = time.perf_counter() - t0
         rng = np.random.RandomState(rep)
