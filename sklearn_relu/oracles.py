@@ -21,6 +21,7 @@ the training fold only.
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._dask import BlockSums, add, row_slices
 from ._kernels import single_relu as _sr
 from ._kernels import sq_queries as _sq
 from .utils._threads import chunked_sums, kernel_threads
@@ -53,12 +54,6 @@ def _moment_sums(X, y, sw, fold):
         Xw.T @ y,
         np.array([sw @ (y * y)]),
     )
-
-
-def _add(a, b):
-    if isinstance(a, tuple):
-        return tuple(x + z for x, z in zip(a, b, strict=True))
-    return a + b
 
 
 class _Oracle:
@@ -338,7 +333,7 @@ class ArrayOracle(_Oracle):
                 self.sw[sl],
                 self.fold[sl] if self.n_folds > 1 else _EMPTY_FOLD,
             )
-            total = part if total is None else _add(total, part)
+            total = part if total is None else add(total, part)
         return total
 
     def abs_y_quantile(self, q):
@@ -448,26 +443,18 @@ class DaskOracle(_Oracle):
         self.n_queries = 0
         self._n = n
         self._train_abs_y = None
-        bounds = np.cumsum((0,) + rows)
-        blocks = []
-        for i, (xb, yb) in enumerate(
-            zip(X.to_delayed().ravel(), self.y.to_delayed().ravel(), strict=True)
-        ):
-            sl = slice(bounds[i], bounds[i + 1])
-            blocks.append(
-                delayed(_make_block, pure=True)(
-                    xb,
-                    yb,
-                    None if sw is None else sw[sl],
-                    None if self.fold is None else self.fold[sl],
-                )
+        blocks = [
+            delayed(_make_block, pure=True)(
+                xb,
+                yb,
+                None if sw is None else sw[sl],
+                None if self.fold is None else self.fold[sl],
             )
-        self._client = _distributed_client(scheduler)
-        if self._client is None:
-            self._blocks, self._groups = blocks, None
-        else:
-            self._groups = _place_blocks(self._client, blocks)
-            self._blocks = None
+            for xb, yb, sl in zip(
+                X.to_delayed().ravel(), self.y.to_delayed().ravel(), row_slices(rows), strict=True
+            )
+        ]
+        self._blocks = BlockSums(blocks, scheduler)
 
     @property
     def n_features(self):
@@ -477,27 +464,7 @@ class DaskOracle(_Oracle):
     def _run(self, name, use_fold, params):
         """Sum of the query ``name`` over every block: one round trip."""
         self.n_queries += 1
-        if self._groups is None:
-            import dask
-            from dask import delayed
-
-            parts = [delayed(_run_blocks)(name, use_fold, params, b) for b in self._blocks]
-            kw = {} if self.scheduler is None else {"scheduler": self.scheduler}
-            return dask.compute(delayed(_tree_sum)(parts), **kw)[0]
-        futures = [
-            self._client.submit(
-                _run_blocks,
-                name,
-                use_fold,
-                params,
-                *blocks,
-                workers=[addr],
-                allow_other_workers=True,  # a lost worker's share runs elsewhere
-                pure=False,
-            )
-            for addr, blocks in self._groups
-        ]
-        return _tree_sum(self._client.gather(futures))
+        return self._blocks.sum(_query_block, name, use_fold, params)
 
     def _sums(self, name, use_fold, *params):
         return self._run(name, use_fold, params)
@@ -557,45 +524,6 @@ class DaskOracle(_Oracle):
         return _weighted_quantile(*self._train_abs_y, q)
 
 
-def _distributed_client(scheduler):
-    """The ``distributed.Client`` the queries run on, or None for a local scheduler."""
-    if scheduler is not None:
-        return scheduler if hasattr(scheduler, "submit") else None
-    try:
-        from distributed import default_client
-    except ImportError:
-        return None
-    try:
-        return default_client()
-    except ValueError:  # no client: dask's default (threaded) scheduler
-        return None
-
-
-def _place_blocks(client, blocks):
-    """Compute the blocks once on the workers; group them by worker thread.
-
-    Returns ``[(worker address, [block futures]), ...]``: each worker's blocks in row
-    order, dealt round-robin to its threads, so a query is one task per thread and the
-    client adds one partial sum per task, in this fixed order.
-    """
-    from distributed import wait
-
-    futures = client.compute(blocks)
-    wait(futures)
-    where = client.who_has(futures)
-    nthreads = client.nthreads()
-    by_worker = {}
-    for f in futures:
-        addr = sorted(where.get(f.key, ()))[:1]
-        by_worker.setdefault(addr[0] if addr else None, []).append(f)
-    groups = []
-    for addr in sorted(by_worker, key=str):
-        fs = by_worker[addr]
-        k = max(1, min(nthreads.get(addr, 1), len(fs)))
-        groups += [(addr, fs[t::k]) for t in range(k)]
-    return groups
-
-
 def _make_block(X, y, sw, fold):
     """One row chunk as the kernels take it: contiguous float64 (fold: int64, empty
     when every row is in the training fold); unit weights made here.
@@ -607,31 +535,19 @@ def _make_block(X, y, sw, fold):
     return X, y, sw, fold
 
 
-def _run_blocks(name, use_fold, params, *blocks):
-    """Worker side of a query: the serial kernel over each block, summed in order.
+def _query_block(X, y, sw, fold, name, use_fold, params):
+    """One block's sums of the query ``name`` (the worker side of a query).
 
     The kernels are serial; BLAS (the moment query only) is held to one thread, so
     the worker's threads are the only parallelism and nothing oversubscribes.
     """
-    total = None
-    for X, y, sw, fold in blocks:
-        f = fold if use_fold else _EMPTY_FOLD
-        if name == "moments":
-            from threadpoolctl import threadpool_limits
+    f = fold if use_fold else _EMPTY_FOLD
+    if name == "moments":
+        from threadpoolctl import threadpool_limits
 
-            with threadpool_limits(limits=1, user_api="blas"):
-                part = _moment_sums(X, y, sw, f)
-        else:
-            part = _KERNELS[name](X, y, sw, f, *params)
-        total = part if total is None else _add(total, part)
-    return total
-
-
-def _tree_sum(parts):
-    total = parts[0]
-    for p in parts[1:]:
-        total = _add(total, p)
-    return total
+        with threadpool_limits(limits=1, user_api="blas"):
+            return _moment_sums(X, y, sw, f)
+    return _KERNELS[name](X, y, sw, f, *params)
 
 
 class NoisyOracle:

@@ -141,7 +141,7 @@ def test_dask_oracle_on_the_cluster_answers_every_query_as_memory(
     mem = ArrayOracle(X, y, sw, fold)
     Xd = client.persist(da.from_array(X, chunks=(3001, 5)))  # uneven chunks
     dsk = DaskOracle(Xd, da.from_array(y, chunks=5000), sw, fold)
-    assert {addr for addr, _ in dsk._groups} == set(client.nthreads())  # both workers work
+    assert dsk._blocks.workers() == set(client.nthreads())  # both workers hold rows
     got_all, want_all = _all_queries(dsk, info.direction), _all_queries(mem, info.direction)
     for got, want in zip(got_all, want_all, strict=True):
         assert_allclose_scaled(got, want, rtol=1e-10)
@@ -272,7 +272,7 @@ def test_worker_killed_mid_fit_is_retried_and_the_fit_is_unchanged(client, monke
 
     def run_and_kill(self, name, use_fold, params):
         if self.n_queries == 10 and not killed:
-            victim = self._groups[0][0]
+            victim = self._blocks.groups[0][0]
             pid = client.run(os.getpid, workers=[victim])[victim]
             os.kill(pid, signal.SIGKILL)
             killed.append(victim)
