@@ -34,14 +34,12 @@ __all__ = [
     "split_rows",
 ]
 
-_CHUNK_BYTES = 64 * 2**20  # 'auto': one n-by-p block of pre-activations <= 64 MiB
+_CHUNK_BYTES = 64 * 2**20  # one n-by-p block of pre-activations <= 64 MiB
 
 
-def resolve_chunk_rows(chunk_size, p):
-    """Rows per block: ``chunk_size``, or the 'auto' rule (a P-block <= 64 MiB)."""
-    if chunk_size == "auto":
-        return max(BLOCK_ROWS, _CHUNK_BYTES // (8 * max(p, 1)))
-    return int(chunk_size)
+def resolve_chunk_rows(p):
+    """Rows per block of the passes: one block of pre-activations <= 64 MiB."""
+    return max(BLOCK_ROWS, _CHUNK_BYTES // (8 * max(p, 1)))
 
 
 def _blocks(n, chunk_rows):
@@ -260,13 +258,12 @@ def _check_finite_gram(G, name):
         )
 
 
-def split_rows(n_samples, n_steps, batch_size, readout_data, reuse_batches, rng):
+def split_rows(n_samples, n_steps, batch_size, readout_data, rng):
     """Cut a random permutation of the rows into step batches and read-out rows.
 
-    Returns ``(step_rows, readout_rows, n)``: a list of ``n_steps`` index arrays (the same
-    array repeated when ``reuse_batches``), the read-out rows (None: all rows) and the
-    resolved batch size. Raises ValueError naming ``n_samples=N`` when the data are too
-    few for the requested split.
+    Returns ``(step_rows, readout_rows, n)``: a list of ``n_steps`` disjoint index
+    arrays, the read-out rows (None: all rows) and the resolved batch size. Raises
+    ValueError naming ``n_samples=N`` when the data are too few for the requested split.
     """
     N, T = n_samples, n_steps
     perm = rng.permutation(N)
@@ -280,28 +277,20 @@ def split_rows(n_samples, n_steps, batch_size, readout_data, reuse_batches, rng)
     if T == 0:
         n = N if batch_size is None else batch_size
         return [], (None if readout_data == "all" else perm), n
-    n_chunks = 1 if reuse_batches else T
+    what = f"n_steps={T} with readout_data='{readout_data}'" + (
+        f" and batch_size={batch_size}" if batch_size is not None else ""
+    )
     if readout_data == "fresh":
-        n = batch_size if batch_size is not None else N // (n_chunks + 1)
-        what = (
-            f"n_steps={T} with readout_data='fresh'"
-            + (" and reuse_batches=True" if reuse_batches else "")
-            + (f" and batch_size={batch_size}" if batch_size is not None else "")
-        )
-        if n < 1 or n_chunks * n >= N:
-            raise too_few(n_chunks * max(n, 1) + 1, what)
-        readout = perm[n_chunks * n :]
+        n = batch_size if batch_size is not None else N // (T + 1)
+        if n < 1 or T * n >= N:
+            raise too_few(T * max(n, 1) + 1, what)
+        readout = perm[T * n :]
     else:
-        n = batch_size if batch_size is not None else N // n_chunks
-        what = f"n_steps={T} with readout_data='all'" + (
-            f" and batch_size={batch_size}" if batch_size is not None else ""
-        )
-        if n < 1 or n_chunks * n > N:
-            raise too_few(n_chunks * max(n, 1), what)
+        n = batch_size if batch_size is not None else N // T
+        if n < 1 or T * n > N:
+            raise too_few(T * max(n, 1), what)
         readout = None
-    chunks = [perm[t * n : (t + 1) * n] for t in range(n_chunks)]
-    step_rows = [chunks[0]] * T if reuse_batches else chunks
-    return step_rows, readout, n
+    return [perm[t * n : (t + 1) * n] for t in range(T)], readout, n
 
 
 def _overlap_entries(W, theta):

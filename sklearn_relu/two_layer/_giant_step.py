@@ -48,15 +48,11 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         ``'fresh'``: after a random permutation the rows are cut into T disjoint step
         batches and a read-out chunk with the remaining rows. ``'all'``: disjoint step
         batches, ridge on all rows (for T = 1 the authors' single-step protocol).
-    reuse_batches : bool, default=False
-        Every step uses the same batch (repeated full-batch GD; outside the theory).
-        With ``batch_size=None`` the batch is ``N // 2`` rows ('fresh') or all rows.
     learning_rate : 'auto' or float > 0, default='auto'
-        Step size eta; ``'auto'`` is ``lr_constant * p * s`` with ``s`` from ``lr_scaling``.
+        Step size eta; ``'auto'`` follows ``lr_scaling``.
     lr_scaling : {'p', 'p_sqrt_n_over_d'}, default='p'
-        ``s = 1`` (steps with n = Theta(d)) or ``s = sqrt(n/d)`` (one step with n >> d).
-    lr_constant : float > 0 or None, default=None
-        The constant c of ``'auto'``; None: 2 for ``'p'``, 3 for ``'p_sqrt_n_over_d'``.
+        The ``'auto'`` rule: ``eta = 2 p`` (steps with n = Theta(d)) or
+        ``eta = 3 p sqrt(n/d)`` (one step with n >> d, e.g. n = d^2).
     init_first : {'sphere', 'gaussian'}, default='sphere'
         Rows of ``W`` uniform on the unit sphere, or entries N(0, 1/d).
     init_second : {'rademacher', 'uniform', 'gaussian'}, default='rademacher'
@@ -85,14 +81,10 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         the read-out has fewer rows than ``n_hidden`` and alpha is so small for these
         features that the ridge uses more than half of the read-out rows' degrees of
         freedom (it nearly interpolates them).
-    ridge_solver : {'auto', 'primal', 'dual'}, default='auto'
-        Primal Cholesky on the p x p system or the dual system; 'auto' picks primal when
-        the read-out has at least p rows.
-    chunk_size : 'auto' or int >= 1, default='auto'
-        Rows per block of the passes; 'auto' keeps one block of pre-activations
-        <= 64 MiB.
     n_jobs : int or None, default=None
-        Threads of the numba pass and (when set) of BLAS, restored after the call.
+        Threads for the compiled kernels and BLAS during fit (None: all cores for
+        inputs large enough to pay, one below; -1: all cores). See the glossary in
+        :ref:`design`.
     random_state : int, RandomState instance or None, default=None
         Seeds the row permutation and the initialisation.
     verbose : int, default=0
@@ -164,18 +156,14 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         "n_steps": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "readout_data": [StrOptions({"fresh", "all"})],
-        "reuse_batches": ["boolean"],
         "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "lr_scaling": [StrOptions({"p", "p_sqrt_n_over_d"})],
-        "lr_constant": [Interval(Real, 0, None, closed="neither"), None],
         "init_first": [StrOptions({"sphere", "gaussian"})],
         "init_second": [StrOptions({"rademacher", "uniform", "gaussian"})],
         "symmetric_init": ["boolean"],
         "fit_intercept": ["boolean"],
         "remove_linear": ["boolean"],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "ridge_solver": [StrOptions({"auto", "primal", "dual"})],
-        "chunk_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -188,18 +176,14 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         n_steps=1,
         batch_size=None,
         readout_data="fresh",
-        reuse_batches=False,
         learning_rate="auto",
         lr_scaling="p",
-        lr_constant=None,
         init_first="sphere",
         init_second="rademacher",
         symmetric_init=False,
         fit_intercept=True,
         remove_linear=False,
         alpha=1.0,
-        ridge_solver="auto",
-        chunk_size="auto",
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -208,18 +192,14 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         self.n_steps = n_steps
         self.batch_size = batch_size
         self.readout_data = readout_data
-        self.reuse_batches = reuse_batches
         self.learning_rate = learning_rate
         self.lr_scaling = lr_scaling
-        self.lr_constant = lr_constant
         self.init_first = init_first
         self.init_second = init_second
         self.symmetric_init = symmetric_init
         self.fit_intercept = fit_intercept
         self.remove_linear = remove_linear
         self.alpha = alpha
-        self.ridge_solver = ridge_solver
-        self.chunk_size = chunk_size
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -252,9 +232,9 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
     def _resolve_learning_rate(self, n, d):
         if self.learning_rate != "auto":
             return float(self.learning_rate)
-        sqrt_rule = self.lr_scaling == "p_sqrt_n_over_d"
-        c = self.lr_constant if self.lr_constant is not None else (3.0 if sqrt_rule else 2.0)
-        return float(c * self.n_hidden * (np.sqrt(n / d) if sqrt_rule else 1.0))
+        if self.lr_scaling == "p_sqrt_n_over_d":
+            return float(3.0 * self.n_hidden * np.sqrt(n / d))
+        return float(2.0 * self.n_hidden)
 
     # ------------------------------------------------------------------ API
 
@@ -305,13 +285,11 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         rng = np.random.default_rng(seed)
         T, p = int(self.n_steps), int(self.n_hidden)
 
-        step_rows, readout_rows, n = split_rows(
-            N, T, self.batch_size, self.readout_data, self.reuse_batches, rng
-        )
+        step_rows, readout_rows, n = split_rows(N, T, self.batch_size, self.readout_data, rng)
         n_readout = N if readout_rows is None else len(readout_rows)
         W0, a0 = self._init_weights(d, rng)
         lr = self._resolve_learning_rate(n, d)
-        chunk_rows = resolve_chunk_rows(self.chunk_size, p)
+        chunk_rows = resolve_chunk_rows(p)
 
         if self.remove_linear:
             A = float(np.mean(y_std))
@@ -320,7 +298,7 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         else:
             A, B, y_t = 0.0, np.zeros(d), y_std
 
-        with compute_threads(self.n_jobs):
+        with compute_threads(self.n_jobs, X.size):
             W, hist = run_giant_steps(
                 X,
                 y_t,
@@ -339,7 +317,7 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
                 W,
                 readout_rows,
                 float(self.alpha),
-                self.ridge_solver,
+                "auto",
                 chunk_rows,
                 fit_intercept=self.fit_intercept,
                 name=name,
@@ -400,7 +378,7 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
         p = self.W_.shape[0]
-        with compute_threads(self.n_jobs):  # the shared two-layer forward pass
+        with compute_threads(self.n_jobs, X.size):  # the shared two-layer forward pass
             out = forward(X, self.W_, (self.coef_ / np.sqrt(p))[None, :])[:, 0]
         # fitted state only (intercept_ = 0 and linear_coef_ = 0 without remove_linear),
         # so set_params after fit cannot change the predictions
