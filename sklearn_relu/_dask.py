@@ -137,3 +137,37 @@ class BlockSums:
     def workers(self):
         """Addresses of the workers holding blocks (empty without a cluster)."""
         return set() if self.groups is None else {addr for addr, _ in self.groups}
+
+
+def is_dask_array(X):
+    """True for a ``dask.array.Array`` (without importing dask)."""
+    mod = type(X).__module__
+    return mod.startswith("dask.") and type(X).__name__ == "Array"
+
+
+def check_dask_xy(X, y, name):
+    """The checks of ``validate_data`` for a dask ``X``, without loading it.
+
+    Returns ``(X, y)`` with ``y`` a float64 NumPy vector (the labels are brought into
+    memory: one column). Raises the ValueError a scikit-learn user expects, naming
+    ``name``, for a non-2-D or non-numeric ``X``, unknown chunk sizes, a ``y`` of the
+    wrong length, or non-finite entries (one pass over ``X``).
+    """
+    import dask.array as da
+
+    if X.ndim != 2:
+        raise ValueError(f"{name}: expected a 2D dask array X, got {X.ndim}D.")
+    if not np.issubdtype(X.dtype, np.number):
+        raise ValueError(f"{name}: dask array X must be numeric, got dtype {X.dtype}.")
+    n, d = X.shape
+    if np.isnan(n) or n < 1 or d < 1:
+        raise ValueError(
+            f"{name}: found X with shape {X.shape}; need known, positive sizes "
+            "(call X.compute_chunk_sizes() for unknown chunks)."
+        )
+    y = np.asarray(y.compute() if isinstance(y, da.Array) else y, dtype=np.float64)
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(f"{name}: y must be 1-D with {n} entries, got shape {y.shape}.")
+    if not (bool(da.isfinite(X).all().compute()) and np.all(np.isfinite(y))):
+        raise ValueError(f"{name}: input X or y contains NaN or infinity.")
+    return X, y

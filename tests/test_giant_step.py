@@ -790,3 +790,48 @@ def test_refit_state_is_fitted_state_only():
     np.testing.assert_array_equal(est.predict(X), pred)
     est.fit(X, y)
     assert not hasattr(est, "directions_")
+
+
+# --------------------------------------------------------------------------- dask
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(n_steps=2),
+        dict(n_steps=1, readout_data="all", remove_linear=True, fit_intercept=False),
+        dict(n_steps=3, batch_size=40),  # 180 read-out rows < n_hidden=256: dual read-out
+        dict(n_steps=0),
+    ],
+)
+def test_dask_array_fit_equals_in_memory(params):
+    da = pytest.importorskip("dask.array")
+    X, y, info = make_giant_step_target("stair2", 300, 8, random_state=0)
+    kw = dict(n_hidden=256 if "batch_size" in params else 16, random_state=3, **params)
+    ref = GiantStepRegressor(**kw).fit(X, y, directions=info.directions)
+    # uneven chunks: every step batch and the read-out rows span several of them
+    est = GiantStepRegressor(**kw).fit(
+        da.from_array(X, chunks=(70, 8)), da.from_array(y, chunks=70), directions=info.directions
+    )
+    assert est.readout_solver_ == ref.readout_solver_
+    np.testing.assert_allclose(est.W_, ref.W_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+    assert est.intercept_ == pytest.approx(ref.intercept_, rel=1e-10, abs=1e-12)
+    np.testing.assert_allclose(est.linear_coef_, ref.linear_coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        est.history_["train_loss"], ref.history_["train_loss"], rtol=1e-10, atol=1e-12
+    )
+    np.testing.assert_allclose(est.predict(X), ref.predict(X), rtol=1e-8, atol=1e-10)
+    assert est.n_features_in_ == 8 and est.batch_size_ == ref.batch_size_
+
+
+def test_dask_input_is_validated():
+    da = pytest.importorskip("dask.array")
+    X, y, _ = make_giant_step_target("stair2", 100, 4, random_state=0)
+    est = GiantStepRegressor(n_hidden=4)
+    bad = X.copy()
+    bad[7, 1] = np.nan
+    with pytest.raises(ValueError, match="GiantStepRegressor: input X or y contains NaN"):
+        est.fit(da.from_array(bad, chunks=(30, 4)), y)
+    with pytest.raises(ValueError, match="y must be 1-D with 100 entries"):
+        est.fit(da.from_array(X, chunks=(30, 4)), y[:50])

@@ -15,12 +15,18 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
-from sklearn_relu import BiasedReLURegressorSQ, GDReLURegressor, TwoLayerXORClassifier
+from sklearn_relu import (
+    BiasedReLURegressorSQ,
+    GDReLURegressor,
+    GiantStepRegressor,
+    TwoLayerXORClassifier,
+)
 from sklearn_relu.datasets import (
     dump_zarr,
     load_zarr,
     make_biased_relu_halfspace_noise,
     make_biased_relu_tilted_noise,
+    make_giant_step_target,
     make_xor_hypercube,
 )
 from sklearn_relu.oracles import ArrayOracle, DaskOracle
@@ -257,6 +263,19 @@ def test_worker_thread_env_validates():
     assert worker_thread_env(3) == {k: "3" for k in worker_thread_env(1)}
     with pytest.raises(ValueError, match="threads_per_worker"):
         worker_thread_env(0)
+
+
+def test_giant_step_fit_on_the_cluster_equals_in_memory(client):
+    da = pytest.importorskip("dask.array")
+    X, y, info = make_giant_step_target("stair2", 3 * 600, 16, random_state=0)
+    kw = dict(n_hidden=64, n_steps=2, remove_linear=True, random_state=0)
+    ref = GiantStepRegressor(**kw).fit(X, y)
+    Xd = client.persist(da.from_array(X, chunks=(250, 16)))  # batches span every chunk
+    est = GiantStepRegressor(**kw).fit(Xd, y)
+    np.testing.assert_allclose(est.W_, ref.W_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+    assert est.intercept_ == pytest.approx(ref.intercept_, rel=1e-10, abs=1e-12)
+    np.testing.assert_allclose(est.predict(X), ref.predict(X), rtol=1e-8, atol=1e-10)
 
 
 def test_worker_killed_mid_fit_is_retried_and_the_fit_is_unchanged(client, monkeypatch):

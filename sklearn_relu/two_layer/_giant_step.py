@@ -9,8 +9,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._dask import check_dask_xy, is_dask_array
 from .._network import forward
 from .._solvers.giant_step import (
+    DaskBatches,
+    batch_direction,
     resolve_chunk_rows,
     ridge_readout,
     run_giant_steps,
@@ -244,10 +247,13 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
             Training inputs; the learning-rate rules assume unit-variance coordinates.
+            A dask array is never loaded: each step and the read-out are sums that
+            every row chunk adds where it lives (on a ``dask.distributed`` cluster,
+            its workers), over the same rows as in memory.
         y : array-like of shape (n_samples,)
-            Training targets.
+            Training targets (brought into memory when a dask array).
         directions : array-like of shape (r, n_features), default=None
             Target directions, when known (e.g. ``info.directions`` of
             :func:`~sklearn_relu.datasets.make_giant_step_target`). They only add the
@@ -259,10 +265,17 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
+        name = type(self).__name__
+        is_dask = is_dask_array(X)
+        if is_dask:
+            X, y = check_dask_xy(X, y, name)
+            self.n_features_in_ = X.shape[1]
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        else:
+            X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
         y = np.ascontiguousarray(y, dtype=np.float64)
         N, d = X.shape
-        name = type(self).__name__
         check_square_safe(
             root_mean_square(X),
             "X",
@@ -291,37 +304,40 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         lr = self._resolve_learning_rate(n, d)
         chunk_rows = resolve_chunk_rows(p)
 
-        if self.remove_linear:
-            A = float(np.mean(y_std))
-            B = (X.T @ y_std) / N
-            y_t = y_std - A - X @ B
-        else:
-            A, B, y_t = 0.0, np.zeros(d), y_std
-
+        c = a0 / np.sqrt(p)
+        A, B = 0.0, np.zeros(d)
         with compute_threads(self.n_jobs, X.size):
+            if is_dask:
+                data = DaskBatches(X, y_std, step_rows, readout_rows)
+                if self.remove_linear:
+                    A, B = data.linear_part()
+                shift = B if self.remove_linear else None
+                direction = data.direction(c, n, A, shift, chunk_rows)
+            else:
+                if self.remove_linear:
+                    A = float(np.mean(y_std))
+                    B = (X.T @ y_std) / N
+                y_t = y_std - A - X @ B if self.remove_linear else y_std
+                direction = batch_direction(X, y_t, c, step_rows, chunk_rows)
             W, hist = run_giant_steps(
-                X,
-                y_t,
-                W0,
-                a0 / np.sqrt(p),
-                lr,
-                step_rows,
-                theta=theta,
-                chunk_rows=chunk_rows,
-                verbose=self.verbose,
-                name=name,
+                direction, W0, lr, T, theta=theta, verbose=self.verbose, name=name
             )
-            ro = ridge_readout(
-                X,
-                y_t,
-                W,
-                readout_rows,
-                float(self.alpha),
-                "auto",
-                chunk_rows,
-                fit_intercept=self.fit_intercept,
-                name=name,
-            )
+            if is_dask:
+                ro = data.readout(
+                    W, float(self.alpha), self.fit_intercept, A, shift, chunk_rows, name
+                )
+            else:
+                ro = ridge_readout(
+                    X,
+                    y_t,
+                    W,
+                    readout_rows,
+                    float(self.alpha),
+                    "auto",
+                    chunk_rows,
+                    fit_intercept=self.fit_intercept,
+                    name=name,
+                )
         if not (np.all(np.isfinite(ro.coef)) and np.isfinite(ro.intercept)):
             raise FloatingPointError(
                 f"{name}: the ridge read-out is non-finite (alpha="
