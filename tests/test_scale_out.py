@@ -155,6 +155,7 @@ def test_dask_oracle_on_the_cluster_answers_every_query_as_memory(
 
 
 def test_dump_zarr_round_trip_chunk_by_chunk(tmp_path):
+    pytest.importorskip("zarr")
     calls = []
 
     def make(n, d, **kw):
@@ -183,6 +184,7 @@ def test_dump_zarr_round_trip_chunk_by_chunk(tmp_path):
 
 
 def test_dump_zarr_refuses_a_model_redrawn_per_chunk(tmp_path):
+    pytest.importorskip("zarr")
     # the tilted generator draws its noise direction u from the seed: a new u per chunk
     with pytest.raises(ValueError, match="different planted information"):
         dump_zarr(
@@ -198,6 +200,7 @@ def test_dump_zarr_refuses_a_model_redrawn_per_chunk(tmp_path):
 
 
 def test_sq_fit_from_a_zarr_store_on_the_cluster(client, tmp_path):
+    pytest.importorskip("zarr")
     path = str(tmp_path / "store.zarr")
     dump_zarr(
         make_biased_relu_halfspace_noise,
