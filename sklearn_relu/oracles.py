@@ -443,6 +443,7 @@ class DaskOracle(_Oracle):
         self.n_queries = 0
         self._n = n
         self._train_abs_y = None
+        self._weights = None
         blocks = [
             delayed(_make_block, pure=True)(
                 xb,
@@ -473,17 +474,23 @@ class DaskOracle(_Oracle):
         return self._run("moments", True, ())
 
     def fold_weights(self):
-        """Return the total sample weight per fold.
+        """Return the total sample weight per fold (computed once).
 
         Returns
         -------
         weights : ndarray of shape (n_folds,)
             Sum of ``sample_weight`` over the rows of each fold.
         """
-        sw = np.ones(self._n) if self.sw is None else self.sw
-        if self.fold is None:
-            return np.array([sw.sum()])
-        return np.bincount(self.fold, weights=sw, minlength=self.n_folds)
+        if self._weights is None:
+            if self.sw is None:  # unit weights: the row counts
+                counts = [self._n] if self.fold is None else np.bincount(self.fold)
+                self._weights = np.zeros(self.n_folds)
+                self._weights[: len(counts)] = counts
+            elif self.fold is None:
+                self._weights = np.array([self.sw.sum()])
+            else:
+                self._weights = np.bincount(self.fold, weights=self.sw, minlength=self.n_folds)
+        return self._weights.copy()
 
     def fold_sizes(self):
         """Return the effective number of rows per fold.
@@ -496,8 +503,9 @@ class DaskOracle(_Oracle):
         sizes : ndarray of shape (n_folds,)
             Effective number of rows of each fold.
         """
-        sw = np.ones(self._n) if self.sw is None else self.sw
-        return _kish_sizes(sw, self.fold, self.n_folds)
+        if self.sw is None:  # unit weights: Kish's size is the row count
+            return self.fold_weights()
+        return _kish_sizes(self.sw, self.fold, self.n_folds)
 
     def abs_y_quantile(self, q):
         """Return the weighted ``q``-quantile of ``|y|`` on the training fold.
