@@ -19,6 +19,9 @@ with the workers' numba and BLAS capped at one thread
   ``GDReLURegressor(solver='adam')`` on the first ``--gd-rows`` rows in memory; the
   seconds of the write, of the fit and of each stage; rows/s of the fit; the peak
   resident memory of the client and of each worker process (``ru_maxrss``).
+* ``giant``: :class:`~sklearn_relu.GiantStepRegressor`, one step at n = d^2 rows
+  (d=1024 by default: 8 GiB of ``X``) on ``h124`` with ``remove_linear``, from a zarr
+  store on dask's threaded scheduler (two threads): seconds, peak memory, overlaps.
 
 Every timed section reports the CPU-seconds other processes used meanwhile (the
 machine may be shared; see ``benchmarks/_machine.py``).
@@ -40,8 +43,13 @@ import warnings
 import numpy as np
 from _machine import foreign_cpu_seconds
 
-from sklearn_relu import BiasedReLURegressorSQ, GDReLURegressor
-from sklearn_relu.datasets import dump_zarr, load_zarr, make_biased_relu_halfspace_noise
+from sklearn_relu import BiasedReLURegressorSQ, GDReLURegressor, GiantStepRegressor
+from sklearn_relu.datasets import (
+    dump_zarr,
+    load_zarr,
+    make_biased_relu_halfspace_noise,
+    make_giant_step_target,
+)
 from sklearn_relu.metrics import half_squared_loss
 from sklearn_relu.utils import worker_thread_env
 
@@ -184,9 +192,65 @@ def scale(n, biases, store_dir, gd_rows, chunk_rows):
             shutil.rmtree(root, ignore_errors=True)
 
 
+def _giant_step_chunk(n, d, *, random_state, direction=None):
+    """:func:`make_giant_step_target` ('h124') in the signature :func:`dump_zarr` calls."""
+    X, y, info = make_giant_step_target(
+        "h124", n, d, directions=direction, random_state=random_state
+    )
+    info["direction"] = info["directions"]
+    return X, y, info
+
+
+def giant(d, p, store_dir):
+    """One giant step at n = d^2 (h124, remove_linear, eta = 3 p sqrt(n/d)), read-out on
+    the same rows, from a zarr store on dask's threaded scheduler: each pass reads the
+    store chunk by chunk, so no process ever holds X.
+    """
+    import dask
+
+    own_dir = store_dir is None
+    root = tempfile.mkdtemp(prefix="bench_dask_gs_") if own_dir else store_dir
+    path = f"{root}/h124_d{d}.zarr"
+    n = d * d
+    try:
+        _, t_write, busy_w = _timed(
+            lambda: dump_zarr(
+                _giant_step_chunk, path, n, d, chunk_rows=max(1, (1 << 24) // d), random_state=0
+            )
+        )
+        X, y, info = load_zarr(path)
+        est = GiantStepRegressor(
+            n_hidden=p,
+            n_steps=1,
+            readout_data="all",
+            remove_linear=True,
+            lr_scaling="p_sqrt_n_over_d",
+            random_state=0,
+        )
+        with dask.config.set(scheduler="threads", num_workers=2):
+            _, t_fit, busy_f = _timed(lambda: est.fit(X, y, directions=info.directions))
+        Xt, yt, _ = make_giant_step_target(
+            "h124", 10_000, d, directions=info.directions, random_state=1
+        )
+        mse = float(np.mean((est.predict(Xt) - yt) ** 2))
+        sv = est.history_["subspace_sv"]
+        print(
+            f"GiantStep d={d}, p={p}, one step on n=d^2={n} rows (X {8 * n * d / 2**30:.1f} "
+            f"GiB on disk, never in memory), read-out on the same rows: write {t_write:.0f} s "
+            f"(other processes {busy_w:.2f} cores), fit {t_fit:.0f} s (other processes "
+            f"{busy_f:.2f} cores), peak RSS {_peak_mb():.0f} MB; overlap singular values "
+            f"{np.round(sv[0], 3)} -> {np.round(sv[1], 3)} (random level "
+            f"{1 / np.sqrt(d):.3f}); test MSE {mse:.3f} (Var y 0.771, linear line 0.271)",
+            flush=True,
+        )
+    finally:
+        if own_dir:
+            shutil.rmtree(root, ignore_errors=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("part", choices=["table", "scale"])
+    p.add_argument("part", choices=["table", "scale", "giant"])
     p.add_argument("--sizes", default="1e6,4e6", help="table: row counts")
     p.add_argument("--repeats", type=int, default=3, help="table: fits per size and oracle")
     p.add_argument("--n", type=float, default=3e7, help="scale: rows")
@@ -194,9 +258,13 @@ def main():
     p.add_argument("--store-dir", default=None, help="scale: keep the zarr stores here")
     p.add_argument("--gd-rows", type=float, default=1e6, help="scale: rows of the Adam-GD fit")
     p.add_argument("--chunk-rows", type=int, default=262144, help="scale: rows per chunk")
+    p.add_argument("--d", type=int, default=1024, help="giant: input dimension")
+    p.add_argument("--p", type=int, default=256, help="giant: width")
     a = p.parse_args()
     if a.part == "table":
         table([int(float(s)) for s in a.sizes.split(",")], a.repeats)
+    elif a.part == "giant":
+        giant(a.d, a.p, a.store_dir)
     else:
         scale(
             int(a.n),
