@@ -34,6 +34,7 @@ Run from the checkout root: ``python benchmarks/bench_dask.py table`` (about 2 m
 """
 
 import argparse
+import os
 import resource
 import shutil
 import tempfile
@@ -44,6 +45,7 @@ import numpy as np
 from _machine import foreign_cpu_seconds
 
 from sklearn_relu import BiasedReLURegressorSQ, GDReLURegressor, GiantStepRegressor
+from sklearn_relu._solvers.sq import default_bias_grid
 from sklearn_relu.datasets import (
     dump_zarr,
     load_zarr,
@@ -123,28 +125,34 @@ def table(sizes, repeats):
         cluster.close()
 
 
-def scale(n, biases, store_dir, gd_rows, chunk_rows):
+def scale(n, biases, store_dir, gd_rows, chunk_rows, grid_step):
+    # the default grid steps by 0.5; a finer one is the user's choice for a bias between
+    grid = None if grid_step == 0.5 else default_bias_grid(n, 30, step=grid_step)
     own_dir = store_dir is None
     root = tempfile.mkdtemp(prefix="bench_dask_") if own_dir else store_dir
     cluster, client = _cluster()
     try:
         for b in biases:
             path = f"{root}/halfspace_b{b}_n{n:.0e}.zarr"
-            info, t_write, busy_w = _timed(
-                lambda path=path, b=b: dump_zarr(
-                    make_biased_relu_halfspace_noise,
-                    path,
-                    n,
-                    20,
-                    chunk_rows=chunk_rows,
-                    bias=b,
-                    random_state=0,
+            t_write = busy_w = float("nan")
+            if store_dir is None or not os.path.exists(path):
+                info, t_write, busy_w = _timed(
+                    lambda path=path, b=b: dump_zarr(
+                        make_biased_relu_halfspace_noise,
+                        path,
+                        n,
+                        20,
+                        chunk_rows=chunk_rows,
+                        bias=b,
+                        random_state=0,
+                    )
                 )
-            )
             X, y, info = load_zarr(path)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                est, t_fit, busy_f = _timed(lambda X=X, y=y: BiasedReLURegressorSQ().fit(X, y))
+                est, t_fit, busy_f = _timed(
+                    lambda X=X, y=y: BiasedReLURegressorSQ(bias_grid=grid).fit(X, y)
+                )
             Xt, yt, _ = make_biased_relu_halfspace_noise(
                 200_000, 20, bias=b, direction=info.direction, random_state=10_000
             )
@@ -167,7 +175,8 @@ def scale(n, biases, store_dir, gd_rows, chunk_rows):
             workers = client.run(_peak_mb)
             stages = ", ".join(f"{k} {v:.1f} s" for k, v in est.history_["stage_seconds"].items())
             print(
-                f"b={b}: n={n:.1e}, d=20, chunks of {chunk_rows} rows\n"
+                f"b={b}: n={n:.1e}, d=20, chunks of {chunk_rows} rows, bias grid step "
+                f"{grid_step}\n"
                 f"  loss / planted (2e5 test rows): SQ {sq:.3f} (selected "
                 f"{est.candidates_['kind'][est.selected_]}, bhat {est.normalized_bias_:+.2f}), "
                 f"GD candidate on all rows {gd_cand:.2f}, Adam-GD on {gd_rows:.0e} rows "
@@ -256,6 +265,7 @@ def main():
     p.add_argument("--n", type=float, default=3e7, help="scale: rows")
     p.add_argument("--biases", default="-3.5,-3.75", help="scale: planted biases")
     p.add_argument("--store-dir", default=None, help="scale: keep the zarr stores here")
+    p.add_argument("--grid-step", type=float, default=0.5, help="scale: bias grid step")
     p.add_argument("--gd-rows", type=float, default=1e6, help="scale: rows of the Adam-GD fit")
     p.add_argument("--chunk-rows", type=int, default=262144, help="scale: rows per chunk")
     p.add_argument("--d", type=int, default=1024, help="giant: input dimension")
@@ -272,6 +282,7 @@ def main():
             a.store_dir,
             int(a.gd_rows),
             a.chunk_rows,
+            a.grid_step,
         )
 
 
