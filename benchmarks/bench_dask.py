@@ -26,6 +26,17 @@ with the workers' numba and BLAS capped at one thread
 Every timed section reports the CPU-seconds other processes used meanwhile (the
 machine may be shared; see ``benchmarks/_machine.py``).
 
+Measured (2 cores shared with other jobs, which used 1.6-1.9 cores meanwhile):
+
+* table: n=1e6 memory 3.72 s, dask 10.22 s (2.75x); n=4e6 memory 23.06 s, dask
+  30.78 s (1.33x); coefficients equal to 2.5e-14. The previous oracle (one task graph
+  per query) took 35x at 1e6 (80.95 s against 2.28 s).
+* scale, n=3e7: b=-3.5: SQ 1.14, GD candidate 33.8, Adam-GD 33.8; write 105 s, fit
+  559 s (119 queries; 250 s outside the stages: checks and reading the store); peak
+  RSS client 1.7 GB, workers 3.1 and 3.0 GB. b=-3.75 with the default grid: SQ 17.0
+  (no grid point near -3.75), with ``--grid-step 0.25``: SQ 1.39, GD 73.2; fit 490 s
+  (279 queries); peak RSS client 1.5 GB, workers 3.1 and 2.9 GB.
+
 Run from the checkout root: ``python benchmarks/bench_dask.py table`` (about 2 min on
 2 idle cores) or ``python benchmarks/bench_dask.py scale [--n 3e7] [--store-dir DIR]``
 (tens of minutes; writes about 5 GB per bias, removed at the end unless
