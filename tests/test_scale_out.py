@@ -183,6 +183,27 @@ def test_dump_zarr_round_trip_chunk_by_chunk(tmp_path):
     assert again.planted_loss_empirical == stored.planted_loss_empirical
 
 
+def test_dump_zarr_keeps_nested_planted_info(tmp_path):
+    pytest.importorskip("zarr")
+
+    def make(n, d, *, random_state, direction=None):  # the giant-step target's signature
+        X, y, info = make_giant_step_target(
+            "h124", n, d, directions=direction, random_state=random_state
+        )
+        info["direction"] = info["directions"]
+        return X, y, info
+
+    path = str(tmp_path / "gs.zarr")
+    info = dump_zarr(make, path, 300, 8, chunk_rows=100, random_state=0)
+    X, y, stored = load_zarr(path)
+    assert len(stored.learnable_subspaces) == len(info.learnable_subspaces) > 0
+    for got, want in zip(stored.learnable_subspaces, info.learnable_subspaces, strict=True):
+        np.testing.assert_array_equal(got, want)
+    s = X.compute() @ info.directions.T  # y is the h124 target of the shared directions
+    h = s + (s**2 - 1) / 2 + (s**4 - 6 * s**2 + 3) / 24
+    np.testing.assert_allclose(y.compute(), h.sum(axis=1) / 2, rtol=1e-10, atol=1e-10)
+
+
 def test_dump_zarr_refuses_a_model_redrawn_per_chunk(tmp_path):
     pytest.importorskip("zarr")
     # the tilted generator draws its noise direction u from the seed: a new u per chunk

@@ -36,24 +36,24 @@ def _to_attr(value):
 def _from_attr(value):
     if isinstance(value, dict) and "__ndarray__" in value:
         return np.asarray(value["__ndarray__"], dtype=value["dtype"])
+    if isinstance(value, list):
+        return [_from_attr(v) for v in value]
     return value
+
+
+def _same_value(va, vb):
+    if isinstance(va, np.ndarray) or isinstance(vb, np.ndarray):
+        return np.shape(va) == np.shape(vb) and np.allclose(va, vb, rtol=1e-12, atol=0)
+    if isinstance(va, (list, tuple)) and isinstance(vb, (list, tuple)):
+        return len(va) == len(vb) and all(_same_value(x, z) for x, z in zip(va, vb, strict=True))
+    if isinstance(va, numbers.Real) and isinstance(vb, numbers.Real):
+        return bool(va == vb or (np.isnan(va) and np.isnan(vb)))
+    return bool(va == vb)
 
 
 def _same_planted(a, b):
     """True when two chunks' ``info`` agree on every field that is not empirical."""
-    for key, va in a.items():
-        if key in _EMPIRICAL:
-            continue
-        vb = b.get(key)
-        if isinstance(va, np.ndarray) or isinstance(vb, np.ndarray):
-            if np.shape(va) != np.shape(vb) or not np.allclose(va, vb, rtol=1e-12, atol=0):
-                return False
-        elif isinstance(va, numbers.Real) and isinstance(vb, numbers.Real):
-            if not (va == vb or (np.isnan(va) and np.isnan(vb))):
-                return False
-        elif va != vb:
-            return False
-    return True
+    return all(_same_value(va, b.get(key)) for key, va in a.items() if key not in _EMPIRICAL)
 
 
 def dump_zarr(
