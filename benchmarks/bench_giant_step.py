@@ -6,10 +6,10 @@ each) around the fused numba pass; its effective rate is ``4ndp / t_step``. In t
 run and interleaved round by round, the script times
 
 * ``gemm``    -- one ``np.matmul`` of the same shapes, (n x d)(d x p), into a preallocated
-  buffer: the machine's BLAS rate ``2ndp / t_gemm`` (the limit named in the issue);
+  buffer: the machine's BLAS rate ``2ndp / t_gemm`` (the limit of a step: two GEMMs);
 * ``step``    -- :func:`sklearn_relu._solvers.giant_step.giant_step_direction` on
-  contiguous rows (chunks of 'auto' size, the block buffer reused as the estimator does
-  across steps, just as the GEMM writes into a preallocated buffer);
+  contiguous rows (chunks of the estimator's size, the block buffer reused as the
+  estimator does across steps, just as the GEMM writes into a preallocated buffer);
 * ``step+gather`` -- the same on a random row subset (the estimator's path after the
   permutation: each chunk is gathered first);
 * ``numpy``   -- a plain NumPy reference step on the whole P (several passes);
@@ -104,7 +104,7 @@ def bench_speed(shapes, repeats):
         c = rng.choice([-1.0, 1.0], size=p) / p
         buf = np.empty((n, p))
         rows_idx = rng.permutation(n)  # the estimator's path: gather permuted rows
-        chunk = resolve_chunk_rows("auto", p)
+        chunk = resolve_chunk_rows(p)
         ws = np.empty((min(chunk, n), p))  # as run_giant_steps: one buffer for all steps
         G, loss = giant_step_direction(X, y, W, c, chunk_rows=chunk)
         G_ref, loss_ref = numpy_reference_step(X, y, W, c)

@@ -6,8 +6,9 @@ weighted by ``sample_weight`` and taken over one fold of a train/validation spli
 - :class:`ArrayOracle` answers with the numba kernels of :mod:`sklearn_relu._kernels`
   on in-memory arrays, run on a thread pool over fixed row chunks;
 - :class:`DaskOracle` answers the same queries on dask arrays: the same kernel runs
-  on every row chunk and the chunk sums are added, one task graph per query, so
-  data that outgrow memory (or live on a cluster) can be learned from;
+  on every row chunk where the chunk lives (on a ``dask.distributed`` cluster, one
+  task per worker thread and query) and the partial sums are added, so data that
+  outgrow one process (or live on a cluster) can be learned from;
 - :class:`NoisyOracle` perturbs any oracle's answers within a tolerance ``tau``,
   the SQ model itself.
 
@@ -20,6 +21,7 @@ the training fold only.
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._dask import BlockSums, add, row_slices
 from ._kernels import single_relu as _sr
 from ._kernels import sq_queries as _sq
 from .utils._threads import chunked_sums, kernel_threads
@@ -52,12 +54,6 @@ def _moment_sums(X, y, sw, fold):
         Xw.T @ y,
         np.array([sw @ (y * y)]),
     )
-
-
-def _add(a, b):
-    if isinstance(a, tuple):
-        return tuple(x + z for x, z in zip(a, b, strict=True))
-    return a + b
 
 
 class _Oracle:
@@ -337,7 +333,7 @@ class ArrayOracle(_Oracle):
                 self.sw[sl],
                 self.fold[sl] if self.n_folds > 1 else _EMPTY_FOLD,
             )
-            total = part if total is None else _add(total, part)
+            total = part if total is None else add(total, part)
         return total
 
     def abs_y_quantile(self, q):
@@ -392,11 +388,20 @@ def _sums_to_means(out):
 class DaskOracle(_Oracle):
     """The queries of :class:`ArrayOracle` on dask arrays.
 
-    Each query builds one task graph: the query's kernel runs on every
-    row chunk (numba releases the GIL, so chunks run in parallel on the threaded
-    scheduler or on distributed workers) and the per-chunk sums are added. Sums
-    are exact per chunk, so the answers equal the in-memory ones up to the order of
-    floating-point additions.
+    The rows are cut once into blocks (a row chunk of ``X`` with its labels, weights
+    and fold ids, as contiguous float64 arrays). On a ``dask.distributed`` cluster the
+    blocks are computed once and kept in the workers' memory; every query then sends
+    one small task to each worker thread, which runs the query's serial kernel over
+    the blocks that live on its worker and returns their partial sums; the client
+    adds these few arrays. A query is one round trip with ``O(d)`` bytes each way,
+    and the client never holds ``X``. The blocks keep their lineage, so a worker lost
+    mid-fit has its blocks recomputed and its tasks rerun elsewhere; the partial sums
+    are added in a fixed order, so the answers do not change. On the local threaded
+    scheduler the blocks are read again for every query (``X`` may be a lazy,
+    out-of-core array, e.g. read from zarr).
+
+    Sums are exact per block, so the answers equal the in-memory ones up to the
+    order of floating-point additions.
 
     Parameters
     ----------
@@ -405,76 +410,68 @@ class DaskOracle(_Oracle):
     y : dask array or ndarray of shape (n_samples,)
         Labels, rechunked to the row chunks of ``X``.
     sample_weight : ndarray of shape (n_samples,) or None, default=None
-        Row weights of every mean; None gives every row weight one.
+        Row weights of every mean; None gives every row weight one (the ones are
+        then made on the workers, not sent).
     fold : ndarray of int64 of shape (n_samples,) or None, default=None
         0 = train, 1 = validation; None puts every row in the training fold.
-    scheduler : str or None, default=None
-        Passed to ``dask.compute`` (None: the current default, e.g. a
-        ``distributed.Client`` when one is active).
+    scheduler : str, distributed.Client or None, default=None
+        None: the active ``distributed.Client`` if there is one, else dask's
+        default scheduler; a ``Client``: that cluster; a string (``'threads'``,
+        ``'sync'``, ...): that local scheduler, blocks read per query.
     """
 
     def __init__(self, X, y, sample_weight=None, fold=None, scheduler=None):
         import dask.array as da
+        from dask import delayed
 
-        X = X.rechunk({1: -1}).astype(np.float64)
+        X = X.rechunk({1: -1})
         rows = X.chunks[0]
-        self.X = X
-        self.y = y if isinstance(y, da.Array) else da.from_array(np.asarray(y))
-        self.y = self.y.astype(np.float64).rechunk((rows,))
         n = X.shape[0]
-        sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
-        self.sw = da.from_array(sw, chunks=(rows,))
+        y = y if isinstance(y, da.Array) else da.from_array(np.asarray(y, dtype=np.float64))
+        self.y = y.rechunk((rows,))
+        sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
+        if sw is not None and sw.size and sw.min() == 1.0 and sw.max() == 1.0:
+            sw = None  # unit weights: made on the workers
+        self.sw = sw
         if fold is None:
             self.fold, self.n_folds = None, 1
         else:
-            self.fold = da.from_array(np.asarray(fold, dtype=np.int64), chunks=(rows,))
-            self.n_folds = int(np.max(fold)) + 1
+            self.fold = np.asarray(fold, dtype=np.int64)
+            self.n_folds = int(self.fold.max()) + 1
+        self.X = X
         self.scheduler = scheduler
         self.n_queries = 0
-        self._weights = None
-        self._sizes = None
+        self._n = n
         self._train_abs_y = None
+        self._weights = None
+        blocks = [
+            delayed(_make_block, pure=True)(
+                xb,
+                yb,
+                None if sw is None else sw[sl],
+                None if self.fold is None else self.fold[sl],
+            )
+            for xb, yb, sl in zip(
+                X.to_delayed().ravel(), self.y.to_delayed().ravel(), row_slices(rows), strict=True
+            )
+        ]
+        self._blocks = BlockSums(blocks, scheduler)
 
     @property
     def n_features(self):
         """Number of columns of ``X``."""
         return self.X.shape[1]
 
-    def _blocks(self, use_fold):
-        from dask import delayed
-
-        xs = self.X.to_delayed().ravel()
-        ys, ws = self.y.to_delayed().ravel(), self.sw.to_delayed().ravel()
-        fs = (
-            self.fold.to_delayed().ravel()
-            if use_fold and self.fold is not None
-            else [delayed(_EMPTY_FOLD)] * len(xs)
-        )
-        return zip(xs, ys, ws, fs, strict=True)
-
-    def _compute(self, parts):
-        import dask
-        from dask import delayed
-
-        total = delayed(_tree_sum)(parts)
+    def _run(self, name, use_fold, params):
+        """Sum of the query ``name`` over every block: one round trip."""
         self.n_queries += 1
-        kw = {} if self.scheduler is None else {"scheduler": self.scheduler}
-        return dask.compute(total, **kw)[0]
+        return self._blocks.sum(_query_block, name, use_fold, params)
 
     def _sums(self, name, use_fold, *params):
-        from dask import delayed
-
-        serial = _KERNELS[name]
-        parts = [
-            delayed(_run_chunk)(serial, x, y, w, f, params) for x, y, w, f in self._blocks(use_fold)
-        ]
-        return self._compute(parts)
+        return self._run(name, use_fold, params)
 
     def _moments(self):
-        from dask import delayed
-
-        parts = [delayed(_moment_sums)(x, y, w, f) for x, y, w, f in self._blocks(True)]
-        return self._compute(parts)
+        return self._run("moments", True, ())
 
     def fold_weights(self):
         """Return the total sample weight per fold (computed once).
@@ -485,17 +482,18 @@ class DaskOracle(_Oracle):
             Sum of ``sample_weight`` over the rows of each fold.
         """
         if self._weights is None:
-            sw = self.sw.compute()
-            fold = None if self.fold is None else self.fold.compute()
-            self._weights = (
-                np.array([sw.sum()])
-                if fold is None
-                else np.bincount(fold, weights=sw, minlength=self.n_folds)
-            )
-        return self._weights
+            if self.sw is None:  # unit weights: the row counts
+                counts = [self._n] if self.fold is None else np.bincount(self.fold)
+                self._weights = np.zeros(self.n_folds)
+                self._weights[: len(counts)] = counts
+            elif self.fold is None:
+                self._weights = np.array([self.sw.sum()])
+            else:
+                self._weights = np.bincount(self.fold, weights=self.sw, minlength=self.n_folds)
+        return self._weights.copy()
 
     def fold_sizes(self):
-        """Return the effective number of rows per fold (computed once).
+        """Return the effective number of rows per fold.
 
         Kish's ``(sum w)^2 / sum w^2``: the row count for unit weights, and
         unchanged when every weight is multiplied by a constant.
@@ -505,10 +503,9 @@ class DaskOracle(_Oracle):
         sizes : ndarray of shape (n_folds,)
             Effective number of rows of each fold.
         """
-        if self._sizes is None:
-            fold = None if self.fold is None else self.fold.compute()
-            self._sizes = _kish_sizes(self.sw.compute(), fold, self.n_folds)
-        return self._sizes
+        if self.sw is None:  # unit weights: Kish's size is the row count
+            return self.fold_weights()
+        return _kish_sizes(self.sw, self.fold, self.n_folds)
 
     def abs_y_quantile(self, q):
         """Return the weighted ``q``-quantile of ``|y|`` on the training fold.
@@ -526,26 +523,39 @@ class DaskOracle(_Oracle):
             Smallest ``|y|`` whose weighted cdf reaches ``q``.
         """
         if self._train_abs_y is None:
-            y, sw = np.abs(self.y.compute()), self.sw.compute()
+            y = np.abs(self.y.compute())
+            sw = np.ones(self._n) if self.sw is None else self.sw
             if self.fold is not None:
-                keep = self.fold.compute() == 0
+                keep = self.fold == 0
                 y, sw = y[keep], sw[keep]
             self._train_abs_y = (y, sw)
         return _weighted_quantile(*self._train_abs_y, q)
 
 
-def _run_chunk(kernel, X, y, sw, fold, params):
+def _make_block(X, y, sw, fold):
+    """One row chunk as the kernels take it: contiguous float64 (fold: int64, empty
+    when every row is in the training fold); unit weights made here.
+    """
     X = np.ascontiguousarray(X, dtype=np.float64)
-    return kernel(
-        X, np.ascontiguousarray(y), np.ascontiguousarray(sw), np.ascontiguousarray(fold), *params
-    )
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    sw = np.ones(X.shape[0]) if sw is None else np.ascontiguousarray(sw, dtype=np.float64)
+    fold = _EMPTY_FOLD if fold is None else np.ascontiguousarray(fold, dtype=np.int64)
+    return X, y, sw, fold
 
 
-def _tree_sum(parts):
-    total = parts[0]
-    for p in parts[1:]:
-        total = _add(total, p)
-    return total
+def _query_block(X, y, sw, fold, name, use_fold, params):
+    """One block's sums of the query ``name`` (the worker side of a query).
+
+    The kernels are serial; BLAS (the moment query only) is held to one thread, so
+    the worker's threads are the only parallelism and nothing oversubscribes.
+    """
+    f = fold if use_fold else _EMPTY_FOLD
+    if name == "moments":
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return _moment_sums(X, y, sw, f)
+    return _KERNELS[name](X, y, sw, f, *params)
 
 
 class NoisyOracle:

@@ -27,21 +27,22 @@ from .._kernels.giant_step import residual_mask
 from ..diagnostics._overlaps import subspace_overlaps, update_cosines
 
 __all__ = [
+    "DaskBatches",
+    "batch_direction",
     "giant_step_direction",
+    "primal_readout",
     "ridge_readout",
     "run_giant_steps",
     "resolve_chunk_rows",
     "split_rows",
 ]
 
-_CHUNK_BYTES = 64 * 2**20  # 'auto': one n-by-p block of pre-activations <= 64 MiB
+_CHUNK_BYTES = 64 * 2**20  # one n-by-p block of pre-activations <= 64 MiB
 
 
-def resolve_chunk_rows(chunk_size, p):
-    """Rows per block: ``chunk_size``, or the 'auto' rule (a P-block <= 64 MiB)."""
-    if chunk_size == "auto":
-        return max(BLOCK_ROWS, _CHUNK_BYTES // (8 * max(p, 1)))
-    return int(chunk_size)
+def resolve_chunk_rows(p):
+    """Rows per block of the passes: one block of pre-activations <= 64 MiB."""
+    return max(BLOCK_ROWS, _CHUNK_BYTES // (8 * max(p, 1)))
 
 
 def _blocks(n, chunk_rows):
@@ -61,6 +62,30 @@ def _pre_activations(Xc, W, buf):
     P = buf[: Xc.shape[0]]
     np.matmul(Xc, W.T, out=P)
     return P
+
+
+def _step_sums(X, y, W, c, rows=None, chunk_rows=8192, workspace=None):
+    """``(n G, sum r^2)`` of the batch: the sums that :func:`giant_step_direction`
+    divides (row blocks of a dask array add them up).
+    """
+    n = X.shape[0] if rows is None else len(rows)
+    p = W.shape[0]
+    G = np.zeros_like(W)
+    tmp = None
+    buf = workspace if workspace is not None else np.empty((min(chunk_rows, max(n, 1)), p))
+    sq = 0.0
+    for start, stop in _blocks(n, chunk_rows):
+        Xc, yc = _take(X, y, rows, start, stop)
+        P = _pre_activations(Xc, W, buf)
+        sq += residual_mask(P, np.ascontiguousarray(yc), c, P)  # Q overwrites P
+        if start == 0:
+            np.matmul(P.T, Xc, out=G)
+        else:
+            if tmp is None:
+                tmp = np.empty_like(W)
+            np.matmul(P.T, Xc, out=tmp)
+            G += tmp
+    return G, sq
 
 
 def giant_step_direction(X, y, W, c, rows=None, chunk_rows=8192, workspace=None):
@@ -88,22 +113,7 @@ def giant_step_direction(X, y, W, c, rows=None, chunk_rows=8192, workspace=None)
         Half mean squared residual of the batch at ``W`` (before the step).
     """
     n = X.shape[0] if rows is None else len(rows)
-    p = W.shape[0]
-    G = np.empty_like(W)
-    tmp = None
-    buf = workspace if workspace is not None else np.empty((min(chunk_rows, n), p))
-    sq = 0.0
-    for start, stop in _blocks(n, chunk_rows):
-        Xc, yc = _take(X, y, rows, start, stop)
-        P = _pre_activations(Xc, W, buf)
-        sq += residual_mask(P, np.ascontiguousarray(yc), c, P)  # Q overwrites P
-        if start == 0:
-            np.matmul(P.T, Xc, out=G)
-        else:
-            if tmp is None:
-                tmp = np.empty_like(W)
-            np.matmul(P.T, Xc, out=tmp)
-            G += tmp
+    G, sq = _step_sums(X, y, W, c, rows, chunk_rows, workspace)
     G /= n
     return G, 0.5 * sq / n
 
@@ -219,11 +229,23 @@ def ridge_readout(
             solver=solver,
             dof=dof,
         )
+    sums = _gram_sums(X, y, W, rows, chunk_rows, fit_intercept)
+    return primal_readout(*sums, n, alpha, fit_intercept, name)
+
+
+def _gram_sums(X, y, W, rows=None, chunk_rows=8192, fit_intercept=False):
+    """``(Phi^T Phi, Phi^T y, sum Phi, y^T y, sum y)`` over the rows (the last two
+    sums 0 without an intercept), accumulated over row chunks: the sums of the primal
+    read-out, which row blocks of a dask array add up.
+    """
+    n = X.shape[0] if rows is None else len(rows)
+    p = W.shape[0]
+    scale = 1.0 / np.sqrt(p)
     H = np.zeros((p, p))
     b = np.zeros(p)
     s = np.zeros(p)
     yy = sy = 0.0
-    buf = np.empty((min(chunk_rows, n), p))
+    buf = np.empty((min(chunk_rows, max(n, 1)), p))
     for start, stop in _blocks(n, chunk_rows):
         Xc, yc = _take(X, y, rows, start, stop)
         Phi = _features(Xc, W, buf, scale)
@@ -233,6 +255,15 @@ def ridge_readout(
         if fit_intercept:
             s += Phi.sum(axis=0)
             sy += float(yc.sum())
+    return H, b, s, yy, sy
+
+
+def primal_readout(H, b, s, yy, sy, n, alpha, fit_intercept, name="GiantStepRegressor"):
+    """Solve the primal ridge from the sums of :func:`_gram_sums` over ``n`` rows;
+    returns the Bunch of :func:`ridge_readout` (``solver='primal'``).
+    """
+    p = H.shape[0]
+    dof = np.nan
     if fit_intercept:  # centred moments: the intercept is not penalised
         H -= np.outer(s, s) / n
         b -= s * (sy / n)
@@ -248,7 +279,7 @@ def ridge_readout(
     sse = yy - 2.0 * coef @ b + coef @ H @ coef
     intercept = (sy - float(s @ coef)) / n if fit_intercept else 0.0
     return Bunch(
-        coef=coef, intercept=intercept, mse=float(max(sse, 0.0) / n), solver=solver, dof=dof
+        coef=coef, intercept=intercept, mse=float(max(sse, 0.0) / n), solver="primal", dof=dof
     )
 
 
@@ -260,13 +291,12 @@ def _check_finite_gram(G, name):
         )
 
 
-def split_rows(n_samples, n_steps, batch_size, readout_data, reuse_batches, rng):
+def split_rows(n_samples, n_steps, batch_size, readout_data, rng):
     """Cut a random permutation of the rows into step batches and read-out rows.
 
-    Returns ``(step_rows, readout_rows, n)``: a list of ``n_steps`` index arrays (the same
-    array repeated when ``reuse_batches``), the read-out rows (None: all rows) and the
-    resolved batch size. Raises ValueError naming ``n_samples=N`` when the data are too
-    few for the requested split.
+    Returns ``(step_rows, readout_rows, n)``: a list of ``n_steps`` disjoint index
+    arrays, the read-out rows (None: all rows) and the resolved batch size. Raises
+    ValueError naming ``n_samples=N`` when the data are too few for the requested split.
     """
     N, T = n_samples, n_steps
     perm = rng.permutation(N)
@@ -280,28 +310,20 @@ def split_rows(n_samples, n_steps, batch_size, readout_data, reuse_batches, rng)
     if T == 0:
         n = N if batch_size is None else batch_size
         return [], (None if readout_data == "all" else perm), n
-    n_chunks = 1 if reuse_batches else T
+    what = f"n_steps={T} with readout_data='{readout_data}'" + (
+        f" and batch_size={batch_size}" if batch_size is not None else ""
+    )
     if readout_data == "fresh":
-        n = batch_size if batch_size is not None else N // (n_chunks + 1)
-        what = (
-            f"n_steps={T} with readout_data='fresh'"
-            + (" and reuse_batches=True" if reuse_batches else "")
-            + (f" and batch_size={batch_size}" if batch_size is not None else "")
-        )
-        if n < 1 or n_chunks * n >= N:
-            raise too_few(n_chunks * max(n, 1) + 1, what)
-        readout = perm[n_chunks * n :]
+        n = batch_size if batch_size is not None else N // (T + 1)
+        if n < 1 or T * n >= N:
+            raise too_few(T * max(n, 1) + 1, what)
+        readout = perm[T * n :]
     else:
-        n = batch_size if batch_size is not None else N // n_chunks
-        what = f"n_steps={T} with readout_data='all'" + (
-            f" and batch_size={batch_size}" if batch_size is not None else ""
-        )
-        if n < 1 or n_chunks * n > N:
-            raise too_few(n_chunks * max(n, 1), what)
+        n = batch_size if batch_size is not None else N // T
+        if n < 1 or T * n > N:
+            raise too_few(T * max(n, 1), what)
         readout = None
-    chunks = [perm[t * n : (t + 1) * n] for t in range(n_chunks)]
-    step_rows = [chunks[0]] * T if reuse_batches else chunks
-    return step_rows, readout, n
+    return [perm[t * n : (t + 1) * n] for t in range(T)], readout, n
 
 
 def _overlap_entries(W, theta):
@@ -309,26 +331,38 @@ def _overlap_entries(W, theta):
     return ov.cos, ov.subspace_sv, ov.max_cos, ov.mass_in_subspace
 
 
+def batch_direction(X, y, c, step_rows, chunk_rows=8192):
+    """The in-memory step: ``direction(t, W) -> (G, loss)`` on the rows of batch ``t``
+    (:func:`giant_step_direction`, one block buffer for all steps).
+    """
+    n_max = max((len(r) for r in step_rows), default=1)
+    workspace = np.empty((min(chunk_rows, max(n_max, 1)), len(c)))
+
+    def direction(t, W):
+        return giant_step_direction(X, y, W, c, step_rows[t], chunk_rows, workspace=workspace)
+
+    return direction
+
+
 def run_giant_steps(
-    X,
-    y,
+    direction,
     W0,
-    c,
     learning_rate,
-    step_rows,
+    n_steps,
     theta=None,
-    chunk_rows=8192,
     verbose=0,
     name="GiantStepRegressor",
 ):
     """Apply the giant steps in turn; returns the final ``W`` and the history dict.
 
-    ``theta`` (r, d) orthonormal target directions, when known, adds the overlap entries
-    (they never change the steps). A non-finite ``W`` raises FloatingPointError naming
-    the learning rate.
+    ``direction(t, W)`` returns ``(G, loss)`` of batch ``t`` at ``W``
+    (:func:`batch_direction` in memory, :meth:`DaskBatches.direction` on a dask
+    array). ``theta`` (r, d) orthonormal target directions, when known, adds the
+    overlap entries (they never change the steps). A non-finite ``W`` raises
+    FloatingPointError naming the learning rate.
     """
     W = W0.copy()
-    T = len(step_rows)
+    T = int(n_steps)
     hist = {"train_loss": np.empty(T), "grad_norm": np.empty(T), "weight_norm": np.empty(T + 1)}
     hist["weight_norm"][0] = np.linalg.norm(W, axis=1).mean()
     if theta is not None:
@@ -347,9 +381,8 @@ def run_giant_steps(
             hist["max_cos"][0],
             hist["mass_in_subspace"][0],
         ) = _overlap_entries(W, theta)
-    workspace = np.empty((min(chunk_rows, max(len(step_rows[0]), 1)), W.shape[0])) if T else None
-    for t, rows in enumerate(step_rows):
-        G, loss = giant_step_direction(X, y, W, c, rows, chunk_rows, workspace=workspace)
+    for t in range(T):
+        G, loss = direction(t, W)
         if theta is not None:
             hist["grad_cos"][t], hist["grad_perp_cos"][t] = update_cosines(G, W, theta)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -381,3 +414,120 @@ def run_giant_steps(
                 msg += f"  overlap sv [{sv}]"
             print(msg)
     return W, hist
+
+
+# ------------------------------------------------------------------ dask
+
+
+def _one_blas_thread():
+    """BLAS on one thread inside a block task: the tasks are the parallelism."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _make_batch_block(X, y, batch, readout):
+    return np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(y), batch, readout
+
+
+def _block_targets(X, y, A, B):
+    """The training target of a block: ``y - A - X B`` with ``remove_linear``."""
+    return y if B is None else y - A - X @ B
+
+
+def _xty_block(X, y, batch, readout):
+    with _one_blas_thread():
+        return X.T @ y
+
+
+def _step_block(X, y, batch, readout, t, W, c, A, B, chunk_rows):
+    rows = np.flatnonzero(batch == t)
+    if rows.size == 0:
+        return np.zeros_like(W), 0.0
+    with _one_blas_thread():
+        return _step_sums(X, _block_targets(X, y, A, B), W, c, rows, chunk_rows)
+
+
+def _gram_block(X, y, batch, readout, W, A, B, chunk_rows, fit_intercept):
+    rows = None if readout is None else np.flatnonzero(readout)
+    with _one_blas_thread():
+        return _gram_sums(X, _block_targets(X, y, A, B), W, rows, chunk_rows, fit_intercept)
+
+
+class DaskBatches:
+    """The step batches and read-out rows of a dask array, where its chunks live.
+
+    Each row chunk becomes a block ``(X_c, y_c, batch_c, readout_c)``: ``batch_c``
+    holds the step of each row (-1: none), ``readout_c`` marks the read-out rows
+    (None: all). A step and the primal read-out are sums over rows, so each block
+    adds its rows' share on the worker that holds it and the client adds the partial
+    sums (:class:`sklearn_relu._dask.BlockSums`): the matrix is never in one process.
+    The rows of each batch are those of the in-memory split, so the fit equals the
+    in-memory one up to the order of floating-point additions.
+
+    Parameters
+    ----------
+    X : dask array of shape (N, d)
+    y : ndarray of shape (N,)
+        Standardised target.
+    step_rows, readout_rows
+        The split of :func:`split_rows`.
+    """
+
+    def __init__(self, X, y, step_rows, readout_rows):
+        from dask import delayed
+
+        from .._dask import BlockSums, row_slices
+
+        X = X.rechunk({1: -1})
+        N = X.shape[0]
+        batch = np.full(N, -1, dtype=np.int32)
+        for t, rows in enumerate(step_rows):
+            batch[rows] = t
+        readout = None
+        if readout_rows is not None:
+            readout = np.zeros(N, dtype=bool)
+            readout[readout_rows] = True
+        self.X, self.y, self.N = X, y, N
+        self.readout_rows = readout_rows
+        self.blocks = BlockSums(
+            [
+                delayed(_make_batch_block, pure=True)(
+                    xb, y[sl], batch[sl], None if readout is None else readout[sl]
+                )
+                for xb, sl in zip(X.to_delayed().ravel(), row_slices(X.chunks[0]), strict=True)
+            ]
+        )
+
+    def linear_part(self):
+        """``(A, B) = (mean y, X^T y / N)``: the first-Hermite part, one pass."""
+        return float(np.mean(self.y)), self.blocks.sum(_xty_block) / self.N
+
+    def direction(self, c, n, A, B, chunk_rows):
+        """``direction(t, W) -> (G, loss)`` of batch ``t`` (``n`` rows), as
+        :func:`batch_direction`: one pass over the blocks per step.
+        """
+
+        def direction(t, W):
+            G, sq = self.blocks.sum(_step_block, t, W, c, A, B, chunk_rows)
+            return G / n, 0.5 * sq / n
+
+        return direction
+
+    def readout(self, W, alpha, fit_intercept, A, B, chunk_rows, name):
+        """The ridge read-out of :func:`ridge_readout` ('auto' solver): primal from
+        the blocks' sums, or (fewer read-out rows than neurons) dual on the gathered
+        read-out rows, which are then fewer than ``n_hidden``.
+        """
+        rows = self.readout_rows
+        n = self.N if rows is None else len(rows)
+        p = W.shape[0]
+        if n >= p:
+            sums = self.blocks.sum(_gram_block, W, A, B, chunk_rows, fit_intercept)
+            return primal_readout(*sums, n, alpha, fit_intercept, name)
+        idx = np.sort(rows) if rows is not None else np.arange(self.N)
+        Xr = np.ascontiguousarray(self.X[idx].compute(), dtype=np.float64)
+        yr = _block_targets(Xr, self.y[idx], A, B)
+        return ridge_readout(
+            Xr, yr, W, None, alpha, "dual", chunk_rows, fit_intercept=fit_intercept, name=name
+        )

@@ -9,8 +9,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._dask import check_dask_xy, is_dask_array
 from .._network import forward
 from .._solvers.giant_step import (
+    DaskBatches,
+    batch_direction,
     resolve_chunk_rows,
     ridge_readout,
     run_giant_steps,
@@ -48,15 +51,11 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         ``'fresh'``: after a random permutation the rows are cut into T disjoint step
         batches and a read-out chunk with the remaining rows. ``'all'``: disjoint step
         batches, ridge on all rows (for T = 1 the authors' single-step protocol).
-    reuse_batches : bool, default=False
-        Every step uses the same batch (repeated full-batch GD; outside the theory).
-        With ``batch_size=None`` the batch is ``N // 2`` rows ('fresh') or all rows.
     learning_rate : 'auto' or float > 0, default='auto'
-        Step size eta; ``'auto'`` is ``lr_constant * p * s`` with ``s`` from ``lr_scaling``.
+        Step size eta; ``'auto'`` follows ``lr_scaling``.
     lr_scaling : {'p', 'p_sqrt_n_over_d'}, default='p'
-        ``s = 1`` (steps with n = Theta(d)) or ``s = sqrt(n/d)`` (one step with n >> d).
-    lr_constant : float > 0 or None, default=None
-        The constant c of ``'auto'``; None: 2 for ``'p'``, 3 for ``'p_sqrt_n_over_d'``.
+        The ``'auto'`` rule: ``eta = 2 p`` (steps with n = Theta(d)) or
+        ``eta = 3 p sqrt(n/d)`` (one step with n >> d, e.g. n = d^2).
     init_first : {'sphere', 'gaussian'}, default='sphere'
         Rows of ``W`` uniform on the unit sphere, or entries N(0, 1/d).
     init_second : {'rademacher', 'uniform', 'gaussian'}, default='rademacher'
@@ -85,14 +84,10 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         the read-out has fewer rows than ``n_hidden`` and alpha is so small for these
         features that the ridge uses more than half of the read-out rows' degrees of
         freedom (it nearly interpolates them).
-    ridge_solver : {'auto', 'primal', 'dual'}, default='auto'
-        Primal Cholesky on the p x p system or the dual system; 'auto' picks primal when
-        the read-out has at least p rows.
-    chunk_size : 'auto' or int >= 1, default='auto'
-        Rows per block of the passes; 'auto' keeps one block of pre-activations
-        <= 64 MiB.
     n_jobs : int or None, default=None
-        Threads of the numba pass and (when set) of BLAS, restored after the call.
+        Threads for the compiled kernels and BLAS during fit (None: all cores for
+        inputs large enough to pay, one below; -1: all cores). See the glossary in
+        :ref:`design`.
     random_state : int, RandomState instance or None, default=None
         Seeds the row permutation and the initialisation.
     verbose : int, default=0
@@ -164,18 +159,14 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         "n_steps": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "readout_data": [StrOptions({"fresh", "all"})],
-        "reuse_batches": ["boolean"],
         "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "lr_scaling": [StrOptions({"p", "p_sqrt_n_over_d"})],
-        "lr_constant": [Interval(Real, 0, None, closed="neither"), None],
         "init_first": [StrOptions({"sphere", "gaussian"})],
         "init_second": [StrOptions({"rademacher", "uniform", "gaussian"})],
         "symmetric_init": ["boolean"],
         "fit_intercept": ["boolean"],
         "remove_linear": ["boolean"],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "ridge_solver": [StrOptions({"auto", "primal", "dual"})],
-        "chunk_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -188,18 +179,14 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         n_steps=1,
         batch_size=None,
         readout_data="fresh",
-        reuse_batches=False,
         learning_rate="auto",
         lr_scaling="p",
-        lr_constant=None,
         init_first="sphere",
         init_second="rademacher",
         symmetric_init=False,
         fit_intercept=True,
         remove_linear=False,
         alpha=1.0,
-        ridge_solver="auto",
-        chunk_size="auto",
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -208,18 +195,14 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         self.n_steps = n_steps
         self.batch_size = batch_size
         self.readout_data = readout_data
-        self.reuse_batches = reuse_batches
         self.learning_rate = learning_rate
         self.lr_scaling = lr_scaling
-        self.lr_constant = lr_constant
         self.init_first = init_first
         self.init_second = init_second
         self.symmetric_init = symmetric_init
         self.fit_intercept = fit_intercept
         self.remove_linear = remove_linear
         self.alpha = alpha
-        self.ridge_solver = ridge_solver
-        self.chunk_size = chunk_size
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -252,9 +235,9 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
     def _resolve_learning_rate(self, n, d):
         if self.learning_rate != "auto":
             return float(self.learning_rate)
-        sqrt_rule = self.lr_scaling == "p_sqrt_n_over_d"
-        c = self.lr_constant if self.lr_constant is not None else (3.0 if sqrt_rule else 2.0)
-        return float(c * self.n_hidden * (np.sqrt(n / d) if sqrt_rule else 1.0))
+        if self.lr_scaling == "p_sqrt_n_over_d":
+            return float(3.0 * self.n_hidden * np.sqrt(n / d))
+        return float(2.0 * self.n_hidden)
 
     # ------------------------------------------------------------------ API
 
@@ -264,10 +247,13 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
             Training inputs; the learning-rate rules assume unit-variance coordinates.
+            A dask array is never loaded: each step and the read-out are sums that
+            every row chunk adds where it lives (on a ``dask.distributed`` cluster,
+            its workers), over the same rows as in memory.
         y : array-like of shape (n_samples,)
-            Training targets.
+            Training targets (brought into memory when a dask array).
         directions : array-like of shape (r, n_features), default=None
             Target directions, when known (e.g. ``info.directions`` of
             :func:`~sklearn_relu.datasets.make_giant_step_target`). They only add the
@@ -279,10 +265,17 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
+        name = type(self).__name__
+        is_dask = is_dask_array(X)
+        if is_dask:
+            X, y = check_dask_xy(X, y, name)
+            self.n_features_in_ = X.shape[1]
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        else:
+            X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
         y = np.ascontiguousarray(y, dtype=np.float64)
         N, d = X.shape
-        name = type(self).__name__
         check_square_safe(
             root_mean_square(X),
             "X",
@@ -305,45 +298,46 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         rng = np.random.default_rng(seed)
         T, p = int(self.n_steps), int(self.n_hidden)
 
-        step_rows, readout_rows, n = split_rows(
-            N, T, self.batch_size, self.readout_data, self.reuse_batches, rng
-        )
+        step_rows, readout_rows, n = split_rows(N, T, self.batch_size, self.readout_data, rng)
         n_readout = N if readout_rows is None else len(readout_rows)
         W0, a0 = self._init_weights(d, rng)
         lr = self._resolve_learning_rate(n, d)
-        chunk_rows = resolve_chunk_rows(self.chunk_size, p)
+        chunk_rows = resolve_chunk_rows(p)
 
-        if self.remove_linear:
-            A = float(np.mean(y_std))
-            B = (X.T @ y_std) / N
-            y_t = y_std - A - X @ B
-        else:
-            A, B, y_t = 0.0, np.zeros(d), y_std
-
-        with compute_threads(self.n_jobs):
+        c = a0 / np.sqrt(p)
+        A, B = 0.0, np.zeros(d)
+        with compute_threads(self.n_jobs, X.size):
+            if is_dask:
+                data = DaskBatches(X, y_std, step_rows, readout_rows)
+                if self.remove_linear:
+                    A, B = data.linear_part()
+                shift = B if self.remove_linear else None
+                direction = data.direction(c, n, A, shift, chunk_rows)
+            else:
+                if self.remove_linear:
+                    A = float(np.mean(y_std))
+                    B = (X.T @ y_std) / N
+                y_t = y_std - A - X @ B if self.remove_linear else y_std
+                direction = batch_direction(X, y_t, c, step_rows, chunk_rows)
             W, hist = run_giant_steps(
-                X,
-                y_t,
-                W0,
-                a0 / np.sqrt(p),
-                lr,
-                step_rows,
-                theta=theta,
-                chunk_rows=chunk_rows,
-                verbose=self.verbose,
-                name=name,
+                direction, W0, lr, T, theta=theta, verbose=self.verbose, name=name
             )
-            ro = ridge_readout(
-                X,
-                y_t,
-                W,
-                readout_rows,
-                float(self.alpha),
-                self.ridge_solver,
-                chunk_rows,
-                fit_intercept=self.fit_intercept,
-                name=name,
-            )
+            if is_dask:
+                ro = data.readout(
+                    W, float(self.alpha), self.fit_intercept, A, shift, chunk_rows, name
+                )
+            else:
+                ro = ridge_readout(
+                    X,
+                    y_t,
+                    W,
+                    readout_rows,
+                    float(self.alpha),
+                    "auto",
+                    chunk_rows,
+                    fit_intercept=self.fit_intercept,
+                    name=name,
+                )
         if not (np.all(np.isfinite(ro.coef)) and np.isfinite(ro.intercept)):
             raise FloatingPointError(
                 f"{name}: the ridge read-out is non-finite (alpha="
@@ -400,7 +394,7 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
         p = self.W_.shape[0]
-        with compute_threads(self.n_jobs):  # the shared two-layer forward pass
+        with compute_threads(self.n_jobs, X.size):  # the shared two-layer forward pass
             out = forward(X, self.W_, (self.coef_ / np.sqrt(p))[None, :])[:, 0]
         # fitted state only (intercept_ = 0 and linear_coef_ = 0 without remove_linear),
         # so set_params after fit cannot change the predictions
