@@ -331,7 +331,9 @@ def test_bad_sample_weight(data):
 
 @pytest.mark.parametrize("bias", [-1.0, -0.5, 0.0])
 def test_easy_bias_gd_is_within_10_percent_of_planted(bias):
-    """Spec §6 scenario D at d=10, n=2e4 (ratio measured on a fresh sample)."""
+    """Gradient descent is good at moderate bias (Guo & Vijayaraghavan, COLT 2025;
+    scenario D of ``benchmarks/bench_sq.py``): d=10, n=2e4, ratio on a fresh sample.
+    """
     X, y, info = make_biased_relu(20_000, 10, bias=bias, noise=0.1, random_state=1)
     Xt, yt, _ = make_biased_relu(
         100_000, 10, bias=bias, noise=0.1, direction=info.direction, random_state=2

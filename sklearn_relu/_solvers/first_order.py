@@ -14,7 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import Bunch
 
 from .._kernels.single_relu import GATE_ONE, GATE_RELU, loss_grad
-from ..utils._threads import chunked_sums, kernel_threads
+from ..utils._threads import chunked_sums
 
 __all__ = [
     "GATE_ONE",
@@ -28,7 +28,9 @@ __all__ = [
 
 
 def fused_pass(X, y, sw, fold, n_folds, w, b, gate_mode=GATE_RELU, deriv_at_zero=1.0):
-    """One fused pass over row chunks, on the threads set by ``kernel_threads``."""
+    """One fused pass over row chunks, on the threads set by the caller (the
+    estimator's :func:`~sklearn_relu.utils._threads.compute_threads`).
+    """
     return chunked_sums(
         loss_grad, X, y, sw, fold, n_folds, w, float(b), gate_mode, float(deriv_at_zero)
     )
@@ -71,8 +73,7 @@ def _run_lbfgs(
     deriv_at_zero,
     max_iter,
     tol,
-    selection,
-    n_jobs,
+    selection_criterion,
     verbose,
     name,
     warn,
@@ -115,7 +116,7 @@ def _run_lbfgs(
             hist["val_loss"].append(stats[1, d + 1])
             hist["val_grad_norm"].append(float(np.linalg.norm(stats[1, : d + 1])))
         col = stats[score_fold]
-        score = col[d + 1] if selection == "loss" else np.linalg.norm(col[: d + 1])
+        score = col[d + 1] if selection_criterion == "loss" else np.linalg.norm(col[: d + 1])
         if score < best["score"]:
             best.update(score=score, theta=theta.copy(), iter=k)
         if verbose:
@@ -124,19 +125,18 @@ def _run_lbfgs(
                 f"|grad| {hist['grad_norm'][-1]:.3g}"
             )
 
-    with kernel_threads(n_jobs):
-        res = minimize(
-            fun,
-            np.array(theta0, dtype=np.float64),
-            jac=True,
-            method="L-BFGS-B",
-            callback=lambda xk: record(np.asarray(xk)),
-            options=dict(maxiter=max_iter, gtol=tol, ftol=64 * np.finfo(float).eps, maxls=50),
-        )
+    res = minimize(
+        fun,
+        np.array(theta0, dtype=np.float64),
+        jac=True,
+        method="L-BFGS-B",
+        callback=lambda xk: record(np.asarray(xk)),
+        options=dict(maxiter=max_iter, gtol=tol, ftol=64 * np.finfo(float).eps, maxls=50),
+    )
     converged = res.status == 0
     if warn and not converged and res.nit >= max_iter:
         warn_not_converged(name, tol, max_iter)
-    theta, it = (res.x, res.nit) if selection == "last" else (best["theta"], best["iter"])
+    theta, it = (res.x, res.nit) if selection_criterion == "last" else (best["theta"], best["iter"])
     history = {key: np.asarray(val) for key, val in hist.items()}
     history["step_size"] = np.full(len(history["loss"]), np.nan)
     return Bunch(
@@ -189,9 +189,8 @@ def run_first_order(
     tol=1e-6,
     n_iter_no_change=10,
     radius=None,
-    selection="last",
+    selection_criterion="last",
     adam=(0.9, 0.999, 1e-8),
-    n_jobs=None,
     verbose=0,
     name="solver",
     lr_param="learning_rate",
@@ -220,7 +219,7 @@ def run_first_order(
         exact stationary point).
     radius : float or None
         Project ``theta`` onto the Euclidean ball of this radius after each step.
-    selection : {'last', 'loss', 'gradient'}
+    selection_criterion : {'last', 'loss', 'gradient'}
         Which iterate to return: the last one, the one with the smallest half
         squared loss, or with the smallest gradient norm, both read on fold 1 when
         it exists, else on fold 0.
@@ -245,8 +244,7 @@ def run_first_order(
             deriv_at_zero=deriv_at_zero,
             max_iter=max_iter,
             tol=tol,
-            selection=selection,
-            n_jobs=n_jobs,
+            selection_criterion=selection_criterion,
             verbose=verbose,
             name=name,
             warn=warn,
@@ -280,71 +278,70 @@ def run_first_order(
                 t *= radius / norm
         return t
 
-    with kernel_threads(n_jobs):
-        while True:
-            stats = _fold_stats(query, theta, d, gate_mode, deriv_at_zero)
-            grad = stats[0, : d + 1]
-            obj = stats[0, obj_col]
-            finite = np.isfinite(obj) and np.all(np.isfinite(grad))
-            if (
-                safeguard
-                and prev_theta is not None
-                and (not finite or obj > prev_obj + 1e-10 * abs(prev_obj))
-            ):
-                # Step-size safeguard: a full-batch step that increases the
-                # objective means lr exceeds 2/smoothness on these data; halve lr
-                # and retake the step from the previous iterate.
-                n_halvings += 1
-                if n_halvings > 60:
-                    if not finite:
-                        raise _diverged(name, lr_param)
-                    # the objective cannot be decreased any more at machine (or
-                    # oracle) precision: keep the last accepted iterate and stop
-                    theta = prev_theta
-                    break
-                lr *= 0.5
-                theta = project(prev_theta - lr * prev_grad)
-                continue
-            if not finite:
-                raise _diverged(name, lr_param)
-            gnorm = float(np.linalg.norm(grad))
-            hist["loss"].append(stats[0, d + 1])
-            hist["grad_norm"].append(gnorm)
-            hist["step_size"].append(lr)
-            if n_folds > 1:
-                hist["val_loss"].append(stats[1, d + 1])
-                hist["val_grad_norm"].append(float(np.linalg.norm(stats[1, : d + 1])))
-
-            if selection != "last":
-                col = stats[score_fold]
-                score = col[d + 1] if selection == "loss" else np.linalg.norm(col[: d + 1])
-                if score < best_score:
-                    best_score, best_theta, best_iter = score, theta.copy(), n_iter
-
-            if verbose and n_iter % report_every == 0:
-                print(f"[{name}] iter {n_iter:6d}  loss {stats[0, d + 1]:.6g}  |grad| {gnorm:.3g}")
-            no_change = no_change + 1 if obj > best_obj - tol else 0
-            best_obj = min(best_obj, obj)
-            if no_change >= n_iter_no_change or gnorm == 0.0:
-                converged = True
+    while True:
+        stats = _fold_stats(query, theta, d, gate_mode, deriv_at_zero)
+        grad = stats[0, : d + 1]
+        obj = stats[0, obj_col]
+        finite = np.isfinite(obj) and np.all(np.isfinite(grad))
+        if (
+            safeguard
+            and prev_theta is not None
+            and (not finite or obj > prev_obj + 1e-10 * abs(prev_obj))
+        ):
+            # Step-size safeguard: a full-batch step that increases the
+            # objective means lr exceeds 2/smoothness on these data; halve lr
+            # and retake the step from the previous iterate.
+            n_halvings += 1
+            if n_halvings > 60:
+                if not finite:
+                    raise _diverged(name, lr_param)
+                # the objective cannot be decreased any more at machine (or
+                # oracle) precision: keep the last accepted iterate and stop
+                theta = prev_theta
                 break
-            if n_iter == max_iter:
-                break
+            lr *= 0.5
+            theta = project(prev_theta - lr * prev_grad)
+            continue
+        if not finite:
+            raise _diverged(name, lr_param)
+        gnorm = float(np.linalg.norm(grad))
+        hist["loss"].append(stats[0, d + 1])
+        hist["grad_norm"].append(gnorm)
+        hist["step_size"].append(lr)
+        if n_folds > 1:
+            hist["val_loss"].append(stats[1, d + 1])
+            hist["val_grad_norm"].append(float(np.linalg.norm(stats[1, : d + 1])))
 
-            prev_theta, prev_grad, prev_obj = theta.copy(), grad, obj
-            if solver == "adam":
-                t = n_iter + 1
-                m = beta1 * m + (1 - beta1) * grad
-                v = beta2 * v + (1 - beta2) * grad * grad
-                step = (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
-                theta = project(theta - lr * step)
-            else:
-                theta = project(theta - lr * grad)
-            n_iter += 1
+        if selection_criterion != "last":
+            col = stats[score_fold]
+            score = col[d + 1] if selection_criterion == "loss" else np.linalg.norm(col[: d + 1])
+            if score < best_score:
+                best_score, best_theta, best_iter = score, theta.copy(), n_iter
+
+        if verbose and n_iter % report_every == 0:
+            print(f"[{name}] iter {n_iter:6d}  loss {stats[0, d + 1]:.6g}  |grad| {gnorm:.3g}")
+        no_change = no_change + 1 if obj > best_obj - tol else 0
+        best_obj = min(best_obj, obj)
+        if no_change >= n_iter_no_change or gnorm == 0.0:
+            converged = True
+            break
+        if n_iter == max_iter:
+            break
+
+        prev_theta, prev_grad, prev_obj = theta.copy(), grad, obj
+        if solver == "adam":
+            t = n_iter + 1
+            m = beta1 * m + (1 - beta1) * grad
+            v = beta2 * v + (1 - beta2) * grad * grad
+            step = (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+            theta = project(theta - lr * step)
+        else:
+            theta = project(theta - lr * grad)
+        n_iter += 1
 
     if warn and not converged:
         warn_not_converged(name, tol, max_iter)
-    if selection == "last":
+    if selection_criterion == "last":
         best_theta, best_iter = theta, n_iter
     history = {key: np.asarray(val) for key, val in hist.items()}
     return Bunch(

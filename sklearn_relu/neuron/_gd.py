@@ -64,7 +64,9 @@ class GDReLURegressor(_ReLURegressorBase):
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Adam constants.
     n_jobs : int or None, default=None
-        Numba threads for the fused loss/gradient pass (None: all).
+        Threads for the compiled kernels and BLAS during fit (None: all cores
+        for inputs large enough to pay, one below; -1: all cores). See the
+        glossary in :ref:`design`.
     random_state : int, RandomState instance or None, default=None
         Seeds the random initialisations.
     verbose : int, default=0
@@ -190,7 +192,6 @@ class GDReLURegressor(_ReLURegressorBase):
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
                 adam=(self.beta_1, self.beta_2, self.epsilon),
-                n_jobs=self.n_jobs,
                 verbose=self.verbose,
                 name=name or type(self).__name__,
                 lr_param=lr_param,
@@ -227,10 +228,4 @@ class GDReLURegressor(_ReLURegressorBase):
         if not best.converged:
             warn_not_converged(type(self).__name__, self.tol, self.max_iter)
 
-        self.coef_ = best.theta[:d] * s_y
-        self.intercept_ = float(best.theta[d] * s_y)
-        self.n_iter_ = best.n_iter
-        self.history_ = dict(best.history, loss=best.history["loss"] * s_y**2)
-        self.loss_curve_ = self.history_["loss"]
-        self.loss_ = float(self.loss_curve_[-1])
-        return self
+        return self._store_scaled_result(best, s_y, d, at=-1)

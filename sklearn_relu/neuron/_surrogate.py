@@ -33,7 +33,7 @@ _COMMON_CONSTRAINTS = {
 
 
 class _SurrogateGDBase(_ReLURegressorBase):
-    def _fit_surrogate(self, X, y, sample_weight, radius=None, selection="loss"):
+    def _fit_surrogate(self, X, y, sample_weight, radius=None, selection_criterion="loss"):
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         rng = check_random_state(self.random_state)
         fold, n_folds = split_folds(X, y, sw, self.validation_fraction, rng)
@@ -51,23 +51,12 @@ class _SurrogateGDBase(_ReLURegressorBase):
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
                 radius=radius,
-                selection=selection,
-                n_jobs=self.n_jobs,
+                selection_criterion=selection_criterion,
                 verbose=self.verbose,
                 name=type(self).__name__,
             )
-        self.coef_ = res.theta[:d] * s_y
-        self.intercept_ = float(res.theta[d] * s_y)
-        self.n_iter_ = res.n_iter
         self.selected_iter_ = res.selected_iter
-        hist = dict(res.history)
-        for key in ("loss", "val_loss"):
-            if key in hist:
-                hist[key] = hist[key] * s_y**2
-        self.history_ = hist
-        self.loss_curve_ = hist["loss"]
-        self.loss_ = float(hist["val_loss" if n_folds > 1 else "loss"][res.selected_iter])
-        return self
+        return self._store_scaled_result(res, s_y, d, "val_loss" if n_folds > 1 else "loss")
 
 
 class GLMtronRegressor(_SurrogateGDBase):
@@ -95,7 +84,9 @@ class GLMtronRegressor(_SurrogateGDBase):
     validation_fraction : float in (0, 1) or None, default=0.2
         Held-out share used to select the iterate; None selects on training rows.
     n_jobs : int or None, default=None
-        Numba threads for the fused pass.
+        Threads for the compiled kernels and BLAS during fit (None: all cores
+        for inputs large enough to pay, one below; -1: all cores). See the
+        glossary in :ref:`design`.
     random_state : int, RandomState instance or None, default=None
         Seeds the train/validation split.
     verbose : int, default=0
@@ -189,13 +180,15 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
     radius : float > 0 or None, default=None
         Radius W of the projection ball for ``(coef_, intercept_)`` in original
         label units; None: no projection.
-    selection : {'gradient', 'loss'}, default='gradient'
+    selection_criterion : {'gradient', 'loss'}, default='gradient'
         Return the iterate with the smallest surrogate-gradient norm (DGKKS20) or
         the smallest half squared loss, read on the validation split.
     validation_fraction : float in (0, 1) or None, default=0.2
         Held-out share used to select the iterate; None selects on training rows.
     n_jobs : int or None, default=None
-        Numba threads for the fused pass.
+        Threads for the compiled kernels and BLAS during fit (None: all cores
+        for inputs large enough to pay, one below; -1: all cores). See the
+        glossary in :ref:`design`.
     random_state : int, RandomState instance or None, default=None
         Seeds the train/validation split.
     verbose : int, default=0
@@ -217,7 +210,7 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
     _parameter_constraints: dict = {
         **_COMMON_CONSTRAINTS,
         "radius": [Interval(Real, 0, None, closed="neither"), None],
-        "selection": [StrOptions({"gradient", "loss"})],
+        "selection_criterion": [StrOptions({"gradient", "loss"})],
     }
 
     def __init__(
@@ -228,7 +221,7 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
         tol=1e-6,
         n_iter_no_change=10,
         radius=None,
-        selection="gradient",
+        selection_criterion="gradient",
         validation_fraction=0.2,
         n_jobs=None,
         random_state=None,
@@ -239,7 +232,7 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.radius = radius
-        self.selection = selection
+        self.selection_criterion = selection_criterion
         self.validation_fraction = validation_fraction
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -263,4 +256,4 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
         self : object
             Fitted estimator.
         """
-        return self._fit_surrogate(X, y, sample_weight, self.radius, self.selection)
+        return self._fit_surrogate(X, y, sample_weight, self.radius, self.selection_criterion)
