@@ -325,12 +325,12 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
                 scale_grid=scales,
                 pca_sign=self.pca_sign,
                 rho=self.rho,
-                        max_iter=self.max_iter,
+                max_iter=self.max_iter,
                 step=self.step,
-                                                        truncate_x=self.truncate_x,
+                truncate_x=self.truncate_x,
                 include_linear=self.include_linear,
                 gd_candidate=self._gd_candidate(rng) if self.include_gd else None,
-                        verbose=self.verbose,
+                verbose=self.verbose,
             )
         coef, intercept = res["coef"], res["intercept"]
         if self.whiten:  # relu(<(x - mu) A, w> + b) = relu(<x, A w> + b - <mu, A w>)

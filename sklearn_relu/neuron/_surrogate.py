@@ -20,8 +20,13 @@ from ..utils._threads import compute_threads
 from ..utils.validation import split_folds
 from ._base import _ReLURegressorBase
 
+# First step of learning_rate='auto' and its fallback when the curvature along the
+# last move is not positive: 0.5 is stable for standard Gaussian inputs, where the
+# surrogate is 1-smooth.
+_AUTO_FIRST_STEP = 0.5
+
 _COMMON_CONSTRAINTS = {
-    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -40,13 +45,15 @@ class _SurrogateGDBase(_ReLURegressorBase):
         s_y = self._label_scale(y, sw)
         d = X.shape[1]
         radius = None if radius is None else radius / s_y
+        auto = self.learning_rate == "auto"
         with compute_threads(self.n_jobs, X.size):
             res = run_first_order(
                 array_query(X, y / s_y, sw, fold, n_folds),
                 np.zeros(d + 1),
                 n_folds=n_folds,
                 gate_mode=GATE_ONE,
-                learning_rate=self.learning_rate,
+                learning_rate=_AUTO_FIRST_STEP if auto else self.learning_rate,
+                step_rule="bb" if auto else "constant",
                 max_iter=self.max_iter,
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
@@ -70,9 +77,13 @@ class GLMtronRegressor(_SurrogateGDBase):
 
     Parameters
     ----------
-    learning_rate : float > 0, default=0.5
-        Step size on the label-scaled problem (the expected update is a step on a
-        1-smooth convex function for standard Gaussian inputs).
+    learning_rate : 'auto' or float > 0, default='auto'
+        Step size on the label-scaled problem. A float is a constant step (the
+        expected update is a step on a 1-smooth convex function for standard
+        Gaussian inputs, so 0.5 is safe there). ``'auto'``: every update is still
+        the GLMtron direction, with the Barzilai-Borwein step length (first step
+        0.5) under a non-monotone safeguard (see the user guide): tens of updates
+        where a constant 0.5 needs hundreds, to the same iterate.
     max_iter : int >= 1, default=1000
         Maximum number of updates.
     tol : float >= 0, default=1e-6
@@ -114,7 +125,7 @@ class GLMtronRegressor(_SurrogateGDBase):
     def __init__(
         self,
         *,
-        learning_rate=0.5,
+        learning_rate="auto",
         max_iter=1000,
         tol=1e-6,
         n_iter_no_change=10,
@@ -165,10 +176,12 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
 
     Parameters
     ----------
-    learning_rate : float > 0, default=0.5
-        Step size on the label-scaled problem (the surrogate is 1-smooth for
-        standard Gaussian inputs; a step that increases it is retaken at half the
-        rate).
+    learning_rate : 'auto' or float > 0, default='auto'
+        Step size on the label-scaled problem. A float is a constant step (the
+        surrogate is 1-smooth for standard Gaussian inputs; a step that increases
+        it is retaken at half the rate). ``'auto'``: the Barzilai-Borwein step
+        length along the same gradient (first step 0.5) under a non-monotone
+        safeguard (see the user guide).
     max_iter : int >= 1, default=1000
         Maximum number of gradient steps.
     tol : float >= 0, default=1e-6
@@ -216,7 +229,7 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
     def __init__(
         self,
         *,
-        learning_rate=0.5,
+        learning_rate="auto",
         max_iter=1000,
         tol=1e-6,
         n_iter_no_change=10,
