@@ -5,6 +5,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._kernels.single_relu import relu_predict
+from ..utils._threads import compute_threads
 from ..utils.validation import as_weights, check_magnitudes
 
 
@@ -14,7 +15,8 @@ class _ReLURegressorBase(RegressorMixin, BaseEstimator):
     def _validate_fit_input(self, X, y, sample_weight):
         X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
         sw = as_weights(sample_weight, X)
-        check_magnitudes(X, y, type(self).__name__)
+        with compute_threads(self.n_jobs, X.size):  # its sums of squares use BLAS
+            check_magnitudes(X, y, type(self).__name__)
         return X, np.ascontiguousarray(y, dtype=np.float64), sw
 
     @staticmethod
