@@ -66,11 +66,13 @@ def shifted_relu():
 
 
 def test_default_lbfgs_reaches_the_scipy_reference_loss(shifted_relu):
-    """Measured: 21 iterations, loss 1.0e-7 below the reference (relative)."""
+    """Measured: 14 iterations (scipy's own: 13), loss 8.9e-8 below the reference
+    (relative).
+    """
     X, y, ref = shifted_relu
     est = GDReLURegressor().fit(X, y)
     assert est.loss_ <= ref * (1 + 1e-6)
-    assert est.n_iter_ <= 40 and len(est.loss_curve_) == est.n_iter_ + 1
+    assert est.n_iter_ <= 20 and len(est.loss_curve_) == est.n_iter_ + 1
     assert np.all(np.diff(est.loss_curve_) <= 1e-12)  # L-BFGS-B only accepts descent
 
 

@@ -53,6 +53,13 @@ def warn_not_converged(name, tol, max_iter):
     )
 
 
+# L-BFGS-B also stops when the loss improves by less than this relative amount in an
+# iteration: scipy's default (factr 1e7 times the machine epsilon), which scikit-learn's
+# MLPRegressor keeps too. A tighter value only adds line-search evaluations at the
+# relu's kinks: at n = 2e5, d = 20 it took 77 evaluations to the same loss (8 digits)
+# as this one's 14.
+LBFGS_FTOL = 1e7 * np.finfo(float).eps
+
 # Accepted iterates whose largest objective a 'bb' step must not exceed.
 NONMONOTONE_MEMORY = 10
 
@@ -135,7 +142,7 @@ def _run_lbfgs(
         jac=True,
         method="L-BFGS-B",
         callback=lambda xk: record(np.asarray(xk)),
-        options=dict(maxiter=max_iter, gtol=tol, ftol=64 * np.finfo(float).eps, maxls=50),
+        options=dict(maxiter=max_iter, gtol=tol, ftol=LBFGS_FTOL, maxls=50),
     )
     converged = res.status == 0
     if warn and not converged and res.nit >= max_iter:

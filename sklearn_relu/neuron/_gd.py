@@ -46,7 +46,8 @@ class GDReLURegressor(_ReLURegressorBase):
         'gd' and 'adam' stop when the loss of the scaled problem has not decreased
         by more than ``tol`` below its best value for ``n_iter_no_change``
         consecutive steps; 'lbfgs' stops when the largest projected gradient entry
-        is at most ``tol`` (as in scikit-learn's ``MLPRegressor``).
+        is at most ``tol`` or an iteration lowers the loss by less than a relative
+        2.2e-9 (scipy's default), as in scikit-learn's ``MLPRegressor``.
     n_iter_no_change : int >= 1, default=10
         Steps without improvement before 'gd' and 'adam' stop.
     init : {'zero', 'random', 'torch-like'}, default='zero'
