@@ -226,7 +226,7 @@ def test_auto_step_converges_where_the_constant_step_stalls(Est):
     value at the start, so a constant step of 0.5 is far from done after 1000 updates
     (measured test-loss ratio 18.5 to the planted neuron, both estimators), while the
     Barzilai-Borwein length of ``learning_rate='auto'`` (the same direction) stops by
-    its rule after 132 updates at ratio 1.035 (GLMtron) and 1.035 (surrogate).
+    its rule after 157 updates at ratio 1.030 (both estimators).
     """
     X, y, info = make_biased_relu(20_000, 10, bias=-2.0, noise=0.1, random_state=0)
     Xt, yt, _ = make_biased_relu(

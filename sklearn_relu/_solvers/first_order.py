@@ -347,8 +347,12 @@ def run_first_order(
 
         if verbose and n_iter % report_every == 0:
             print(f"[{name}] iter {n_iter:6d}  loss {stats[0, d + 1]:.6g}  |grad| {gnorm:.3g}")
-        no_change = no_change + 1 if obj > best_obj - tol else 0
-        best_obj = min(best_obj, obj)
+        # 'bb' monitors the largest objective over the acceptance window (including
+        # this iterate), the quantity its safeguard makes decrease: a single value may
+        # rise above the best for many steps while the window keeps descending
+        monitor = max(recent[1 - NONMONOTONE_MEMORY :] + [obj]) if bb else obj
+        no_change = no_change + 1 if monitor > best_obj - tol else 0
+        best_obj = min(best_obj, monitor)
         if no_change >= n_iter_no_change or gnorm == 0.0:
             converged = True
             break
