@@ -1,4 +1,5 @@
-"""Acceptance experiments of ``BiasedReLURegressorSQ`` (single-neuron spec, section 6).
+"""Acceptance experiments of ``BiasedReLURegressorSQ``: the claims of Guo & Vijayaraghavan
+(COLT 2025) as the user guide states them (:ref:`single_neuron`).
 
 What is measured: the test-loss ratio ``L(estimate) / L(planted neuron)`` of the
 statistical-query learner and of the gradient-descent baseline, both half

@@ -263,6 +263,41 @@ def test_sq_kernels_chunked_are_bitwise_equal_for_every_thread_count(pool_on_sma
             np.testing.assert_array_equal(x1, x2)
 
 
+# ------------------------------------------------------------------ row content hash
+
+
+def _splitmix64_reference(h):
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def row_hashes_reference(X, y, seed):
+    """Plain NumPy, column by column (wrapping uint64 arithmetic)."""
+    h = np.full(X.shape[0], np.uint64(seed), dtype=np.uint64)
+    for col in [X[:, j] for j in range(X.shape[1])] + [y]:
+        bits = np.ascontiguousarray(col + 0.0, dtype=np.float64).view(np.uint64)
+        h = _splitmix64_reference(h ^ (bits + np.uint64(0x9E3779B97F4A7C15)))
+    return h
+
+
+@pytest.mark.parametrize("seed", [0, 2**31 - 1])
+def test_row_hashes_match_numpy_bitwise(seed):
+    """The fold split hashes rows in one compiled pass; its bits must be the NumPy
+    reference's (a changed hash would silently move rows between folds), with -0.0
+    hashed as 0.0 so that equal rows share a fold.
+    """
+    from sklearn_relu.utils.validation import row_hashes
+
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((3000, 7)), rng.standard_normal(3000)
+    X[:4], y[:2], X[10, 3], X[11, 0] = -0.0, -0.0, 1e300, -1e-310
+    got = row_hashes(X, y, seed)
+    np.testing.assert_array_equal(got, row_hashes_reference(X, y, seed))
+    np.testing.assert_array_equal(got[:4], row_hashes(np.zeros((4, 7)), y[:4] + 0.0, seed))
+    np.testing.assert_array_equal(row_hashes(np.asfortranarray(X), y, seed), got)
+
+
 # --------------------------------------------------------------------------- two-layer SGD
 
 from sklearn_relu._kernels import two_layer as tl  # noqa: E402

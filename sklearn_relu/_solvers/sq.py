@@ -16,6 +16,15 @@ import numpy as np
 
 from .._gaussian import relu_second_moment, relu_tail_prob
 
+# Alignment level lambda of the conditioning cut (rho + lambda - lambda^2 rho) |bhat|
+# (Theorem 7 of Guo & Vijayaraghavan; the user guide discusses rho, the knob).
+LAM = 0.9
+# Angles (radians) tried by the geodesic line search: 0.4 * 2^-k, k = 0..5, i.e. 0.4
+# down to 0.0125 (see the user guide).
+LINESEARCH_ANGLES = 0.4 * 2.0 ** -np.arange(6)
+# The geometric schedule of ``step='geometric'``: step t moves by 0.1 * 0.9^t radians.
+GEOMETRIC_FIRST, GEOMETRIC_RATIO = 0.1, 0.9
+
 
 def half_loss(stats, K, beta):
     """Half squared loss of ``beta * s_c`` from the means ``[E ys (K), E ss (K), E yy]``
@@ -104,18 +113,11 @@ def sq_fit(
     scale_grid,
     pca_sign,
     rho,
-    lam,
     max_iter,
     step,
-    theta_max,
-    n_halvings,
-    theta0,
-    theta_decay,
-    tol,
     truncate_x,
     include_linear,
     gd_candidate,
-    refit_scale,
     verbose=0,
 ):
     """Run Algorithm 1 on ``oracle``; returns a dict of results (see the estimator).
@@ -209,14 +211,8 @@ def sq_fit(
                 sf=sf,
                 n_train=n_train,
                 rho=rho,
-                lam=lam,
                 max_iter=max_iter,
                 step=step,
-                theta_max=theta_max,
-                n_halvings=n_halvings,
-                theta0=theta0,
-                theta_decay=theta_decay,
-                tol=tol,
                 truncate_x=truncate_x,
                 min_tail_samples=min_tail_samples,
             )
@@ -236,7 +232,7 @@ def sq_fit(
     selected = int(np.argmin(table["val_loss"]))  # first minimum: the earlier candidate
     win = cands.rows[selected]
     coef, intercept, scale = win["coef"], win["intercept"], win["scale"]
-    if refit_scale and win["kind"] in ("pca", "pgd"):
+    if win["kind"] in ("pca", "pgd"):  # the winner's scale, refitted on all rows
         st = oracle.scale_stats(win["direction"][None, :], np.array([win["bias"]]), all_rows=True)
         scale = float(fitted_scale(st[0], 1)[0])
         coef, intercept = scale * win["direction"], scale * win["bias"]
@@ -314,25 +310,18 @@ def _pgd_run(
     sf,
     n_train,
     rho,
-    lam,
     max_iter,
     step,
-    theta_max,
-    n_halvings,
-    theta0,
-    theta_decay,
-    tol,
     truncate_x,
     min_tail_samples,
 ):
     """Stage (b): reweighted projected gradient descent on the sphere, bias fixed."""
     B = abs(bhat)
-    btilde = (rho + lam - lam * lam * rho) * B
+    btilde = (rho + LAM - LAM * LAM * rho) * B
     w0 = w.copy()
     best = loss0
     hist = dict(bias=bhat, threshold=threshold, val_loss=[loss0], angle=[], ess=[], n_queries=0)
-    if step == "linesearch":
-        thetas = theta_max * 2.0 ** -np.arange(n_halvings + 1)
+    thetas = LINESEARCH_ANGLES
     d = len(w)
     for it in range(max_iter):
         r = oracle.reweighted_first_moment(w, rho * B, btilde, truncate_x)
@@ -354,12 +343,12 @@ def _pgd_run(
             beta = fitted_scale(st[0], K)
             losses = half_loss(st[sf], K, beta)
             k = int(np.argmin(losses))
-            if not losses[k] < best * (1.0 - tol):
+            if not losses[k] < best:  # no angle lowers the held-out loss: stop
                 break
             theta, beta_k, loss_k = thetas[k], beta[k], losses[k]
             best = loss_k
         else:  # geometric schedule: always move; best-iterate selection protects
-            theta = theta0 * theta_decay**it
+            theta = GEOMETRIC_FIRST * GEOMETRIC_RATIO**it
             st = oracle.geodesic_stats(w, u, np.array([theta]), bhat)
             beta_k = fitted_scale(st[0], 1)[0]
             loss_k = half_loss(st[sf], 1, beta_k)[0]

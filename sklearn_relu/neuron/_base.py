@@ -5,6 +5,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._kernels.single_relu import relu_predict
+from ..utils._threads import compute_threads
 from ..utils.validation import as_weights, check_magnitudes
 
 
@@ -14,7 +15,8 @@ class _ReLURegressorBase(RegressorMixin, BaseEstimator):
     def _validate_fit_input(self, X, y, sample_weight):
         X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
         sw = as_weights(sample_weight, X)
-        check_magnitudes(X, y, type(self).__name__)
+        with compute_threads(self.n_jobs, X.size):  # its sums of squares use BLAS
+            check_magnitudes(X, y, type(self).__name__)
         return X, np.ascontiguousarray(y, dtype=np.float64), sw
 
     @staticmethod
@@ -25,6 +27,24 @@ class _ReLURegressorBase(RegressorMixin, BaseEstimator):
         """
         s = float(np.sqrt(np.average(y * y, weights=sw)))
         return s if s > 0 else 1.0
+
+    def _store_scaled_result(self, res, s_y, d, loss_key="loss", at=None):
+        """Set the fitted attributes from a driver result on the problem with labels
+        ``y / s_y``: the neuron times ``s_y``, the losses in ``history_`` times
+        ``s_y^2`` (the one home of this unpacking). ``loss_`` is ``history_[loss_key]``
+        at index ``at`` (None: the returned iterate, ``res.selected_iter``).
+        """
+        self.coef_ = res.theta[:d] * s_y
+        self.intercept_ = float(res.theta[d] * s_y)
+        self.n_iter_ = res.n_iter
+        hist = dict(res.history)
+        for key in ("loss", "val_loss"):
+            if key in hist:
+                hist[key] = hist[key] * s_y**2
+        self.history_ = hist
+        self.loss_curve_ = hist["loss"]
+        self.loss_ = float(hist[loss_key][res.selected_iter if at is None else at])
+        return self
 
     def predict(self, X):
         """Predict ``relu(X @ coef_ + intercept_)``.

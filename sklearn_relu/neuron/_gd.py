@@ -46,7 +46,8 @@ class GDReLURegressor(_ReLURegressorBase):
         'gd' and 'adam' stop when the loss of the scaled problem has not decreased
         by more than ``tol`` below its best value for ``n_iter_no_change``
         consecutive steps; 'lbfgs' stops when the largest projected gradient entry
-        is at most ``tol`` (as in scikit-learn's ``MLPRegressor``).
+        is at most ``tol`` or an iteration lowers the loss by less than a relative
+        2.2e-9 (scipy's default), as in scikit-learn's ``MLPRegressor``.
     n_iter_no_change : int >= 1, default=10
         Steps without improvement before 'gd' and 'adam' stop.
     init : {'zero', 'random', 'torch-like'}, default='zero'
@@ -64,7 +65,9 @@ class GDReLURegressor(_ReLURegressorBase):
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Adam constants.
     n_jobs : int or None, default=None
-        Numba threads for the fused loss/gradient pass (None: all).
+        Threads for the compiled kernels and BLAS during fit (None: all cores
+        for inputs large enough to pay, one below; -1: all cores). See the
+        glossary in :ref:`design`.
     random_state : int, RandomState instance or None, default=None
         Seeds the random initialisations.
     verbose : int, default=0
@@ -190,7 +193,6 @@ class GDReLURegressor(_ReLURegressorBase):
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
                 adam=(self.beta_1, self.beta_2, self.epsilon),
-                n_jobs=self.n_jobs,
                 verbose=self.verbose,
                 name=name or type(self).__name__,
                 lr_param=lr_param,
@@ -227,10 +229,4 @@ class GDReLURegressor(_ReLURegressorBase):
         if not best.converged:
             warn_not_converged(type(self).__name__, self.tol, self.max_iter)
 
-        self.coef_ = best.theta[:d] * s_y
-        self.intercept_ = float(best.theta[d] * s_y)
-        self.n_iter_ = best.n_iter
-        self.history_ = dict(best.history, loss=best.history["loss"] * s_y**2)
-        self.loss_curve_ = self.history_["loss"]
-        self.loss_ = float(self.loss_curve_[-1])
-        return self
+        return self._store_scaled_result(best, s_y, d, at=-1)

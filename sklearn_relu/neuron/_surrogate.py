@@ -20,8 +20,13 @@ from ..utils._threads import compute_threads
 from ..utils.validation import split_folds
 from ._base import _ReLURegressorBase
 
+# First step of learning_rate='auto' and its fallback when the curvature along the
+# last move is not positive: 0.5 is stable for standard Gaussian inputs, where the
+# surrogate is 1-smooth.
+_AUTO_FIRST_STEP = 0.5
+
 _COMMON_CONSTRAINTS = {
-    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -33,41 +38,32 @@ _COMMON_CONSTRAINTS = {
 
 
 class _SurrogateGDBase(_ReLURegressorBase):
-    def _fit_surrogate(self, X, y, sample_weight, radius=None, selection="loss"):
+    def _fit_surrogate(self, X, y, sample_weight, radius=None, selection_criterion="loss"):
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         rng = check_random_state(self.random_state)
         fold, n_folds = split_folds(X, y, sw, self.validation_fraction, rng)
         s_y = self._label_scale(y, sw)
         d = X.shape[1]
         radius = None if radius is None else radius / s_y
+        auto = self.learning_rate == "auto"
         with compute_threads(self.n_jobs, X.size):
             res = run_first_order(
                 array_query(X, y / s_y, sw, fold, n_folds),
                 np.zeros(d + 1),
                 n_folds=n_folds,
                 gate_mode=GATE_ONE,
-                learning_rate=self.learning_rate,
+                learning_rate=_AUTO_FIRST_STEP if auto else self.learning_rate,
+                step_rule="bb" if auto else "constant",
                 max_iter=self.max_iter,
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
                 radius=radius,
-                selection=selection,
-                n_jobs=self.n_jobs,
+                selection_criterion=selection_criterion,
                 verbose=self.verbose,
                 name=type(self).__name__,
             )
-        self.coef_ = res.theta[:d] * s_y
-        self.intercept_ = float(res.theta[d] * s_y)
-        self.n_iter_ = res.n_iter
         self.selected_iter_ = res.selected_iter
-        hist = dict(res.history)
-        for key in ("loss", "val_loss"):
-            if key in hist:
-                hist[key] = hist[key] * s_y**2
-        self.history_ = hist
-        self.loss_curve_ = hist["loss"]
-        self.loss_ = float(hist["val_loss" if n_folds > 1 else "loss"][res.selected_iter])
-        return self
+        return self._store_scaled_result(res, s_y, d, "val_loss" if n_folds > 1 else "loss")
 
 
 class GLMtronRegressor(_SurrogateGDBase):
@@ -81,9 +77,13 @@ class GLMtronRegressor(_SurrogateGDBase):
 
     Parameters
     ----------
-    learning_rate : float > 0, default=0.5
-        Step size on the label-scaled problem (the expected update is a step on a
-        1-smooth convex function for standard Gaussian inputs).
+    learning_rate : 'auto' or float > 0, default='auto'
+        Step size on the label-scaled problem. A float is a constant step (the
+        expected update is a step on a 1-smooth convex function for standard
+        Gaussian inputs, so 0.5 is safe there). ``'auto'``: every update is still
+        the GLMtron direction, with the Barzilai-Borwein step length (first step
+        0.5) under a non-monotone safeguard (see the user guide): tens of updates
+        where a constant 0.5 needs hundreds, to the same iterate.
     max_iter : int >= 1, default=1000
         Maximum number of updates.
     tol : float >= 0, default=1e-6
@@ -95,7 +95,9 @@ class GLMtronRegressor(_SurrogateGDBase):
     validation_fraction : float in (0, 1) or None, default=0.2
         Held-out share used to select the iterate; None selects on training rows.
     n_jobs : int or None, default=None
-        Numba threads for the fused pass.
+        Threads for the compiled kernels and BLAS during fit (None: all cores
+        for inputs large enough to pay, one below; -1: all cores). See the
+        glossary in :ref:`design`.
     random_state : int, RandomState instance or None, default=None
         Seeds the train/validation split.
     verbose : int, default=0
@@ -123,7 +125,7 @@ class GLMtronRegressor(_SurrogateGDBase):
     def __init__(
         self,
         *,
-        learning_rate=0.5,
+        learning_rate="auto",
         max_iter=1000,
         tol=1e-6,
         n_iter_no_change=10,
@@ -174,10 +176,12 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
 
     Parameters
     ----------
-    learning_rate : float > 0, default=0.5
-        Step size on the label-scaled problem (the surrogate is 1-smooth for
-        standard Gaussian inputs; a step that increases it is retaken at half the
-        rate).
+    learning_rate : 'auto' or float > 0, default='auto'
+        Step size on the label-scaled problem. A float is a constant step (the
+        surrogate is 1-smooth for standard Gaussian inputs; a step that increases
+        it is retaken at half the rate). ``'auto'``: the Barzilai-Borwein step
+        length along the same gradient (first step 0.5) under a non-monotone
+        safeguard (see the user guide).
     max_iter : int >= 1, default=1000
         Maximum number of gradient steps.
     tol : float >= 0, default=1e-6
@@ -189,13 +193,15 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
     radius : float > 0 or None, default=None
         Radius W of the projection ball for ``(coef_, intercept_)`` in original
         label units; None: no projection.
-    selection : {'gradient', 'loss'}, default='gradient'
+    selection_criterion : {'gradient', 'loss'}, default='gradient'
         Return the iterate with the smallest surrogate-gradient norm (DGKKS20) or
         the smallest half squared loss, read on the validation split.
     validation_fraction : float in (0, 1) or None, default=0.2
         Held-out share used to select the iterate; None selects on training rows.
     n_jobs : int or None, default=None
-        Numba threads for the fused pass.
+        Threads for the compiled kernels and BLAS during fit (None: all cores
+        for inputs large enough to pay, one below; -1: all cores). See the
+        glossary in :ref:`design`.
     random_state : int, RandomState instance or None, default=None
         Seeds the train/validation split.
     verbose : int, default=0
@@ -217,18 +223,18 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
     _parameter_constraints: dict = {
         **_COMMON_CONSTRAINTS,
         "radius": [Interval(Real, 0, None, closed="neither"), None],
-        "selection": [StrOptions({"gradient", "loss"})],
+        "selection_criterion": [StrOptions({"gradient", "loss"})],
     }
 
     def __init__(
         self,
         *,
-        learning_rate=0.5,
+        learning_rate="auto",
         max_iter=1000,
         tol=1e-6,
         n_iter_no_change=10,
         radius=None,
-        selection="gradient",
+        selection_criterion="gradient",
         validation_fraction=0.2,
         n_jobs=None,
         random_state=None,
@@ -239,7 +245,7 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.radius = radius
-        self.selection = selection
+        self.selection_criterion = selection_criterion
         self.validation_fraction = validation_fraction
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -263,4 +269,4 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
         self : object
             Fitted estimator.
         """
-        return self._fit_surrogate(X, y, sample_weight, self.radius, self.selection)
+        return self._fit_surrogate(X, y, sample_weight, self.radius, self.selection_criterion)

@@ -3,6 +3,8 @@
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight
 
+from .._kernels.row_hash import row_hashes as _row_hash_kernel
+
 
 def as_weights(sample_weight, X):
     """float64 C-contiguous finite non-negative weights, not all zero (ones if None);
@@ -12,19 +14,12 @@ def as_weights(sample_weight, X):
     return np.ascontiguousarray(sw)
 
 
-def _splitmix64(h):
-    """The splitmix64 finaliser on a uint64 array (wrapping arithmetic)."""
-    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
-
-
 def _hash_block(X, y, seed):
-    h = np.full(X.shape[0], np.uint64(seed), dtype=np.uint64)
-    for col in [X[:, j] for j in range(X.shape[1])] + [y]:
-        bits = np.ascontiguousarray(col + 0.0, dtype=np.float64).view(np.uint64)  # -0.0 -> 0.0
-        h = _splitmix64(h ^ (bits + np.uint64(0x9E3779B97F4A7C15)))
-    return h
+    return _row_hash_kernel(
+        np.ascontiguousarray(X, dtype=np.float64),
+        np.ascontiguousarray(y, dtype=np.float64),
+        np.uint64(seed),
+    )
 
 
 def row_hashes(X, y, seed):
@@ -43,7 +38,7 @@ def row_hashes(X, y, seed):
         return da.map_blocks(
             lambda x, t: _hash_block(x, t[:, 0], seed), X, y[:, None], drop_axis=1, dtype=np.uint64
         ).compute()
-    return _hash_block(np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64), seed)
+    return _hash_block(X, y, seed)
 
 
 def split_folds(X, y, sample_weight, validation_fraction, rng):
