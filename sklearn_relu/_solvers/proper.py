@@ -31,9 +31,13 @@ from .._kernels.proper import (
     score_multisets,
     score_multisets_serial,
 )
+from .._network import forward
+from ..utils._threads import kernel_threads
+from ..utils.validation import mean_and_scale, root_mean_square
 
 __all__ = [
     "GRAM_LIMIT",
+    "fit_proper",
     "lift",
     "n_multisets",
     "net_covering_radius",
@@ -52,8 +56,7 @@ GRID_LIMIT = 50_000_000  # largest (q+1)^d' grid enumerated to build a net
 PARALLEL_WORK = 1 << 18  # rows x candidates below which the data passes run serially
 PARALLEL_MULTISETS = 1 << 22  # multisets per chunk below which the net scoring runs serially
 REFINE_STEPS = 40  # accepted-or-rejected steps per refined candidate
-SPLIT_KEY = 1_000_003  # SeedSequence spawn keys beyond any projection index
-SUBSAMPLE_KEY = 1_000_004
+SUBSAMPLE_KEY = 1_000_004  # SeedSequence spawn key beyond any projection index
 
 
 # ---------------------------------------------------------------------------
@@ -257,27 +260,32 @@ def _box(K, b, bound):
     return kern(K, b, bound)
 
 
-def _top(q, n_top):
-    """Indices of the ``n_top`` smallest values, ties to the smaller index."""
-    order = np.argsort(q, kind="stable")
-    return order[:n_top]
+def _keep_best(parts, n_top):
+    """The ``n_top`` candidates of smallest finite objective among ``parts``, a list of
+    ``(q, U, C)`` (objectives, direction sets, output weights) in candidate order; ties
+    go to the earlier candidate. The one home of the merge of best candidates: merging
+    the best of each part gives the best of all.
+    """
+    q = np.concatenate([p[0] for p in parts])
+    U = np.concatenate([p[1] for p in parts])
+    C = np.concatenate([p[2] for p in parts])
+    keep = np.flatnonzero(np.isfinite(q))
+    sel = keep[np.argsort(q[keep], kind="stable")[:n_top]]
+    return q[sel], U[sel], C[sel]
 
 
 def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag, center=False):
     """Every multiset of k net directions; returns (U (n_top,k,d), C, count)."""
     G, d = U_net.shape
     if k == 1:
-        qs, Cs = [], []
+        parts = []
         for s0 in range(0, G, STATS_BLOCK):
             blk = U_net[s0 : s0 + STATS_BLOCK, None, :]
             K, b = _stats(Z, y, blk, center)
             C, q = _box(K, b, bound)
-            qs.append(q)
-            Cs.append(C)
-        q = np.concatenate(qs)
-        C = np.concatenate(Cs)
-        sel = _top(q, n_top)
-        return U_net[sel][:, None, :], C[sel], G
+            parts.append(_keep_best([(q, blk, C)], n_top))
+        _, U, C = _keep_best(parts, n_top)
+        return U, C, G
     H = np.maximum(U_net @ Z.T, 0.0)  # BLAS: activations (G, m)
     if center:  # the statistics of the problem with a free output intercept
         H -= H.mean(axis=1, keepdims=True)
@@ -285,7 +293,7 @@ def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag, center=False):
     b = np.ascontiguousarray(H @ y)
     del H
     total = n_multisets(G, k)
-    tops_q, tops_idx, tops_c = [], [], []
+    parts = []
     count = 0
     lo = 0
     t0 = time.perf_counter()
@@ -298,42 +306,30 @@ def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag, center=False):
         kern = score_multisets if n_chunk >= PARALLEL_MULTISETS else score_multisets_serial
         q, idx, c, cnt = kern(K, b, k, bound, n_top, lo, hi)
         count += int(cnt)
-        tops_q.append(q)
-        tops_idx.append(idx)
-        tops_c.append(c)
+        parts.append((q, U_net[idx], c))  # unfilled slots (q = inf, idx = -1) are dropped
         if verbose and total > MULTISET_CHUNK:
             print(
                 f"[ProperReLUNetworkRegressor] {tag} scored {count:,}/{total:,} "
                 f"multisets ({time.perf_counter() - t0:.1f} s)"
             )
         lo = hi
-    q = np.concatenate(tops_q)
-    idx = np.concatenate(tops_idx)
-    c = np.concatenate(tops_c)
-    keep = np.isfinite(q)
-    q, idx, c = q[keep], idx[keep], c[keep]
-    sel = _top(q, n_top)  # chunks are in index order: ties stay lexicographic
-    return U_net[idx[sel]], c[sel], count
+    _, U, C = _keep_best(parts, n_top)  # chunks are in index order: ties stay lexicographic
+    return U, C, count
 
 
 def _search_restarts(Z, y, k, bound, n_cand, n_top, rng, center=False):
     """``n_cand`` random direction sets, exact output weights; returns the best."""
     d = Z.shape[1]
-    best_q = np.empty(0)
-    best_U = np.empty((0, k, d))
-    best_C = np.empty((0, k))
+    parts = []
     for s0 in range(0, n_cand, STATS_BLOCK):
         nb = min(STATS_BLOCK, n_cand - s0)
         U = rng.standard_normal((nb, k, d))
         U /= np.linalg.norm(U, axis=2, keepdims=True)
         K, b = _stats(Z, y, U, center)
         C, q = _box(K, b, bound)
-        allq = np.concatenate([best_q, q])
-        sel = _top(allq, n_top)
-        best_U = np.concatenate([best_U, U])[sel]
-        best_C = np.concatenate([best_C, C])[sel]
-        best_q = allq[sel]
-    return best_U, best_C, n_cand
+        parts.append(_keep_best([(q, U, C)], n_top))
+    _, U, C = _keep_best(parts, n_top)
+    return U, C, n_cand
 
 
 def activation_patterns(Z):
@@ -614,13 +610,260 @@ def search_projection(
     )
 
 
-def warn_theory_budget(theory_q, d, k, max_candidates):
+# ---------------------------------------------------------------------------
+# the whole fit
+# ---------------------------------------------------------------------------
+
+
+def child_rng(seed, key):
+    """Generator of child ``key`` of ``seed``: projection r always uses child r, so
+    R + 1 projections contain the first R.
+    """
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
+
+
+def _q_theory(d, resolution):
+    """Grid parameter q of the theory's net resolution in d' = d (a huge int when the
+    resolution underflows).
+    """
+    ratio = math.sqrt(max(d - 1, 0)) / resolution if resolution > 0 else math.inf
+    return max(1, int(math.ceil(ratio))) if math.isfinite(ratio) else 2**62
+
+
+def _net_q(d, k, max_candidates, q_theory, net_resolution):
+    """Net spacing parameter q (h = 2/q) in d' = d, or None for random directions: the
+    explicit ``net_resolution`` (refused when over the budget), else
+    :func:`choose_net_q`.
+    """
+    if net_resolution is None:
+        return choose_net_q(d, k, max_candidates, q_theory)
+    q = 2.0 / net_resolution
+    if abs(q - round(q)) > 1e-9:
+        raise ValueError(
+            f"net_resolution={net_resolution} must divide 2 (2/h an integer), e.g. 1, 0.5, 0.25."
+        )
+    q = int(round(q))
+    G = net_size(d, q)
+    count = n_multisets(G, k)
+    if count > max_candidates:
+        raise ValueError(
+            f"net_resolution={net_resolution} in d'={d} gives G={G:,} directions and "
+            f"{count:,} candidates for {k} units, above max_candidates={max_candidates:,}; "
+            "refusing to start. Use a coarser net_resolution, a smaller proj_dim, or raise "
+            "max_candidates."
+        )
+    if k >= 2 and G > GRAM_LIMIT:
+        raise ValueError(
+            f"net_resolution={net_resolution} in d'={d} gives G={G:,} directions, above the "
+            f"Gram-matrix limit {GRAM_LIMIT} for two units or more."
+        )
+    return q
+
+
+def _warn_net(name, d, k, net_q, max_candidates, net_resolution_theory):
+    """Warn that a net of covering radius above 1 (or random directions) certifies
+    nothing, naming the largest d' whose net would.
+    """
+    what = (
+        "random directions (no net fits the budget)"
+        if net_q is None
+        else f"a net of covering radius {net_covering_radius(d, net_q):.3g} > 1"
+    )
+    d_ok = meaningful_proj_dim(
+        d, k, max_candidates, lambda dd: _q_theory(dd, net_resolution_theory)
+    )
+    fix = (
+        f"proj_dim={d_ok} (or less) has a net of covering radius <= 1 within the budget"
+        if d_ok
+        else "no d' has a net of covering radius <= 1 within the budget; raise max_candidates"
+    )
     warnings.warn(
-        f"proj_dim='theory': the net at the theory resolution in d'={d} needs "
-        f"C(G+k-1, k) candidates with log2(G) ~ {d * math.log2(theory_q + 1):.3g} "
-        f"(spacing 2/{theory_q}), far above max_candidates={max_candidates:,}; searching a "
-        "coarser net (or random directions) within the budget instead. "
-        "search_exhaustive_ will be False.",
+        f"{name}: the search in d'={d} uses {what}: it certifies nothing about the best "
+        "network on the projected data, and the fit's quality comes from the refinement "
+        f"(net_meaningful_ is False). {fix}.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=4,
+    )
+
+
+def _network_mse(F, W, C, c0, y):
+    """Mean squared error of ``relu(F W^T) C + c0`` against ``y`` (the shared forward
+    pass).
+    """
+    pred = forward(F, np.ascontiguousarray(W), np.ascontiguousarray(C).reshape(1, -1))[:, 0]
+    return float(np.mean((pred + c0 - y) ** 2))
+
+
+def fit_proper(
+    F,
+    y,
+    fold,
+    *,
+    n_hidden,
+    setting,
+    target_error,
+    proj_dim,
+    max_proj_dim,
+    n_projections,
+    search,
+    net_resolution,
+    max_candidates,
+    refine,
+    n_refine,
+    weight_norm_bound,
+    output_weight_bound,
+    label_bound,
+    subsample,
+    fit_intercept,
+    seed,
+    n_jobs,
+    verbose,
+    name,
+):
+    """The proper search on unit-ball features ``F``: theory resources, projections,
+    budgeted search, refinement, selection, lift.
+
+    ``fold`` marks held-out rows with 1 (empty: select on the training rows, as
+    :func:`~sklearn_relu.utils.validation.split_folds` returns). The labels are
+    divided by their scale on the training rows before the search (which changes no
+    result and keeps ``1e300 * y`` finite) and every returned quantity is in the units
+    of ``y``.
+
+    Returns a Bunch with the selected network ``W`` (lifted weights on ``F``), ``U``
+    (unit directions in the projected space), ``C`` (output weights), ``c0`` (output
+    intercept), the projection ``P`` and ``proj_dim``, ``n_projections``, the
+    selection loss of each projection ``losses``, ``train_mse``, ``n_candidates``,
+    ``net_size``, ``net_resolution`` (covering radius, NaN for random directions and
+    other searches), ``net_meaningful`` (None unless ``search='net'``),
+    ``search_exhaustive`` and the theory resources ``theory``
+    (:func:`theory_resources`).
+    """
+    m, n_aug = F.shape
+    k = int(n_hidden)
+    max_candidates = int(max_candidates)
+
+    # theory resources (A = 1 when unbounded)
+    A = 1.0 if output_weight_bound is None else float(output_weight_bound)
+    B = float(weight_norm_bound)
+    Y = float(np.max(np.abs(y))) if label_bound is None else float(label_bound)
+    th = theory_resources(k, float(target_error), setting, A, B, max(Y, 1e-300))
+
+    # projected dimension
+    if proj_dim == "auto":
+        d = n_aug if n_aug <= max_proj_dim else int(max_proj_dim)
+    elif proj_dim == "theory":
+        d = min(th.proj_dim, n_aug)
+    else:
+        d = min(int(proj_dim), n_aug)
+    project = d < n_aug
+    R = int(n_projections) if project else 1
+
+    # rows: held-out split and subsample
+    fit_rows = np.flatnonzero(fold == 0) if fold.shape[0] else np.arange(m)
+    sel_rows = np.flatnonzero(fold == 1) if fold.shape[0] else fit_rows
+    search_rows = fit_rows
+    if subsample is not None:
+        m_sub = th.n_samples if subsample == "theory" else int(subsample)
+        if m_sub < len(fit_rows):
+            pick = child_rng(seed, SUBSAMPLE_KEY).choice(len(fit_rows), m_sub, replace=False)
+            search_rows = fit_rows[np.sort(pick)]
+
+    # labels divided by their scale on the training rows (held-out labels only score)
+    if fit_intercept:
+        y_off, y_scale = mean_and_scale(y[fit_rows])
+    else:
+        y_off, y_scale = 0.0, root_mean_square(y[fit_rows])
+    y_scale = y_scale if y_scale > 0 else 1.0
+    ys = (y - y_off) / y_scale
+    bound = np.inf if output_weight_bound is None else float(output_weight_bound) * B / y_scale
+
+    # net resolution (per d', the same for every projection)
+    q_theory = _q_theory(d, th.net_resolution)
+    net_q = None
+    meaningful = None
+    if search == "net":
+        net_q = _net_q(d, k, max_candidates, q_theory, net_resolution)
+        if proj_dim == "theory" and (net_q is None or net_q < q_theory):
+            warnings.warn(
+                f"proj_dim='theory': the net at the theory resolution in d'={d} needs "
+                f"C(G+k-1, k) candidates with log2(G) ~ {d * math.log2(q_theory + 1):.3g} "
+                f"(spacing 2/{q_theory}), far above max_candidates={max_candidates:,}; "
+                "searching a coarser net (or random directions) within the budget instead. "
+                "search_exhaustive_ will be False.",
+                UserWarning,
+                stacklevel=3,
+            )
+        meaningful = net_q is not None and net_covering_radius(d, net_q) <= MEANINGFUL_RADIUS
+        if not meaningful:
+            _warn_net(name, d, k, net_q, max_candidates, th.net_resolution)
+
+    Fs, ys_search = F[search_rows], ys[search_rows]
+    best = None
+    losses = np.empty(R)
+    n_cand = 0
+    t_start = time.perf_counter()
+    with kernel_threads(n_jobs):
+        for r in range(R):
+            t0 = time.perf_counter()
+            rng = child_rng(seed, r)
+            P = rng.standard_normal((d, n_aug)) / math.sqrt(d) if project else np.eye(n_aug)
+            res = search_projection(
+                np.ascontiguousarray(Fs @ P.T),
+                ys_search,
+                k=k,
+                search=search,
+                bound=bound,
+                max_candidates=max_candidates,
+                net_q=net_q,
+                do_refine=bool(refine),
+                n_refine=int(n_refine),
+                rng=rng,
+                verbose=verbose,
+                tag=f"projection {r + 1}/{R}:",
+                fit_intercept=bool(fit_intercept),
+            )
+            n_cand += res.n_candidates
+            W = lift(res.U, P)
+            losses[r] = _network_mse(F[sel_rows], W, res.C, res.c0, ys[sel_rows])
+            if not np.isfinite(losses[r]):
+                raise ValueError(
+                    f"{name} produced a non-finite loss: the labels or inputs are too large "
+                    "for float64 (rescale y and X)."
+                )
+            if best is None or losses[r] < losses[best[0]]:
+                best = (r, res, P, W)
+            if verbose:
+                unit = y_scale * y_scale  # losses in the units of y
+                print(
+                    f"[{name}] projection {r + 1}/{R}: d'={d}, candidates="
+                    f"{res.n_candidates:,}, loss {losses[r] * unit:.6g}, best "
+                    f"{losses[best[0]] * unit:.6g} ({time.perf_counter() - t0:.2f} s)"
+                )
+        r, res, P, W = best
+        train_mse = _network_mse(F[fit_rows], res.U @ P, res.C, res.c0, ys[fit_rows])
+    if verbose:
+        print(f"[{name}] done: {n_cand:,} candidates in {time.perf_counter() - t_start:.2f} s")
+    with np.errstate(over="ignore"):  # in the units of y: inf beyond float64
+        losses = losses * y_scale * y_scale
+    return Bunch(
+        W=W,
+        U=np.ascontiguousarray(res.U),
+        C=np.ascontiguousarray(res.C * y_scale, dtype=np.float64),
+        c0=float(y_off + y_scale * res.c0),
+        P=P,
+        proj_dim=d,
+        n_projections=R,
+        losses=losses,
+        train_mse=train_mse * y_scale * y_scale,
+        n_candidates=int(n_cand),
+        net_size=int(res.net_size),
+        net_resolution=net_covering_radius(d, net_q) if net_q is not None else np.nan,
+        net_meaningful=meaningful,
+        search_exhaustive=bool(
+            search == "net"
+            and net_q is not None
+            and net_q >= q_theory
+            and (not project or d >= th.proj_dim)
+        ),
+        theory=th,
     )

@@ -3,7 +3,6 @@ ITCS 2021): random projection, budgeted search in the projected space, exact lif
 """
 
 import math
-import time
 import warnings
 from numbers import Integral, Real
 
@@ -13,38 +12,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._network import forward
-from .._solvers.proper import (
-    MEANINGFUL_RADIUS,
-    SPLIT_KEY,
-    SUBSAMPLE_KEY,
-    choose_net_q,
-    lift,
-    meaningful_proj_dim,
-    net_covering_radius,
-    search_projection,
-    theory_resources,
-    warn_theory_budget,
-)
-from ..utils._threads import kernel_threads
-from ..utils.validation import max_row_norm, mean_and_scale, root_mean_square
+from .._network import forward, input_scale, unit_ball_features
+from .._solvers.proper import fit_proper
+from ..utils.validation import max_row_norm, split_folds
 
 __all__ = ["ProperReLUNetworkRegressor"]
-
-
-def _child_rng(seed, key):
-    """Generator of child ``key`` of ``seed``: projection r always uses child r, so
-    R + 1 projections contain the first R.
-    """
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
-
-
-def _q_theory(d, resolution):
-    """Grid parameter q of the theory's net resolution in d' = d (a huge int when the
-    resolution underflows).
-    """
-    ratio = math.sqrt(max(d - 1, 0)) / resolution if resolution > 0 else math.inf
-    return max(1, int(math.ceil(ratio))) if math.isfinite(ratio) else 2**62
 
 
 class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
@@ -296,50 +268,6 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    # -- input map ---------------------------------------------------------
-
-    def _alpha(self):
-        return math.sqrt(2.0) if self.fit_intercept else 1.0
-
-    def _features(self, X):
-        """Scaled (and, with an intercept, augmented) inputs in the unit ball."""
-        Xs = X / (self.input_scale_ * self._alpha())
-        if self.fit_intercept:
-            Xs = np.hstack([Xs, np.full((X.shape[0], 1), 1.0 / math.sqrt(2.0))])
-        return np.ascontiguousarray(Xs)
-
-    def _net_q(self, d, k, q_theory):
-        """Net spacing parameter q (h = 2/q) for d' = d, or None for random directions."""
-        if self.net_resolution is not None:
-            q = 2.0 / self.net_resolution
-            if abs(q - round(q)) > 1e-9:
-                raise ValueError(
-                    f"net_resolution={self.net_resolution} must divide 2 "
-                    "(2/h an integer), e.g. 1, 0.5, 0.25."
-                )
-            q = int(round(q))
-            from .._solvers.proper import GRAM_LIMIT, n_multisets, net_size
-
-            G = net_size(d, q)
-            count = n_multisets(G, k)
-            if count > self.max_candidates:
-                raise ValueError(
-                    f"net_resolution={self.net_resolution} in d'={d} gives G={G:,} "
-                    f"directions and {count:,} candidates for n_units={k}, above "
-                    f"max_candidates={self.max_candidates:,}; refusing to start. Use a "
-                    "coarser net_resolution, a smaller proj_dim, or raise max_candidates."
-                )
-            if k >= 2 and G > GRAM_LIMIT:
-                raise ValueError(
-                    f"net_resolution={self.net_resolution} in d'={d} gives "
-                    f"G={G:,} directions, above the Gram-matrix limit "
-                    f"{GRAM_LIMIT} for n_units >= 2."
-                )
-            return q
-        return choose_net_q(d, k, self.max_candidates, q_theory)
-
-    # -- fit ---------------------------------------------------------------
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Search for the best network of ``n_units`` ReLUs and lift it back.
@@ -360,205 +288,77 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
             self, X, y, dtype=np.float64, order="C", y_numeric=True, ensure_min_samples=2
         )
         y = np.ascontiguousarray(y, dtype=np.float64)
-        m, n = X.shape
-        k = self.n_units
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         name = type(self).__name__
-
-        # inputs into the unit ball
-        row_norm = max_row_norm(X)  # no overflow for huge finite inputs
-        if self.input_scaling == "max_norm":
-            self.input_scale_ = row_norm if row_norm > 0 else 1.0
-        else:
-            self.input_scale_ = 1.0
-            # with an intercept the augmented row is [x/sqrt(2), 1/sqrt(2)], of norm <= 1
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        scaling = None if self.input_scaling == "none" else self.input_scaling
+        self.input_scale_ = input_scale(X, scaling)
+        if scaling is None and max_row_norm(X) > 1.0 + 1e-12:
+            # with hidden biases the augmented row [x, 1] / sqrt(2) is in the unit ball
             # exactly when ||x|| <= 1: the same threshold either way
-            if row_norm > 1.0 + 1e-12:
-                warnings.warn(
-                    f"input_scaling='none' with rows of norm up to {row_norm:.3g} > 1: the "
-                    "unit-ball assumption fails and the theoretical_* attributes do not "
-                    "apply.",
-                    UserWarning,
-                    stacklevel=2,
-                )
-        F = self._features(X)
-        n_aug = F.shape[1]
-
-        # theory resources (A = 1 when unbounded)
-        A = 1.0 if self.output_weight_bound is None else float(self.output_weight_bound)
-        B = float(self.weight_norm_bound)
-        Y = float(np.max(np.abs(y))) if self.label_bound is None else float(self.label_bound)
-        th = theory_resources(k, float(self.epsilon), self.setting, A, B, max(Y, 1e-300))
-        self.gamma_ = th.gamma
-        self.theoretical_proj_dim_ = th.proj_dim
-        self.theoretical_net_resolution_ = th.net_resolution
-        self.theoretical_log2_candidates_ = th.log2_candidates
-        self.theoretical_n_samples_ = th.n_samples
-
-        # projected dimension
-        if self.proj_dim == "auto":
-            d = n_aug if n_aug <= self.max_proj_dim else int(self.max_proj_dim)
-        elif self.proj_dim == "theory":
-            d = min(th.proj_dim, n_aug)
-        else:
-            d = min(int(self.proj_dim), n_aug)
-        project = d < n_aug
-        R = int(self.n_projections) if project else 1
-
-        # rows: holdout split and subsample
-        search_rows = np.arange(m)
-        sel_rows = search_rows
-        if self.selection == "holdout":
-            n_hold = int(round(self.holdout_fraction * m))
-            if n_hold < 1 or m - n_hold < 1:
-                raise ValueError(
-                    f"holdout_fraction={self.holdout_fraction} leaves an empty "
-                    f"search or held-out set with n_samples={m}."
-                )
-            perm = _child_rng(seed, SPLIT_KEY).permutation(m)
-            sel_rows = np.sort(perm[:n_hold])
-            search_rows = np.sort(perm[n_hold:])
-        fit_rows = search_rows
-        if self.subsample is not None:
-            m_sub = th.n_samples if self.subsample == "theory" else int(self.subsample)
-            if m_sub < len(search_rows):
-                pick = _child_rng(seed, SUBSAMPLE_KEY).choice(
-                    len(search_rows), m_sub, replace=False
-                )
-                search_rows = search_rows[np.sort(pick)]
-
-        # labels divided by their scale on the search's rows (held-out labels only
-        # score): changes no result, keeps 1e300 * y finite
-        if self.fit_output_intercept:
-            y_off, y_scale = mean_and_scale(y[fit_rows])
-        else:
-            y_off, y_scale = 0.0, root_mean_square(y[fit_rows])
-        y_scale = y_scale if y_scale > 0 else 1.0
-        ys = (y - y_off) / y_scale
-        bound = (
-            np.inf
-            if self.output_weight_bound is None
-            else float(self.output_weight_bound) * B / y_scale
+            warnings.warn(
+                f"{name}: input_scaling='none' with rows of norm up to {max_row_norm(X):.3g} "
+                "> 1: the unit-ball assumption fails and the theoretical_* attributes do not "
+                "apply.",
+                UserWarning,
+                stacklevel=2,
+            )
+        fold, _ = split_folds(
+            X, y, None, self.holdout_fraction if self.selection == "holdout" else None, rng
+        )
+        res = fit_proper(
+            unit_ball_features(X, self.input_scale_, self.fit_intercept),
+            y,
+            fold,
+            n_hidden=self.n_units,
+            setting=self.setting,
+            target_error=self.epsilon,
+            proj_dim=self.proj_dim,
+            max_proj_dim=self.max_proj_dim,
+            n_projections=self.n_projections,
+            search=self.search,
+            net_resolution=self.net_resolution,
+            max_candidates=self.max_candidates,
+            refine=self.refine,
+            n_refine=self.n_refine,
+            weight_norm_bound=self.weight_norm_bound,
+            output_weight_bound=self.output_weight_bound,
+            label_bound=self.label_bound,
+            subsample=self.subsample,
+            fit_intercept=self.fit_output_intercept,
+            seed=seed,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+            name=name,
         )
 
-        # net resolution (per d, same for every projection)
-        q_theory = _q_theory(d, th.net_resolution)
-        net_q = None
-        meaningful = True
-        if self.search == "net":
-            net_q = self._net_q(d, k, q_theory)
-            if self.proj_dim == "theory" and (net_q is None or net_q < q_theory):
-                warn_theory_budget(q_theory, d, k, self.max_candidates)
-            meaningful = net_q is not None and net_covering_radius(d, net_q) <= MEANINGFUL_RADIUS
-            if not meaningful:
-                what = (
-                    "random directions (no net fits the budget)"
-                    if net_q is None
-                    else f"a net of covering radius {net_covering_radius(d, net_q):.3g} > 1"
-                )
-                d_ok = meaningful_proj_dim(
-                    d, k, int(self.max_candidates), lambda dd: _q_theory(dd, th.net_resolution)
-                )
-                fix = (
-                    f"proj_dim={d_ok} (or less) has a net of covering radius <= 1 within the budget"
-                    if d_ok
-                    else "no d' has a net of covering "
-                    "radius <= 1 within the budget; raise max_candidates"
-                )
-                warnings.warn(
-                    f"{name}: the search in d'={d} uses {what}: it certifies nothing about "
-                    "the best network on the projected data, and the fit's quality comes "
-                    f"from the refinement (net_meaningful_ is False). {fix}.",
-                    UserWarning,
-                    stacklevel=2,
-                )
-
-        Fs, ys_search = F[search_rows], ys[search_rows]
-        best = None
-        losses = np.empty(R)
-        n_cand = 0
-        t_start = time.perf_counter()
-        with kernel_threads(self.n_jobs):
-            for r in range(R):
-                t0 = time.perf_counter()
-                rng = _child_rng(seed, r)
-                if project:
-                    P = rng.standard_normal((d, n_aug)) / math.sqrt(d)
-                else:
-                    P = np.eye(n_aug)
-                Z = np.ascontiguousarray(Fs @ P.T)
-                res = search_projection(
-                    Z,
-                    ys_search,
-                    k=k,
-                    search=self.search,
-                    bound=bound,
-                    max_candidates=int(self.max_candidates),
-                    net_q=net_q,
-                    do_refine=bool(self.refine),
-                    n_refine=int(self.n_refine),
-                    rng=rng,
-                    verbose=self.verbose,
-                    tag=f"projection {r + 1}/{R}:",
-                    fit_intercept=bool(self.fit_output_intercept),
-                )
-                n_cand += res.n_candidates
-                W = lift(res.U, P)
-                pred = self._forward(F[sel_rows], W, res.C) + res.c0
-                losses[r] = float(np.mean((pred - ys[sel_rows]) ** 2))  # scaled labels
-                if not np.isfinite(losses[r]):
-                    raise ValueError(
-                        f"{name} produced a non-finite loss: the labels or inputs are "
-                        "too large for float64 (rescale y and X)."
-                    )
-                if best is None or losses[r] < losses[best[0]]:
-                    best = (r, res, P, W)
-                if self.verbose:
-                    unit = y_scale * y_scale  # losses in the units of y
-                    print(
-                        f"[{name}] projection {r + 1}/{R}: d'={d}, candidates="
-                        f"{res.n_candidates:,}, loss {losses[r] * unit:.6g}, best "
-                        f"{losses[best[0]] * unit:.6g} ({time.perf_counter() - t0:.2f} s)"
-                    )
-        r, res, P, W = best
-        if self.verbose:
-            print(f"[{name}] done: {n_cand:,} candidates in {time.perf_counter() - t_start:.2f} s")
-
-        # outputs
-        alpha = self._alpha()
-        self.projection_ = P
-        self.proj_dim_ = d
-        self.n_projections_ = R
-        self.coef_projected_ = np.ascontiguousarray(res.U)
-        self.coef_output_ = np.ascontiguousarray(res.C * y_scale, dtype=np.float64)
-        self.intercept_output_ = float(y_off + y_scale * res.c0)
-        self.lifted_weight_norms_ = np.linalg.norm(W, axis=1)
-        self.coef_hidden_ = np.ascontiguousarray(W[:, :n] / (self.input_scale_ * alpha))
-        if self.fit_intercept:
-            self.intercept_hidden_ = W[:, n] / math.sqrt(2.0)
-        else:
-            self.intercept_hidden_ = np.zeros(k)
-        with np.errstate(over="ignore"):  # in the units of y: inf beyond float64
-            self.projection_losses_ = losses * y_scale * y_scale
-        self.n_candidates_evaluated_ = int(n_cand)
-        self.net_size_ = int(res.net_size)
-        self.net_resolution_ = (
-            net_covering_radius(d, net_q)
-            if (self.search == "net" and net_q is not None)
-            else np.nan
-        )
-        if self.search == "net":
-            self.net_meaningful_ = bool(meaningful)
+        n = X.shape[1]
+        # the lifted weights act on unit_ball_features: back to the units of X
+        alpha = math.sqrt(2.0) if self.fit_intercept else 1.0
+        self.coef_hidden_ = np.ascontiguousarray(res.W[:, :n] / (self.input_scale_ * alpha))
+        self.intercept_hidden_ = res.W[:, n] / alpha if self.fit_intercept else np.zeros(len(res.C))
+        self.coef_output_ = res.C
+        self.intercept_output_ = res.c0
+        self.coef_projected_ = res.U
+        self.projection_ = res.P
+        self.proj_dim_ = res.proj_dim
+        self.n_projections_ = res.n_projections
+        self.lifted_weight_norms_ = np.linalg.norm(res.W, axis=1)
+        self.projection_losses_ = res.losses
+        self.train_mse_ = res.train_mse
+        self.n_candidates_evaluated_ = res.n_candidates
+        self.net_size_ = res.net_size
+        self.net_resolution_ = res.net_resolution
+        if res.net_meaningful is not None:
+            self.net_meaningful_ = res.net_meaningful
         elif hasattr(self, "net_meaningful_"):
             del self.net_meaningful_
-        self.search_exhaustive_ = bool(
-            self.search == "net"
-            and net_q is not None
-            and net_q >= q_theory
-            and (not project or d >= th.proj_dim)
-        )
-        pred = self._forward(F[fit_rows], self.coef_projected_ @ P, res.C) + res.c0
-        self.train_mse_ = float(np.mean((pred - ys[fit_rows]) ** 2)) * y_scale * y_scale
+        self.search_exhaustive_ = res.search_exhaustive
+        self.gamma_ = res.theory.gamma
+        self.theoretical_proj_dim_ = res.theory.proj_dim
+        self.theoretical_net_resolution_ = res.theory.net_resolution
+        self.theoretical_log2_candidates_ = res.theory.log2_candidates
+        self.theoretical_n_samples_ = res.theory.n_samples
         return self
 
     @staticmethod
