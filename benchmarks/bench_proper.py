@@ -16,7 +16,7 @@ Part 1 -- throughput (candidates per second, median of ``--repeats`` after a war
   pass over the data) against a NumPy version vectorised over all pairs (closed-form
   2 x 2 solve).
 
-Part 2 -- cost curve (spec E6): candidates evaluated and seconds of one fit against
+Part 2 -- cost curve: candidates evaluated and seconds of one fit against
 1/ε for k = 1, 2 with d'(ε) = 2 + ceil(0.16/ε²) and net spacing h = ε, beside the
 estimator's ``theoretical_log2_candidates_``; then k = 1, 2, 3 at d' = 3, h = 0.25.
 Data: teacher in a 3-dimensional subspace of R^10 (the projection is injective on
@@ -170,10 +170,10 @@ def throughput(repeats, quick):
     return rows
 
 
-def fit_cost(X, y, k, d, h, epsilon, repeats):
+def fit_cost(X, y, k, d, h, target_error, repeats):
     est = ProperReLUNetworkRegressor(
-        n_units=k,
-        epsilon=epsilon,
+        n_hidden=k,
+        target_error=target_error,
         proj_dim=d,
         n_projections=1,
         net_resolution=h,
@@ -187,7 +187,7 @@ def fit_cost(X, y, k, d, h, epsilon, repeats):
 
 def cost_curve(repeats, quick):
     print(
-        "\n== Part 2: cost of the exhaustive net search (spec E6), m = 500, d = 10, "
+        "\n== Part 2: cost of the exhaustive net search, m = 500, d = 10, "
         "teacher in a 3-dim subspace, seed 0 =="
     )
     print(
@@ -205,7 +205,7 @@ def cost_curve(repeats, quick):
         eps_list = eps_list[:4]
     out = []
     for k in (1, 2):
-        X, y, _ = make_relu_network_teacher(500, 10, n_units=k, subspace_dim=3, random_state=0)
+        X, y, _ = make_relu_network_teacher(500, 10, n_hidden=k, subspace_dim=3, random_state=0)
         for eps in eps_list:
             d = 2 + math.ceil(0.16 / eps**2 - 1e-12)
             q = round(2 / eps)
@@ -243,7 +243,7 @@ def cost_curve(repeats, quick):
     print(hdr)
     print("-" * len(hdr))
     for k in (1, 2) if quick else (1, 2, 3):
-        X, y, _ = make_relu_network_teacher(500, 10, n_units=k, subspace_dim=3, random_state=0)
+        X, y, _ = make_relu_network_teacher(500, 10, n_hidden=k, subspace_dim=3, random_state=0)
         est, t = fit_cost(X, y, k, 3, 0.25, 0.25, repeats if k < 3 else 3)
         out.append(
             dict(
@@ -272,7 +272,7 @@ def improper_contrast():
 
     print("\n== Improper contrast: k = 2 teacher, d = 10, 20% corrupted labels, m = 1000 ==")
     X, y, info = make_relu_network_teacher(
-        2000, 10, n_units=2, corrupt_fraction=0.2, random_state=1
+        2000, 10, n_hidden=2, corrupt_fraction=0.2, random_state=1
     )
     Xtr, ytr, Xte = X[:1000], y[:1000], X[1000:]
     yte = info.clean_target[1000:]

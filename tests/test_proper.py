@@ -178,7 +178,7 @@ def test_net_size_formula_and_nesting(d, q):
     assert all(tuple(np.round(u, 12)) in fine for u in U)  # halving h: nested nets
 
 
-def test_net_sizes_of_the_spec_and_covering_radius():
+def test_net_sizes_and_covering_radius():
     assert [net_size(d, 8) for d in (2, 3, 4, 5)] == [32, 386, 4160, 42242]
     rng = np.random.default_rng(0)
     for d, q in [(2, 4), (3, 4), (4, 2)]:
@@ -189,7 +189,7 @@ def test_net_sizes_of_the_spec_and_covering_radius():
         assert dist.max() <= net_covering_radius(d, q) + 1e-12
 
 
-def test_theory_numbers_of_the_spec():
+def test_theory_numbers():
     a = theory_resources(1, 0.1, "agnostic", 1.0, 1.0, 1.0)
     assert a.gamma == pytest.approx(0.0125)
     assert 1.6e5 < a.proj_dim < 1.8e5
@@ -198,9 +198,9 @@ def test_theory_numbers_of_the_spec():
     assert r.gamma == pytest.approx(math.sqrt(0.05))
     assert r.proj_dim == 678
     assert 3.0e3 < r.log2_candidates < 3.2e3
-    est = ProperReLUNetworkRegressor(n_units=1, setting="realizable", label_bound=1.0)
-    X, y, _ = make_relu_network_teacher(30, 3, n_units=1, random_state=0)
-    est.fit(X, y)
+    est = ProperReLUNetworkRegressor(n_hidden=1, setting="realizable")
+    X, y, _ = make_relu_network_teacher(30, 3, n_hidden=1, random_state=0)
+    est.fit(X, y / np.abs(y).max())  # labels bounded by Y = max |y| = 1
     assert est.theoretical_proj_dim_ == 678 and est.gamma_ == r.gamma
     # 3 features: no projection; the net at the theory covering radius (q = 13,
     # G = 1016) fits the budget, so the search is exhaustive in the theory's sense
@@ -212,12 +212,12 @@ def test_theory_numbers_of_the_spec():
 # ------------------------------------------------------------------ paper claims (small)
 
 
-def test_E1a_exact_recovery_single_relu():
+def test_exact_recovery_single_relu():
     """k = 1, d = 3, m = 25 sphere inputs: measured train MSE 1.4e-32, direction equal to
     machine precision.
     """
-    X, y, info = make_relu_network_teacher(25, 3, n_units=1, random_state=0)
-    est = ProperReLUNetworkRegressor(n_units=1, search="activation_patterns", random_state=0).fit(
+    X, y, info = make_relu_network_teacher(25, 3, n_hidden=1, random_state=0)
+    est = ProperReLUNetworkRegressor(n_hidden=1, search="activation_patterns", random_state=0).fit(
         X, y
     )
     assert est.train_mse_ <= 1e-12
@@ -226,23 +226,23 @@ def test_E1a_exact_recovery_single_relu():
     assert est.coef_output_[0] * np.linalg.norm(w) == pytest.approx(1.0, rel=1e-8)
 
 
-def test_E1b_exact_recovery_two_relus():
+def test_exact_recovery_two_relus():
     """k = 2, d = 2, m = 16, output weights (+1, -1): measured 1.6e-32."""
-    X, y, info = make_relu_network_teacher(16, 2, n_units=2, output_weight=2.0, random_state=0)
+    X, y, info = make_relu_network_teacher(16, 2, n_hidden=2, output_weight=2.0, random_state=0)
     est = ProperReLUNetworkRegressor(
-        n_units=2, search="activation_patterns", refine=False, random_state=0
+        n_hidden=2, search="activation_patterns", refine=False, random_state=0
     ).fit(X, y)
     assert est.train_mse_ <= 1e-12
     assert est.n_candidates_evaluated_ > 0
 
 
-def test_E1c_exact_recovery_through_projection_and_lift():
+def test_exact_recovery_through_projection_and_lift():
     """d = 50, data and teacher in a 3-dim subspace, d' = 3, R = 10: measured train MSE
     1.4e-32 and test MSE on new subspace inputs 1.4e-32.
     """
-    X, y, info = make_relu_network_teacher(25, 50, n_units=1, subspace_dim=3, random_state=0)
+    X, y, info = make_relu_network_teacher(25, 50, n_hidden=1, subspace_dim=3, random_state=0)
     est = ProperReLUNetworkRegressor(
-        n_units=1, search="activation_patterns", proj_dim=3, n_projections=10, random_state=0
+        n_hidden=1, search="activation_patterns", proj_dim=3, n_projections=10, random_state=0
     ).fit(X, y)
     assert est.proj_dim_ == 3 and est.projection_.shape == (3, 50)
     assert est.train_mse_ <= 1e-12
@@ -253,16 +253,16 @@ def test_E1c_exact_recovery_through_projection_and_lift():
     assert np.mean((est.predict(Xt) - yt) ** 2) <= 1e-10
 
 
-def test_E2_net_guarantee_and_nested_nets():
+def test_net_guarantee_and_nested_nets():
     """k = 1 realizable, d = 3, no projection, refine=False. Measured train MSE for
     h = 1, 1/2, 1/4, 1/8: 7.4e-3, 3.5e-3, 1.9e-4, 1.9e-4 against the bounds
     (|c*| rho)^2 = 0.5, 0.125, 0.031, 0.0078.
     """
-    X, y, info = make_relu_network_teacher(200, 3, n_units=1, input_dist="ball", random_state=0)
+    X, y, info = make_relu_network_teacher(200, 3, n_hidden=1, input_dist="ball", random_state=0)
     prev = np.inf
     for h in (1.0, 0.5, 0.25, 0.125):
         est = ProperReLUNetworkRegressor(
-            n_units=1, setting="realizable", net_resolution=h, refine=False, random_state=0
+            n_hidden=1, setting="realizable", net_resolution=h, refine=False, random_state=0
         ).fit(X, y)
         c_star = abs(info.coef_output[0]) * est.input_scale_  # ||w*|| = 1 in x/scale units
         assert est.train_mse_ <= (c_star * est.net_resolution_) ** 2
@@ -272,20 +272,20 @@ def test_E2_net_guarantee_and_nested_nets():
         prev = est.train_mse_
 
 
-def test_E2_agnostic_triangle_bound():
+def test_net_agnostic_triangle_bound():
     """Noisy labels: sqrt(train) <= sqrt(planted) + |c*| rho. Measured 0.101 <= 0.111."""
-    X, y, info = make_relu_network_teacher(200, 3, n_units=1, noise=0.1, random_state=1)
+    X, y, info = make_relu_network_teacher(200, 3, n_hidden=1, noise=0.1, random_state=1)
     est = ProperReLUNetworkRegressor(
-        n_units=1, net_resolution=0.25, refine=False, random_state=0
+        n_hidden=1, net_resolution=0.25, refine=False, random_state=0
     ).fit(X, y)
     bound = math.sqrt(info.planted_loss) + est.input_scale_ * est.net_resolution_
     assert math.sqrt(est.train_mse_) <= bound
 
 
-def test_E3_lifted_predictions_equal_projected_network():
+def test_lifted_predictions_equal_projected_network():
     """d = 10, d' = 3: measured agreement ~1e-16 relative."""
-    X, y, _ = make_relu_network_teacher(150, 10, n_units=2, random_state=2)
-    est = ProperReLUNetworkRegressor(n_units=2, proj_dim=3, n_projections=3, random_state=0).fit(
+    X, y, _ = make_relu_network_teacher(150, 10, n_hidden=2, random_state=2)
+    est = ProperReLUNetworkRegressor(n_hidden=2, proj_dim=3, n_projections=3, random_state=0).fit(
         X, y
     )
     Z = (X / est.input_scale_) @ est.projection_.T
@@ -297,12 +297,12 @@ def test_E3_lifted_predictions_equal_projected_network():
     )
 
 
-def test_E3_lift_with_intercept():
+def test_lift_with_hidden_bias():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((120, 6))
     y = np.maximum(X[:, 0] + 0.5, 0) - 0.5 * np.maximum(-X[:, 1] + 0.2, 0)
     est = ProperReLUNetworkRegressor(
-        fit_intercept=True, proj_dim=4, n_projections=2, random_state=0
+        hidden_bias=True, proj_dim=4, n_projections=2, random_state=0
     ).fit(X, y)
     F = np.c_[X / (est.input_scale_ * math.sqrt(2)), np.full(120, 1 / math.sqrt(2))]
     g = (
@@ -314,9 +314,9 @@ def test_E3_lift_with_intercept():
     assert est.train_mse_ == pytest.approx(np.mean((est.predict(X) - y) ** 2), rel=1e-9, abs=1e-12)
 
 
-def test_E4_selection_is_min_and_monotone_in_R():
+def test_selection_is_min_and_monotone_in_R():
     """Projection r uses child seed r, so R + 1 projections contain the first R."""
-    X, y, _ = make_relu_network_teacher(120, 10, n_units=2, noise=0.05, random_state=3)
+    X, y, _ = make_relu_network_teacher(120, 10, n_hidden=2, noise=0.05, random_state=3)
     prev = np.inf
     for R in range(1, 6):
         est = ProperReLUNetworkRegressor(proj_dim=4, n_projections=R, random_state=7).fit(X, y)
@@ -341,9 +341,9 @@ def test_selection_never_worse_than_any_evaluated_candidate(bound):
     """
     from itertools import combinations_with_replacement
 
-    X, y, _ = make_relu_network_teacher(80, 3, n_units=2, noise=0.1, random_state=4)
+    X, y, _ = make_relu_network_teacher(80, 3, n_hidden=2, noise=0.1, random_state=4)
     est = ProperReLUNetworkRegressor(
-        n_units=2, net_resolution=1.0, refine=False, output_weight_bound=bound, random_state=0
+        n_hidden=2, net_resolution=1.0, refine=False, output_weight_bound=bound, random_state=0
     ).fit(X, y)
     Z = X / est.input_scale_
     U = sphere_net(3, 2)
@@ -361,13 +361,13 @@ def test_selection_never_worse_than_any_evaluated_candidate(bound):
         assert np.all(np.abs(est.coef_output_) <= bound * (1 + 1e-12))
     # refinement is never worse
     ref = ProperReLUNetworkRegressor(
-        n_units=2, net_resolution=1.0, refine=True, output_weight_bound=bound, random_state=0
+        n_hidden=2, net_resolution=1.0, refine=True, output_weight_bound=bound, random_state=0
     ).fit(X, y)
     assert ref.train_mse_ <= est.train_mse_
 
 
 def test_restarts_heuristic_counts_and_fits():
-    X, y, _ = make_relu_network_teacher(100, 4, n_units=2, random_state=5)
+    X, y, _ = make_relu_network_teacher(100, 4, n_hidden=2, random_state=5)
     est = ProperReLUNetworkRegressor(search="restarts", max_candidates=3000, random_state=0).fit(
         X, y
     )
@@ -426,13 +426,13 @@ def test_coloring_yes_no_gap_seen_by_the_estimator(seed):
     """
     Xy, yy, _ = make_coloring_relu_instance(6, 6, 2, random_state=seed)
     Xn, yn, _ = make_coloring_relu_instance(6, 6, 2, colorable=False, random_state=seed)
-    est = ProperReLUNetworkRegressor(n_units=2, fit_output_intercept=False, random_state=0)
+    est = ProperReLUNetworkRegressor(n_hidden=2, fit_intercept=False, random_state=0)
     assert est.fit(Xy, yy).train_mse_ < 1e-5
     assert est.fit(Xn, yn).train_mse_ > 5e-3
 
 
 def test_dense_subgraph_planted_loss_closed_form():
-    """N = 30, kappa = 8, p = 0.3: planted 0.98892 (spec: 0.9889), zero predictor 1.0,
+    """N = 30, kappa = 8, p = 0.3: planted 0.98892, zero predictor 1.0,
     w = e0 1.708.
     """
     X, y, info = make_dense_subgraph_relu_instance(30, 8, 0.3, random_state=0)
@@ -464,7 +464,9 @@ def test_generators_validate_arguments():
 
 
 def test_teacher_noise_and_corruption():
-    X, y, info = make_relu_network_teacher(200, 5, n_units=3, corrupt_fraction=0.25, random_state=0)
+    X, y, info = make_relu_network_teacher(
+        200, 5, n_hidden=3, corrupt_fraction=0.25, random_state=0
+    )
     assert np.sum(y != info.clean_target) == 50
     assert info.planted_loss == pytest.approx(np.mean((y - info.clean_target) ** 2))
     np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0)
@@ -475,14 +477,14 @@ def test_teacher_noise_and_corruption():
 
 
 def test_activation_patterns_over_budget_refuses():
-    X, y, _ = make_relu_network_teacher(60, 4, n_units=2, random_state=0)
+    X, y, _ = make_relu_network_teacher(60, 4, n_hidden=2, random_state=0)
     est = ProperReLUNetworkRegressor(search="activation_patterns", max_candidates=1000)
     with pytest.raises(ValueError, match=r"activation patterns.*max_candidates=1,000"):
         est.fit(X, y)
 
 
 def test_explicit_net_over_budget_refuses():
-    X, y, _ = make_relu_network_teacher(60, 4, n_units=2, random_state=0)
+    X, y, _ = make_relu_network_teacher(60, 4, n_hidden=2, random_state=0)
     est = ProperReLUNetworkRegressor(net_resolution=0.25, max_candidates=10_000)
     with pytest.raises(ValueError, match=r"candidates.*max_candidates=10,000"):
         est.fit(X, y)
@@ -491,7 +493,7 @@ def test_explicit_net_over_budget_refuses():
 
 
 def test_max_candidates_caps_work_and_theory_warns():
-    X, y, _ = make_relu_network_teacher(60, 12, n_units=2, random_state=0)
+    X, y, _ = make_relu_network_teacher(60, 12, n_hidden=2, random_state=0)
     for mc in (50, 5000):
         est = ProperReLUNetworkRegressor(max_candidates=mc, n_projections=3, random_state=0).fit(
             X, y
@@ -509,16 +511,16 @@ def test_max_candidates_caps_work_and_theory_warns():
 
 
 def test_verbose_prints_progress(capsys):
-    X, y, _ = make_relu_network_teacher(60, 10, n_units=2, random_state=0)
+    X, y, _ = make_relu_network_teacher(60, 10, n_hidden=2, random_state=0)
     ProperReLUNetworkRegressor(n_projections=2, verbose=1, random_state=0).fit(X, y)
     out = capsys.readouterr().out
     assert "projection 1/2" in out and "projection 2/2" in out and "candidates" in out
 
 
-def test_holdout_selection_and_subsample():
-    X, y, _ = make_relu_network_teacher(200, 10, n_units=2, noise=0.05, random_state=6)
+def test_validation_fraction_and_subsample():
+    X, y, _ = make_relu_network_teacher(200, 10, n_hidden=2, noise=0.05, random_state=6)
     est = ProperReLUNetworkRegressor(
-        selection="holdout", subsample=80, n_projections=3, random_state=0
+        validation_fraction=0.2, subsample=80, n_projections=3, random_state=0
     ).fit(X, y)
     assert est.projection_losses_.shape == (3,)
     assert np.isfinite(est.train_mse_)
@@ -526,8 +528,8 @@ def test_holdout_selection_and_subsample():
     # select) the network is the one searched on the training rows alone, and its
     # held-out loss is the projection's loss. Rows in the unit ball and no scaling, so
     # both fits see the same features.
-    one = dict(n_projections=1, input_scaling="none", random_state=0)
-    a = ProperReLUNetworkRegressor(selection="holdout", **one).fit(X, y)
+    one = dict(n_projections=1, input_scaling=None, random_state=0)
+    a = ProperReLUNetworkRegressor(validation_fraction=0.2, **one).fit(X, y)
     rng = np.random.RandomState(0)
     rng.randint(np.iinfo(np.int32).max)  # the fit's seed, drawn first
     fold, _ = split_folds(X, y, None, 0.2, rng)
@@ -541,18 +543,18 @@ def test_holdout_selection_and_subsample():
 
 
 def test_input_scaling_none_warns_outside_ball():
-    X, y, _ = make_relu_network_teacher(60, 3, n_units=1, random_state=0)
+    X, y, _ = make_relu_network_teacher(60, 3, n_hidden=1, random_state=0)
     with pytest.warns(UserWarning, match="unit-ball"):
-        ProperReLUNetworkRegressor(input_scaling="none").fit(3 * X, y)
+        ProperReLUNetworkRegressor(input_scaling=None).fit(3 * X, y)
     # with an intercept the augmented rows leave the ball as soon as ||x|| > 1
     Xn = 1.3 * X / np.linalg.norm(X, axis=1, keepdims=True)
     with pytest.warns(UserWarning, match="unit-ball"):
-        ProperReLUNetworkRegressor(input_scaling="none", fit_intercept=True).fit(Xn, y)
+        ProperReLUNetworkRegressor(input_scaling=None, hidden_bias=True).fit(Xn, y)
 
 
 def test_max_norm_scaling_survives_huge_finite_inputs():
     """The positively homogeneous model fitted on 1e160 X is the model fitted on X."""
-    X, y, _ = make_relu_network_teacher(80, 3, n_units=1, random_state=0)
+    X, y, _ = make_relu_network_teacher(80, 3, n_hidden=1, random_state=0)
     a = ProperReLUNetworkRegressor(random_state=0).fit(X, y)
     b = ProperReLUNetworkRegressor(random_state=0).fit(1e160 * X, y)
     assert np.isfinite(b.input_scale_)
@@ -565,7 +567,7 @@ def test_extreme_finite_X_and_y_give_the_scaled_model(factor):
     """1e300 y: before, an OverflowError in the theory resources; now 1e300 times the
     model of y (the search runs on y divided by its scale). 1e+-300 X: the model of X.
     """
-    X, y, _ = make_relu_network_teacher(80, 3, n_units=2, noise=0.1, random_state=0)
+    X, y, _ = make_relu_network_teacher(80, 3, n_hidden=2, noise=0.1, random_state=0)
     a = ProperReLUNetworkRegressor(random_state=0).fit(X, y)
     b = ProperReLUNetworkRegressor(random_state=0).fit(X, factor * y)
     np.testing.assert_allclose(b.predict(X) / factor, a.predict(X), rtol=1e-8, atol=1e-10)
@@ -580,16 +582,16 @@ def test_extreme_finite_X_and_y_give_the_scaled_model(factor):
 def test_output_intercept_fits_constants_and_shifts():
     """Before the output intercept: a constant 1.5 was fitted with MSE 0.58 (measured,
     defaults); now exactly. A shift of y shifts the model; the paper's class
-    (fit_output_intercept=False) keeps intercept_output_ = 0.
+    (fit_intercept=False) keeps intercept_output_ = 0.
     """
-    X, y, _ = make_relu_network_teacher(120, 4, n_units=2, noise=0.1, random_state=1)
+    X, y, _ = make_relu_network_teacher(120, 4, n_hidden=2, noise=0.1, random_state=1)
     est = ProperReLUNetworkRegressor(random_state=0)
     np.testing.assert_allclose(est.fit(X, np.full(120, 1.5)).predict(X), 1.5, rtol=0, atol=1e-12)
     a = ProperReLUNetworkRegressor(random_state=0).fit(X, y)
     b = ProperReLUNetworkRegressor(random_state=0).fit(X, y + 100.0)
     np.testing.assert_allclose(b.predict(X), a.predict(X) + 100.0, rtol=1e-10)
     assert b.intercept_output_ == pytest.approx(a.intercept_output_ + 100.0, rel=1e-10)
-    plain = ProperReLUNetworkRegressor(fit_output_intercept=False, random_state=0)
+    plain = ProperReLUNetworkRegressor(fit_intercept=False, random_state=0)
     assert plain.fit(X, y + 100.0).intercept_output_ == 0.0
     assert plain.train_mse_ > 10 * b.train_mse_
 
@@ -598,7 +600,7 @@ def test_output_intercept_is_solved_jointly_with_the_output_weights():
     """For the returned directions, (intercept_output_, coef_output_) is the least
     squares fit of y on [1, relu(X W^T)]: the centred statistics are exact.
     """
-    X, y, _ = make_relu_network_teacher(150, 4, n_units=2, noise=0.2, random_state=3)
+    X, y, _ = make_relu_network_teacher(150, 4, n_hidden=2, noise=0.2, random_state=3)
     y = y + 2.0
     est = ProperReLUNetworkRegressor(random_state=0).fit(X, y)
     H = np.maximum(X @ est.coef_hidden_.T + est.intercept_hidden_, 0.0)
@@ -675,7 +677,7 @@ def test_activation_patterns_is_exact_erm_against_brute_force(intercept):
         rs = np.random.RandomState(seed)
         X, y = rs.randn(12, 2), rs.randn(12)
         est = ProperReLUNetworkRegressor(
-            n_units=1, search="activation_patterns", refine=False, fit_output_intercept=intercept
+            n_hidden=1, search="activation_patterns", refine=False, fit_intercept=intercept
         )
         ref = _brute_force_one_unit_2d(X, y, intercept)
         assert est.fit(X, y).train_mse_ == pytest.approx(ref, rel=1e-9, abs=1e-12), seed
@@ -688,9 +690,9 @@ def test_activation_patterns_k2_never_worse_than_the_refined_net():
     the refined net search's.
     """
     for seed in range(3):
-        X, y, _ = make_relu_network_teacher(14, 2, n_units=2, noise=0.3, random_state=seed)
+        X, y, _ = make_relu_network_teacher(14, 2, n_hidden=2, noise=0.3, random_state=seed)
         for ic in (False, True):
-            kw = dict(n_units=2, fit_output_intercept=ic, random_state=0)
+            kw = dict(n_hidden=2, fit_intercept=ic, random_state=0)
             exact = ProperReLUNetworkRegressor(search="activation_patterns", **kw).fit(X, y)
             net = ProperReLUNetworkRegressor(net_resolution=0.25, **kw).fit(X, y)
             assert exact.train_mse_ <= net.train_mse_ + 1e-12, (seed, ic)
@@ -738,9 +740,9 @@ def test_net_meaningful_and_warning():
     assert bad.net_meaningful_ is False
     with pytest.warns(UserWarning, match="random directions"):
         ProperReLUNetworkRegressor(max_candidates=50, random_state=0).fit(X, y)
-    one = ProperReLUNetworkRegressor(n_units=1, random_state=0).fit(X, y)  # k = 1: q = 4
+    one = ProperReLUNetworkRegressor(n_hidden=1, random_state=0).fit(X, y)  # k = 1: q = 4
     assert one.net_meaningful_ and one.net_resolution_ < 1.0
-    pat = ProperReLUNetworkRegressor(n_units=1, search="activation_patterns").fit(
+    pat = ProperReLUNetworkRegressor(n_hidden=1, search="activation_patterns").fit(
         X[:10, :2], y[:10]
     )
     assert not hasattr(pat, "net_meaningful_")
@@ -778,9 +780,9 @@ def test_pipeline_gridsearch_cross_val(reg_data):
     pipe = make_pipeline(StandardScaler(), ProperReLUNetworkRegressor(random_state=0))
     scores = cross_val_score(pipe, X, y, cv=3)
     assert np.all(scores > 0.8)
-    gs = GridSearchCV(pipe, {"properrelunetworkregressor__n_units": [1, 2]}, cv=3)
+    gs = GridSearchCV(pipe, {"properrelunetworkregressor__n_hidden": [1, 2]}, cv=3)
     gs.fit(X, y)
-    assert gs.best_params_["properrelunetworkregressor__n_units"] == 2
+    assert gs.best_params_["properrelunetworkregressor__n_hidden"] == 2
 
 
 @pytest.mark.parametrize("kind", ["nan", "inf", "string"])

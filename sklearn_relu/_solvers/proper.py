@@ -32,7 +32,7 @@ from .._kernels.proper import (
     score_multisets_serial,
 )
 from .._network import forward
-from ..utils._threads import kernel_threads
+from ..utils._threads import compute_threads
 from ..utils.validation import mean_and_scale, root_mean_square
 
 __all__ = [
@@ -56,6 +56,8 @@ GRID_LIMIT = 50_000_000  # largest (q+1)^d' grid enumerated to build a net
 PARALLEL_WORK = 1 << 18  # rows x candidates below which the data passes run serially
 PARALLEL_MULTISETS = 1 << 22  # multisets per chunk below which the net scoring runs serially
 REFINE_STEPS = 40  # accepted-or-rejected steps per refined candidate
+N_REFINE = 5  # best candidates of each projection refined
+AUTO_PROJ_DIM = 8  # proj_dim='auto': no projection up to 8 features, else d' = 8
 SUBSAMPLE_KEY = 1_000_004  # SeedSequence spawn key beyond any projection index
 
 
@@ -703,16 +705,12 @@ def fit_proper(
     setting,
     target_error,
     proj_dim,
-    max_proj_dim,
     n_projections,
     search,
     net_resolution,
     max_candidates,
     refine,
-    n_refine,
-    weight_norm_bound,
     output_weight_bound,
-    label_bound,
     subsample,
     fit_intercept,
     seed,
@@ -742,15 +740,15 @@ def fit_proper(
     k = int(n_hidden)
     max_candidates = int(max_candidates)
 
-    # theory resources (A = 1 when unbounded)
+    # theory resources: unit-ball inputs, hidden weights of norm <= B = 1, labels bounded
+    # by Y = max |y|, output weights by A (A = 1 when unbounded)
     A = 1.0 if output_weight_bound is None else float(output_weight_bound)
-    B = float(weight_norm_bound)
-    Y = float(np.max(np.abs(y))) if label_bound is None else float(label_bound)
-    th = theory_resources(k, float(target_error), setting, A, B, max(Y, 1e-300))
+    Y = float(np.max(np.abs(y)))
+    th = theory_resources(k, float(target_error), setting, A, 1.0, max(Y, 1e-300))
 
     # projected dimension
     if proj_dim == "auto":
-        d = n_aug if n_aug <= max_proj_dim else int(max_proj_dim)
+        d = min(n_aug, AUTO_PROJ_DIM)
     elif proj_dim == "theory":
         d = min(th.proj_dim, n_aug)
     else:
@@ -775,7 +773,7 @@ def fit_proper(
         y_off, y_scale = 0.0, root_mean_square(y[fit_rows])
     y_scale = y_scale if y_scale > 0 else 1.0
     ys = (y - y_off) / y_scale
-    bound = np.inf if output_weight_bound is None else float(output_weight_bound) * B / y_scale
+    bound = np.inf if output_weight_bound is None else float(output_weight_bound) / y_scale
 
     # net resolution (per d', the same for every projection)
     q_theory = _q_theory(d, th.net_resolution)
@@ -802,7 +800,7 @@ def fit_proper(
     losses = np.empty(R)
     n_cand = 0
     t_start = time.perf_counter()
-    with kernel_threads(n_jobs):
+    with compute_threads(n_jobs):
         for r in range(R):
             t0 = time.perf_counter()
             rng = child_rng(seed, r)
@@ -816,7 +814,7 @@ def fit_proper(
                 max_candidates=max_candidates,
                 net_q=net_q,
                 do_refine=bool(refine),
-                n_refine=int(n_refine),
+                n_refine=N_REFINE,
                 rng=rng,
                 verbose=verbose,
                 tag=f"projection {r + 1}/{R}:",

@@ -29,7 +29,7 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
     ``g(z) = sum_j c_j relu(<u_j, z>)`` (unit ``u_j``) on ``z = P x`` is searched
     within a budget of ``max_candidates`` candidates; the network is lifted back by
     ``w_j = P^T u_j``, which gives exactly the projected network's predictions (so
-    the output is itself a network of ``n_units`` ReLUs: *proper*); the candidate of
+    the output is itself a network of ``n_hidden`` ReLUs: *proper*); the candidate of
     smallest loss is returned. The paper proves that the exponential dependence of
     such a search on 1/ε is unavoidable for proper learners (under its hardness
     hypotheses); the cost is exposed in ``n_candidates_evaluated_`` and the
@@ -37,25 +37,23 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_units : int >= 1, default=2
+    n_hidden : int >= 1, default=2
         Number of hidden ReLUs k. Two is the smallest k that contains every linear
         function (relu(t) - relu(-t) = t).
     setting : {'agnostic', 'realizable'}, default='agnostic'
         Sets the projection accuracy γ of the theory (and the theory attributes).
-    epsilon : float > 0, default=0.1
+    target_error : float > 0, default=0.1
         Target additive error ε; drives γ, the theory attributes and the finest net
         resolution worth searching.
     proj_dim : 'auto', 'theory' or int >= 1, default='auto'
         Projected dimension d'. ``'auto'``: no projection when the (augmented)
-        number of features is at most ``max_proj_dim``, else ``max_proj_dim``.
+        number of features is at most 8, else d' = 8.
         Within the default budget a net of covering radius at most 1 (see
         ``net_meaningful_``) exists up to d' = 5 for two units and d' = 8 for one;
         above, the search warns that it certifies nothing.
         ``'theory'``: ``theoretical_proj_dim_`` capped at the number of features
         (warns when its net does not fit the budget). An int at least the number of
         features means no projection.
-    max_proj_dim : int >= 1, default=8
-        No projection at or below this many features; d' for ``'auto'``.
     n_projections : int >= 1, default=5
         Number R of independent projections (forced to 1 without projection).
     search : {'net', 'activation_patterns', 'restarts'}, default='net'
@@ -77,76 +75,71 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         direction sets). Total work is at most ``n_projections * max_candidates``
         candidate scorings plus the refinement.
     refine : bool, default=True
-        Polish the best ``n_refine`` candidates of each projection (heuristic:
-        gradient steps on the directions with the exact output-weight solve,
-        accepted only if the loss decreases, so never worse).
-    n_refine : int >= 1, default=5
-        Candidates polished per projection.
-    weight_norm_bound : float > 0, default=1.0
-        B, the bound on the hidden-weight norms in the analysed class (theory only:
-        the search uses unit directions and puts the scale in the output weights).
+        Polish the five best candidates of each projection (heuristic: gradient
+        steps on the directions with the exact output-weight solve, accepted only if
+        the loss decreases, so never worse).
     output_weight_bound : float > 0 or None, default=None
-        A: the search enforces ``|c_j| <= A * B`` (box-constrained least squares).
-        None: unbounded output weights (plain least squares), and the theory
-        attributes use A = 1.
-    label_bound : float > 0 or None, default=None
-        Y in the theory; None uses ``max |y|``.
+        A: the search enforces ``|c_j| <= A`` on the output weights of unit
+        directions (box-constrained least squares). None: unbounded output weights
+        (plain least squares), and the theory attributes use A = 1.
     subsample : None, int >= 2 or 'theory', default=None
-        Rows used by the search (all by default; ``'theory'`` uses
-        ``theoretical_n_samples_``). Selection and ``train_mse_`` use all rows.
-    selection : {'train', 'holdout'}, default='train'
-        Select among projections by training loss or by the loss on a held-out
-        ``holdout_fraction`` of the rows (then the search uses the other rows).
-    holdout_fraction : float in (0, 1), default=0.2
-        Size of the held-out split for ``selection='holdout'``.
-    fit_intercept : bool, default=False
-        Append a constant coordinate, so every unit gets a hidden bias (the paper's
-        class has none).
-    fit_output_intercept : bool, default=True
+        Rows used by the search (all training rows by default; ``'theory'`` uses
+        ``theoretical_n_samples_``). The selection and ``train_mse_`` use all
+        training rows.
+    validation_fraction : float in (0, 1) or None, default=None
+        Share of the rows held out, by a hash of each row's content, to select among
+        the projections by their held-out loss (the search then uses the other rows);
+        None selects by the training loss.
+    hidden_bias : bool, default=False
+        Give every hidden unit a bias (an input coordinate fixed at a constant; the
+        paper's class has none).
+    fit_intercept : bool, default=True
         Fit a free output intercept ``intercept_output_`` jointly with the output
         weights of every candidate (the statistics of the centred problem), so a
         shift of ``y`` shifts the predictions; a documented departure from the
-        paper's class, which has none (``fit_output_intercept=False``). Whatever this
+        paper's class, which has none (``fit_intercept=False``). Whatever this
         setting, the search runs on ``y`` divided by its scale (standard deviation,
         or root mean square without the intercept), which changes no result and
         keeps huge finite labels finite.
-    input_scaling : {'max_norm', 'none'}, default='max_norm'
+    input_scaling : {'max_norm'} or None, default='max_norm'
         ``'max_norm'`` divides X by its largest row norm (the unit-ball assumption);
-        with ``'none'``, data outside the unit ball trigger a warning that the
-        theory attributes do not apply.
+        with None, data outside the unit ball trigger a warning that the theory
+        attributes do not apply.
     n_jobs : int or None, default=None
-        Numba threads of the scoring kernels (None: all).
+        Threads for the compiled kernels and BLAS during fit (None: all cores for
+        inputs large enough to pay, one below; -1: all cores). See the glossary in
+        :ref:`design`.
     random_state : int, RandomState instance or None, default=None
-        Projections, random directions, subsample and holdout split.
+        Projections, random directions, subsample and held-out split.
     verbose : int, default=0
         Print one line per projection (d', candidates, best loss, seconds) and
         progress lines inside long net searches.
 
     Attributes
     ----------
-    coef_hidden_ : ndarray of shape (n_units, n_features)
+    coef_hidden_ : ndarray of shape (n_hidden, n_features)
         Lifted hidden weights w_j in the original input coordinates.
-    intercept_hidden_ : ndarray of shape (n_units,)
-        Hidden biases (zeros unless ``fit_intercept``).
-    coef_output_ : ndarray of shape (n_units,)
+    intercept_hidden_ : ndarray of shape (n_hidden,)
+        Hidden biases (zeros unless ``hidden_bias``).
+    coef_output_ : ndarray of shape (n_hidden,)
         Output weights a_j.
     intercept_output_ : float
-        Output intercept (0.0 unless ``fit_output_intercept``).
-    projection_ : ndarray of shape (``proj_dim_``, n_features (+1 with intercept))
+        Output intercept (0.0 unless ``fit_intercept``).
+    projection_ : ndarray of shape (``proj_dim_``, n_features (+1 with hidden_bias))
         The selected projection P (the identity without projection).
     proj_dim_ : int
         d' used.
-    coef_projected_ : ndarray of shape (n_units, ``proj_dim_``)
+    coef_projected_ : ndarray of shape (n_hidden, ``proj_dim_``)
         Unit directions u_j in the projected space (paired with ``coef_output_``).
-    lifted_weight_norms_ : ndarray of shape (n_units,)
-        Norms of ``P^T u_j`` in the scaled input space (may exceed B).
+    lifted_weight_norms_ : ndarray of shape (n_hidden,)
+        Norms of ``P^T u_j`` in the scaled input space (may exceed 1).
     input_scale_ : float
-        The max-norm scale of X (1 with ``input_scaling='none'``).
+        The max-norm scale of X (1 with ``input_scaling=None``).
     train_mse_ : float
         Training mean squared error of the returned network.
     projection_losses_ : ndarray of shape (``n_projections_``,)
         Selection loss of the best network of each projection (training MSE, or
-        held-out MSE with ``selection='holdout'``).
+        held-out MSE with ``validation_fraction``).
     n_projections_ : int
         Projections searched.
     n_candidates_evaluated_ : int
@@ -169,12 +162,14 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
     gamma_, theoretical_proj_dim_, theoretical_net_resolution_ : float, int, float
         Projection accuracy γ, the JL dimension d' (``inf`` when it does not fit a
         float, e.g. for labels near 1e300) and the net covering radius of the
-        reconstructed proof route for this ε, k and bounds.
+        reconstructed proof route for this ε, k and bounds (hidden weights of norm
+        at most 1 on unit-ball inputs, labels bounded by ``max |y|``).
     theoretical_log2_candidates_ : float
         log2 of the proof route's candidate count.
     theoretical_n_samples_ : int
         Sample size of the generalisation bound (constant ours).
     n_features_in_ : int
+        Number of features seen during fit.
     feature_names_in_ : ndarray of str
         Only when ``X`` has string column names.
 
@@ -182,8 +177,8 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
     --------
     >>> from sklearn_relu import ProperReLUNetworkRegressor
     >>> from sklearn_relu.datasets import make_relu_network_teacher
-    >>> X, y, info = make_relu_network_teacher(100, 3, n_units=1, random_state=0)
-    >>> reg = ProperReLUNetworkRegressor(n_units=1, search="activation_patterns",
+    >>> X, y, info = make_relu_network_teacher(100, 3, n_hidden=1, random_state=0)
+    >>> reg = ProperReLUNetworkRegressor(n_hidden=1, search="activation_patterns",
     ...                                  random_state=0).fit(X, y)
     >>> bool(reg.train_mse_ < 1e-12)
     True
@@ -192,26 +187,21 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "n_units": [Interval(Integral, 1, None, closed="left")],
+        "n_hidden": [Interval(Integral, 1, None, closed="left")],
         "setting": [StrOptions({"agnostic", "realizable"})],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "target_error": [Interval(Real, 0, None, closed="neither")],
         "proj_dim": [StrOptions({"auto", "theory"}), Interval(Integral, 1, None, closed="left")],
-        "max_proj_dim": [Interval(Integral, 1, None, closed="left")],
         "n_projections": [Interval(Integral, 1, None, closed="left")],
         "search": [StrOptions({"net", "activation_patterns", "restarts"})],
         "net_resolution": [None, Interval(Real, 0, 2, closed="right")],
         "max_candidates": [Interval(Integral, 1, None, closed="left")],
         "refine": ["boolean"],
-        "n_refine": [Interval(Integral, 1, None, closed="left")],
-        "weight_norm_bound": [Interval(Real, 0, None, closed="neither")],
         "output_weight_bound": [None, Interval(Real, 0, None, closed="neither")],
-        "label_bound": [None, Interval(Real, 0, None, closed="neither")],
         "subsample": [None, StrOptions({"theory"}), Interval(Integral, 2, None, closed="left")],
-        "selection": [StrOptions({"train", "holdout"})],
-        "holdout_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": [None, Interval(Real, 0, 1, closed="neither")],
+        "hidden_bias": ["boolean"],
         "fit_intercept": ["boolean"],
-        "fit_output_intercept": ["boolean"],
-        "input_scaling": [StrOptions({"max_norm", "none"})],
+        "input_scaling": [StrOptions({"max_norm"}), None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -220,49 +210,39 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        n_units=2,
+        n_hidden=2,
         setting="agnostic",
-        epsilon=0.1,
+        target_error=0.1,
         proj_dim="auto",
-        max_proj_dim=8,
         n_projections=5,
         search="net",
         net_resolution=None,
         max_candidates=200_000,
         refine=True,
-        n_refine=5,
-        weight_norm_bound=1.0,
         output_weight_bound=None,
-        label_bound=None,
         subsample=None,
-        selection="train",
-        holdout_fraction=0.2,
-        fit_intercept=False,
-        fit_output_intercept=True,
+        validation_fraction=None,
+        hidden_bias=False,
+        fit_intercept=True,
         input_scaling="max_norm",
         n_jobs=None,
         random_state=None,
         verbose=0,
     ):
-        self.n_units = n_units
+        self.n_hidden = n_hidden
         self.setting = setting
-        self.epsilon = epsilon
+        self.target_error = target_error
         self.proj_dim = proj_dim
-        self.max_proj_dim = max_proj_dim
         self.n_projections = n_projections
         self.search = search
         self.net_resolution = net_resolution
         self.max_candidates = max_candidates
         self.refine = refine
-        self.n_refine = n_refine
-        self.weight_norm_bound = weight_norm_bound
         self.output_weight_bound = output_weight_bound
-        self.label_bound = label_bound
         self.subsample = subsample
-        self.selection = selection
-        self.holdout_fraction = holdout_fraction
+        self.validation_fraction = validation_fraction
+        self.hidden_bias = hidden_bias
         self.fit_intercept = fit_intercept
-        self.fit_output_intercept = fit_output_intercept
         self.input_scaling = input_scaling
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -270,7 +250,7 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
-        """Search for the best network of ``n_units`` ReLUs and lift it back.
+        """Search for the best network of ``n_hidden`` ReLUs and lift it back.
 
         Parameters
         ----------
@@ -291,41 +271,34 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         name = type(self).__name__
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        scaling = None if self.input_scaling == "none" else self.input_scaling
-        self.input_scale_ = input_scale(X, scaling)
-        if scaling is None and max_row_norm(X) > 1.0 + 1e-12:
+        self.input_scale_ = input_scale(X, self.input_scaling)
+        if self.input_scaling is None and max_row_norm(X) > 1.0 + 1e-12:
             # with hidden biases the augmented row [x, 1] / sqrt(2) is in the unit ball
             # exactly when ||x|| <= 1: the same threshold either way
             warnings.warn(
-                f"{name}: input_scaling='none' with rows of norm up to {max_row_norm(X):.3g} "
+                f"{name}: input_scaling=None with rows of norm up to {max_row_norm(X):.3g} "
                 "> 1: the unit-ball assumption fails and the theoretical_* attributes do not "
                 "apply.",
                 UserWarning,
                 stacklevel=2,
             )
-        fold, _ = split_folds(
-            X, y, None, self.holdout_fraction if self.selection == "holdout" else None, rng
-        )
+        fold, _ = split_folds(X, y, None, self.validation_fraction, rng)
         res = fit_proper(
-            unit_ball_features(X, self.input_scale_, self.fit_intercept),
+            unit_ball_features(X, self.input_scale_, self.hidden_bias),
             y,
             fold,
-            n_hidden=self.n_units,
+            n_hidden=self.n_hidden,
             setting=self.setting,
-            target_error=self.epsilon,
+            target_error=self.target_error,
             proj_dim=self.proj_dim,
-            max_proj_dim=self.max_proj_dim,
             n_projections=self.n_projections,
             search=self.search,
             net_resolution=self.net_resolution,
             max_candidates=self.max_candidates,
             refine=self.refine,
-            n_refine=self.n_refine,
-            weight_norm_bound=self.weight_norm_bound,
             output_weight_bound=self.output_weight_bound,
-            label_bound=self.label_bound,
             subsample=self.subsample,
-            fit_intercept=self.fit_output_intercept,
+            fit_intercept=self.fit_intercept,
             seed=seed,
             n_jobs=self.n_jobs,
             verbose=self.verbose,
@@ -334,9 +307,9 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
 
         n = X.shape[1]
         # the lifted weights act on unit_ball_features: back to the units of X
-        alpha = math.sqrt(2.0) if self.fit_intercept else 1.0
+        alpha = math.sqrt(2.0) if self.hidden_bias else 1.0
         self.coef_hidden_ = np.ascontiguousarray(res.W[:, :n] / (self.input_scale_ * alpha))
-        self.intercept_hidden_ = res.W[:, n] / alpha if self.fit_intercept else np.zeros(len(res.C))
+        self.intercept_hidden_ = res.W[:, n] / alpha if self.hidden_bias else np.zeros(len(res.C))
         self.coef_output_ = res.C
         self.intercept_output_ = res.c0
         self.coef_projected_ = res.U
