@@ -19,11 +19,8 @@ from sklearn_relu import ProperReLUNetworkRegressor
 from sklearn_relu._kernels.proper import (
     box_lstsq_batch,
     network_sse,
-    network_sse_serial,
     network_stats,
-    network_stats_serial,
     score_multisets,
-    score_multisets_serial,
 )
 from sklearn_relu._solvers.proper import (
     cone_lstsq,
@@ -76,25 +73,40 @@ def test_network_stats_and_sse_match_numpy(kernel_data):
     K, b, t = network_stats(Z, y, U)
     Kr, br, tr = _np_stats(Z, y, U)
     assert _rel(K, Kr) < 1e-10 and _rel(b, br) < 1e-10 and _rel(t, tr) < 1e-10
-    Ks, bs, ts = network_stats_serial(Z, y, U)
-    np.testing.assert_array_equal(K, Ks)  # same tiles, same combine order
-    np.testing.assert_array_equal(b, bs)
-    np.testing.assert_array_equal(t, ts)
-    sse = network_sse(Z, y, U, C)
-    assert _rel(sse, _np_sse(Z, y, U, C)) < 1e-10
-    np.testing.assert_array_equal(sse, network_sse_serial(Z, y, U, C))
+    c0 = np.linspace(-1.0, 1.0, len(C))
+    sse = network_sse(Z, y, U, C, c0)
+    assert _rel(sse, _np_sse(Z, y - c0[:, None], U, C)) < 1e-10
+    # every candidate is scored on its own: a block of candidates gives the same bits
+    np.testing.assert_array_equal(network_stats(Z, y, U[5:9])[0], K[5:9])
+    np.testing.assert_array_equal(network_sse(Z, y, U[5:9], C[5:9], c0[5:9]), sse[5:9])
 
 
-def test_kernels_do_not_depend_on_thread_count(kernel_data):
+def test_thread_pool_does_not_change_results(kernel_data, monkeypatch):
+    """The pool runs the data passes over blocks of candidates and the net scoring over
+    ranges of first indices; with the work thresholds at zero both run on the pool,
+    and give the bits of one thread.
+    """
+    from sklearn_relu._solvers import proper as solver
+
+    monkeypatch.setattr(solver, "PARALLEL_WORK", 0)
+    monkeypatch.setattr(solver, "PARALLEL_MULTISETS", 0)
+    monkeypatch.setattr(solver, "MULTISET_TASK", 50)
     Z, y, U, C = kernel_data
-    with kernel_threads(1):
-        K1, _, _ = network_stats(Z, y, U)
-        s1 = network_sse(Z, y, U, C)
-    with kernel_threads(2):
-        K2, _, _ = network_stats(Z, y, U)
-        s2 = network_sse(Z, y, U, C)
-    np.testing.assert_array_equal(K1, K2)
-    np.testing.assert_array_equal(s1, s2)
+    U_net = sphere_net(3, 2)  # G = 26: 351 pairs in 6 tasks of >= 50
+    out = {}
+    for n in (1, 2):
+        with kernel_threads(n):
+            out[n] = (
+                solver._stats(Z, y, U, sums=True),
+                solver._sse(Z, y, U, C, np.arange(len(C), dtype=float)),
+                solver._search_net(Z, y, 2, np.inf, U_net, 8, 0, ""),
+            )
+    (K1, b1, t1), s1, (Un1, Cn1, n1) = out[1]
+    (K2, b2, t2), s2, (Un2, Cn2, n2) = out[2]
+    for a, b in [(K1, K2), (b1, b2), (t1, t2), (s1, s2), (Un1, Un2), (Cn1, Cn2)]:
+        np.testing.assert_array_equal(a, b)
+    assert n1 == n2 == 351
+    np.testing.assert_array_equal(K1, network_stats(Z, y, U)[0])  # one kernel call's bits
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])
@@ -155,9 +167,6 @@ def test_score_multisets_matches_brute_force(k, bound):
     order = np.argsort(q_all, kind="stable")[:5]
     assert _rel(q, q_all[order]) < 1e-10
     np.testing.assert_array_equal(idx, np.array(tups)[order])
-    q2, idx2, c2, count2 = score_multisets_serial(K, b, k, bound, 5, 0, G)
-    np.testing.assert_array_equal(q, q2)
-    np.testing.assert_array_equal(idx, idx2)
     # chunks of first indices add up
     qa, _, _, ca = score_multisets(K, b, k, bound, 5, 0, 3)
     qb, _, _, cb = score_multisets(K, b, k, bound, 5, 3, G)

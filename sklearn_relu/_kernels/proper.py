@@ -12,10 +12,10 @@ A *candidate* is a network ``g(z) = sum_j c_j relu(<u_j, z>)`` on the projected 
     so that ``||y - H_s c||^2 = ||y||^2 - 2 c.b_s + c.K_s c`` for every ``c``, and the
     column sums ``t_s[j] = sum_i h_ij`` (for an output intercept: with centred ``y``,
     ``K_s - t_s t_s^T / m`` and ``b_s`` are the statistics of the centred problem).
-``network_sse(Z, y, U, C)``
-    The forward pass: ``sum_i (sum_j C[s, j] relu(<U[s, j], z_i>) - y_i)^2`` per
-    candidate, in one pass over ``Z``. Selection always uses this value.
-``score_multisets(K, b, yy, k, bound, n_top, lo, hi)``
+``network_sse(Z, y, U, C, c0)``
+    The forward pass: ``sum_i (sum_j C[s, j] relu(<U[s, j], z_i>) + c0[s] - y_i)^2``
+    per candidate, in one pass over ``Z``. Selection always uses this value.
+``score_multisets(K, b, k, bound, n_top, lo, hi)``
     Net search with a shared Gram matrix ``K = H H^T`` of G net directions: every
     multiset ``i_1 <= ... <= i_k`` (first index in ``[lo, hi)``) gets its exactly
     solved output weights and objective without touching the data again.
@@ -29,20 +29,19 @@ keeping the feasible face of smallest objective. For a convex quadratic that is
 the global minimum over the box. :func:`_box_lstsq` is the single home of this
 formula.
 
-Parallel kernels use ``prange`` over a fixed partition of tiles (row block x
-candidate chunk) with a fixed-order combine over row blocks, so results are
-bitwise identical for every thread count; each has a serial twin.
+The kernels are serial and release the GIL, with one compiled signature each
+(C-contiguous float64 arrays). Every candidate is scored independently of the others,
+summing its rows in blocks of ``BLOCK_ROWS`` combined in order, so a call on any block
+of candidates gives the bits of a call on all of them: the driver
+(:mod:`sklearn_relu._solvers.proper`) runs the kernels over fixed blocks of
+candidates (or of first indices of the multisets) on a thread pool, and the results
+do not depend on the thread count.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ._config import BLOCK_ROWS, REDUCTION_FASTMATH
-
-# Candidates per tile of the parallel scoring passes (the tile grid is row blocks x
-# candidate chunks; it depends on the shapes only, never on the thread count).
-CAND_CHUNK = 64
-
 
 # ---------------------------------------------------------------------------
 # box-constrained least squares in k variables (one home)
@@ -239,41 +238,22 @@ def _box_lstsq(Ks, bs, k, bound, c_out, work_c, rhs, free, L):
 
 
 @njit(cache=True, nogil=True)
-def _box_lstsq_range(Ks, bs, bound, s0, s1, C, q):
-    k = bs.shape[1]
+def box_lstsq_batch(Ks, bs, bound):
+    """Exact output weights of many candidates: ``Ks`` (n, k, k), ``bs`` (n, k) →
+    ``C`` (n, k) and the objectives ``q`` (n,) (SSE = ||y||^2 + q).
+    """
+    n, k = bs.shape
+    C = np.empty((n, k))
+    q = np.empty(n)
     work_c = np.empty(k)
     rhs = np.empty(k)
     free = np.empty(k, dtype=np.int64)
     L = np.empty((k, k))
     c = np.empty(k)
-    for s in range(s0, s1):
+    for s in range(n):
         q[s] = _box_lstsq(Ks[s], bs[s], k, bound, c, work_c, rhs, free, L)
         for j in range(k):
             C[s, j] = c[j]
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def box_lstsq_batch(Ks, bs, bound):
-    """Exact output weights of many candidates: ``Ks`` (n, k, k), ``bs`` (n, k) →
-    ``C`` (n, k) and the objectives ``q`` (n,) (SSE = ||y||^2 + q). Each candidate is
-    independent, so the result does not depend on the thread count.
-    """
-    n, k = bs.shape
-    C = np.empty((n, k))
-    q = np.empty(n)
-    n_cc = (n + CAND_CHUNK - 1) // CAND_CHUNK
-    for t in prange(n_cc):
-        _box_lstsq_range(Ks, bs, bound, t * CAND_CHUNK, min((t + 1) * CAND_CHUNK, n), C, q)
-    return C, q
-
-
-@njit(cache=True, nogil=True)
-def box_lstsq_batch_serial(Ks, bs, bound):
-    """Serial twin of :func:`box_lstsq_batch`."""
-    n, k = bs.shape
-    C = np.empty((n, k))
-    q = np.empty(n)
-    _box_lstsq_range(Ks, bs, bound, 0, n, C, q)
     return C, q
 
 
@@ -329,37 +309,11 @@ def _stats_tile(ZT, y, U, r0, r1, s0, s1, out):
             out[s - s0, k * k + k + j] = tot
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def network_stats(Z, y, U):
     """Per candidate ``K`` (n_cand, k, k), ``b`` (n_cand, k) and column sums ``t``
-    (n_cand, k) in one pass over ``Z``; parallel over (row block x candidate chunk)
-    tiles, fixed-order combine.
+    (n_cand, k) in one pass over ``Z``, row blocks combined in order.
     """
-    m = Z.shape[0]
-    ZT = np.ascontiguousarray(Z.T)
-    n_cand, k = U.shape[0], U.shape[1]
-    n_rb = (m + BLOCK_ROWS - 1) // BLOCK_ROWS
-    n_cc = (n_cand + CAND_CHUNK - 1) // CAND_CHUNK
-    partial = np.zeros((n_rb, n_cand, k * k + 2 * k))
-    for t in prange(n_rb * n_cc):
-        rb = t // n_cc
-        cc = t % n_cc
-        r0 = rb * BLOCK_ROWS
-        s0 = cc * CAND_CHUNK
-        s1 = min(s0 + CAND_CHUNK, n_cand)
-        _stats_tile(ZT, y, U, r0, min(r0 + BLOCK_ROWS, m), s0, s1, partial[rb, s0:s1])
-    tot = np.zeros((n_cand, k * k + 2 * k))
-    for rb in range(n_rb):  # fixed-order combine
-        tot += partial[rb]
-    K = tot[:, : k * k].copy().reshape((n_cand, k, k))
-    b = tot[:, k * k : k * k + k].copy()
-    t = tot[:, k * k + k :].copy()
-    return K, b, t
-
-
-@njit(cache=True, nogil=True)
-def network_stats_serial(Z, y, U):
-    """Serial twin of :func:`network_stats` (same tiles, same combine order)."""
     m = Z.shape[0]
     ZT = np.ascontiguousarray(Z.T)
     n_cand, k = U.shape[0], U.shape[1]
@@ -377,15 +331,15 @@ def network_stats_serial(Z, y, U):
 
 
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
-def _sse_tile(ZT, y, U, C, r0, r1, s0, s1, out):
-    """Forward-pass SSE of candidates ``s0:s1`` on rows ``r0:r1`` (rows innermost)."""
+def _sse_tile(ZT, y, U, C, c0, r0, r1, out):
+    """Forward-pass SSE of every candidate on rows ``r0:r1`` (rows innermost)."""
     k = U.shape[1]
     nr = r1 - r0
     t = np.empty(nr)
     f = np.empty(nr)
-    for s in range(s0, s1):
+    for s in range(U.shape[0]):
         for i in range(nr):
-            f[i] = -y[r0 + i]
+            f[i] = c0[s] - y[r0 + i]
         for j in range(k):
             _unit_preact(ZT, U, s, j, r0, nr, t)
             cj = C[s, j]
@@ -395,36 +349,15 @@ def _sse_tile(ZT, y, U, C, r0, r1, s0, s1, out):
         acc = 0.0
         for i in range(nr):
             acc += f[i] * f[i]
-        out[s - s0] = acc
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def network_sse(Z, y, U, C):
-    """Forward-pass sum of squared errors of each candidate network (n_cand,) in one
-    pass over ``Z``; parallel over (row block x candidate chunk) tiles.
-    """
-    m = Z.shape[0]
-    ZT = np.ascontiguousarray(Z.T)
-    n_cand = U.shape[0]
-    n_rb = (m + BLOCK_ROWS - 1) // BLOCK_ROWS
-    n_cc = (n_cand + CAND_CHUNK - 1) // CAND_CHUNK
-    partial = np.zeros((n_rb, n_cand))
-    for t in prange(n_rb * n_cc):
-        rb = t // n_cc
-        cc = t % n_cc
-        r0 = rb * BLOCK_ROWS
-        s0 = cc * CAND_CHUNK
-        s1 = min(s0 + CAND_CHUNK, n_cand)
-        _sse_tile(ZT, y, U, C, r0, min(r0 + BLOCK_ROWS, m), s0, s1, partial[rb, s0:s1])
-    out = np.zeros(n_cand)
-    for rb in range(n_rb):  # fixed-order combine
-        out += partial[rb]
-    return out
+        out[s] = acc
 
 
 @njit(cache=True, nogil=True)
-def network_sse_serial(Z, y, U, C):
-    """Serial twin of :func:`network_sse`."""
+def network_sse(Z, y, U, C, c0):
+    """Forward-pass sum of squared errors of each candidate network (n_cand,), with
+    output intercepts ``c0`` (n_cand,), in one pass over ``Z``, row blocks combined in
+    order.
+    """
     m = Z.shape[0]
     ZT = np.ascontiguousarray(Z.T)
     n_cand = U.shape[0]
@@ -433,7 +366,7 @@ def network_sse_serial(Z, y, U, C):
     part = np.zeros(n_cand)
     for rb in range(n_rb):
         r0 = rb * BLOCK_ROWS
-        _sse_tile(ZT, y, U, C, r0, min(r0 + BLOCK_ROWS, m), 0, n_cand, part)
+        _sse_tile(ZT, y, U, C, c0, r0, min(r0 + BLOCK_ROWS, m), part)
         out += part
     return out
 
@@ -525,7 +458,7 @@ def _merge_tops(loc_loss, loc_idx, loc_c, lo, hi, n_top, k):
     return top_loss, top_idx, top_c
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def score_multisets(K, b, k, bound, n_top, lo, hi):
     """Score every multiset of ``k`` of the ``G`` net directions whose first index
     lies in ``[lo, hi)``.
@@ -537,24 +470,10 @@ def score_multisets(K, b, k, bound, n_top, lo, hi):
     Returns ``(q, idx, c, count)``: the ``n_top`` smallest objectives
     ``q = -2 c.b_S + c.K_S c`` in increasing order (ties: smallest index tuple),
     their index tuples (n_top, k), output weights (n_top, k), and the number of
-    multisets scored. Parallel over the first index; each first index keeps its own
-    top list and the lists are merged in index order, so the result does not depend
-    on the thread count.
+    multisets scored. Each first index keeps its own top list and the lists are
+    merged in index order, so splitting ``[lo, hi)`` into ranges and merging their
+    results in order (ties to the earlier) gives the same result.
     """
-    n = hi - lo
-    loc_loss = np.full((n, n_top), np.inf)
-    loc_idx = np.full((n, n_top, k), -1, dtype=np.int64)
-    loc_c = np.zeros((n, n_top, k))
-    counts = np.zeros(n, dtype=np.int64)
-    for t in prange(n):
-        counts[t] = _multisets_from(K, b, k, bound, lo + t, loc_loss[t], loc_idx[t], loc_c[t])
-    q, idx, c = _merge_tops(loc_loss, loc_idx, loc_c, lo, hi, n_top, k)
-    return q, idx, c, counts.sum()
-
-
-@njit(cache=True, nogil=True)
-def score_multisets_serial(K, b, k, bound, n_top, lo, hi):
-    """Serial twin of :func:`score_multisets`."""
     n = hi - lo
     loc_loss = np.full((n, n_top), np.inf)
     loc_idx = np.full((n, n_top, k), -1, dtype=np.int64)

@@ -17,22 +17,14 @@ import time
 import warnings
 from itertools import combinations
 
+import numba
 import numpy as np
 import scipy.optimize
 from sklearn.utils import Bunch
 
-from .._kernels.proper import (
-    box_lstsq_batch,
-    box_lstsq_batch_serial,
-    network_sse,
-    network_sse_serial,
-    network_stats,
-    network_stats_serial,
-    score_multisets,
-    score_multisets_serial,
-)
+from .._kernels.proper import box_lstsq_batch, network_sse, network_stats, score_multisets
 from .._network import forward
-from ..utils._threads import compute_threads
+from ..utils._threads import _pool, compute_threads
 from ..utils.validation import mean_and_scale, root_mean_square
 
 __all__ = [
@@ -50,11 +42,17 @@ __all__ = [
 ]
 
 GRAM_LIMIT = 4096  # largest G whose G x G Gram matrix is held (128 MiB)
-MULTISET_CHUNK = 8_000_000  # multisets per kernel call (one progress line each)
+MULTISET_CHUNK = 8_000_000  # multisets between two progress lines
 STATS_BLOCK = 8192  # candidate networks per pass of network_stats
 GRID_LIMIT = 50_000_000  # largest (q+1)^d' grid enumerated to build a net
-PARALLEL_WORK = 1 << 18  # rows x candidates below which the data passes run serially
-PARALLEL_MULTISETS = 1 << 22  # multisets per chunk below which the net scoring runs serially
+# Thread pool policy (doc/design.rst, kernel rules). The kernels are serial; the pool of
+# utils._threads runs them over fixed blocks whose partition depends on the shapes only,
+# so results are bitwise identical for every thread count, and each thread pulls the
+# next block when done, so a thread slowed by another process holds back one block.
+CAND_BLOCK = 64  # candidates per task of the data passes
+MULTISET_TASK = 1 << 18  # multisets (at least) per task of the net scoring
+PARALLEL_WORK = 1 << 24  # rows x candidates x k x d' of a data pass below which it is serial
+PARALLEL_MULTISETS = 1 << 21  # multisets of a net below which their scoring is serial
 REFINE_STEPS = 40  # accepted-or-rejected steps per refined candidate
 N_REFINE = 5  # best candidates of each projection refined
 AUTO_PROJ_DIM = 8  # proj_dim='auto': no projection up to 8 features, else d' = 8
@@ -218,21 +216,44 @@ def lift(U, P):
 # scoring helpers
 # ---------------------------------------------------------------------------
 
-# Small calls run on the serial twins: waking a thread pool costs more than the work,
-# and on a busy machine an oversubscribed pool can cost milliseconds. Results are
-# bitwise identical either way (same tiles, same combine order).
+
+def _pooled(run, tasks, parallel):
+    """``[run(t) for t in tasks]``, on the pool of ``numba.get_num_threads()`` threads
+    (set by :func:`~sklearn_relu.utils._threads.compute_threads`) when ``parallel``.
+    """
+    n_threads = min(numba.get_num_threads(), len(tasks)) if parallel else 1
+    if n_threads <= 1:
+        return [run(t) for t in tasks]
+    return list(_pool(n_threads).map(run, tasks))
+
+
+def _over_candidates(kernel, Z, y, U, *per_cand):
+    """``kernel(Z, y, U, *per_cand)`` with the candidates (axis 0 of ``U`` and of each
+    ``per_cand``) in blocks of :data:`CAND_BLOCK` on the pool above
+    :data:`PARALLEL_WORK`. Candidates are scored independently, so the blocks change
+    no bit.
+    """
+    n, k = U.shape[0], U.shape[1]
+    U = np.ascontiguousarray(U)
+    per_cand = [np.ascontiguousarray(a) for a in per_cand]
+    if Z.shape[0] * n * k * Z.shape[1] < PARALLEL_WORK or n <= CAND_BLOCK:
+        return kernel(Z, y, U, *per_cand)
+
+    def run(s0):
+        return kernel(Z, y, U[s0 : s0 + CAND_BLOCK], *[a[s0 : s0 + CAND_BLOCK] for a in per_cand])
+
+    parts = _pooled(run, range(0, n, CAND_BLOCK), True)
+    if isinstance(parts[0], tuple):
+        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
+    return np.concatenate(parts)
 
 
 def _sse(Z, y, U, C, c0=None):
     """Forward-pass SSE of each candidate; with ``c0`` (n,), candidate ``s`` has the
     output intercept ``c0[s]``.
     """
-    U, C = np.ascontiguousarray(U), np.ascontiguousarray(C)
-    kern = network_sse if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_sse_serial
-    if c0 is None:
-        return kern(Z, y, U, C)
-    kern = network_sse if Z.shape[0] >= PARALLEL_WORK else network_sse_serial
-    return np.array([kern(Z, y - c0[s], U[s : s + 1], C[s : s + 1])[0] for s in range(len(C))])
+    c0 = np.zeros(len(C)) if c0 is None else np.asarray(c0, dtype=np.float64)
+    return _over_candidates(network_sse, Z, y, U, C, c0)
 
 
 def _stats(Z, y, U, center=False, sums=False):
@@ -240,8 +261,7 @@ def _stats(Z, y, U, center=False, sums=False):
     already centred) those of the problem with a free output intercept; with ``sums``
     also the activations' column sums ``t`` (for :func:`_intercepts`).
     """
-    kern = network_stats if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_stats_serial
-    K, b, t = kern(Z, y, np.ascontiguousarray(U))
+    K, b, t = _over_candidates(network_stats, Z, y, U)
     if center:
         K -= t[:, :, None] * t[:, None, :] / Z.shape[0]
     return (K, b, t) if sums else (K, b)
@@ -252,14 +272,12 @@ def _intercepts(Z, U, C, t=None):
     fitted to a centred target (``t``: the column sums, when already computed).
     """
     if t is None:
-        kern = network_stats if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_stats_serial
-        _, _, t = kern(Z, np.zeros(Z.shape[0]), np.ascontiguousarray(U))
+        _, _, t = _over_candidates(network_stats, Z, np.zeros(Z.shape[0]), U)
     return -np.einsum("sj,sj->s", t, C) / Z.shape[0]
 
 
 def _box(K, b, bound):
-    kern = box_lstsq_batch if len(b) * 64 >= PARALLEL_WORK else box_lstsq_batch_serial
-    return kern(K, b, bound)
+    return box_lstsq_batch(np.ascontiguousarray(K), np.ascontiguousarray(b), float(bound))
 
 
 def _keep_best(parts, n_top):
@@ -295,26 +313,33 @@ def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag, center=False):
     b = np.ascontiguousarray(H @ y)
     del H
     total = n_multisets(G, k)
+    # tasks: ranges of first indices of at least MULTISET_TASK multisets each (the
+    # count per first index falls as it grows); merged in index order
+    tasks, lo = [], 0
+    while lo < G:
+        hi, n_task = lo, 0
+        while hi < G and n_task < MULTISET_TASK:
+            n_task += n_multisets(G - hi, k - 1)
+            hi += 1
+        tasks.append((lo, hi))
+        lo = hi
+    t0 = time.perf_counter()
     parts = []
     count = 0
-    lo = 0
-    t0 = time.perf_counter()
-    while lo < G:
-        # grow the chunk of first indices until ~MULTISET_CHUNK multisets
-        hi, n_chunk = lo, 0
-        while hi < G and (n_chunk == 0 or n_chunk < MULTISET_CHUNK):
-            n_chunk += n_multisets(G - hi, k - 1)
-            hi += 1
-        kern = score_multisets if n_chunk >= PARALLEL_MULTISETS else score_multisets_serial
-        q, idx, c, cnt = kern(K, b, k, bound, n_top, lo, hi)
+    done = 0
+
+    def run(task):
+        return score_multisets(K, b, k, bound, n_top, task[0], task[1])
+
+    for q, idx, c, cnt in _pooled(run, tasks, total >= PARALLEL_MULTISETS):
         count += int(cnt)
         parts.append((q, U_net[idx], c))  # unfilled slots (q = inf, idx = -1) are dropped
-        if verbose and total > MULTISET_CHUNK:
+        if verbose and total > MULTISET_CHUNK and count - done >= MULTISET_CHUNK:
+            done = count
             print(
                 f"[ProperReLUNetworkRegressor] {tag} scored {count:,}/{total:,} "
                 f"multisets ({time.perf_counter() - t0:.1f} s)"
             )
-        lo = hi
     _, U, C = _keep_best(parts, n_top)  # chunks are in index order: ties stay lexicographic
     return U, C, count
 
@@ -515,7 +540,7 @@ def refine(Z, y, U, C, bound, steps=REFINE_STEPS, center=False):
         return float(_intercepts(Z, U_[None], C_[None])[0]) if center else 0.0
 
     c0 = intercept(U, C)
-    sse = float(_sse(Z, y - c0, U[None], C[None])[0])
+    sse = float(_sse(Z, y, U[None], C[None], [c0])[0])
     lr = 0.1
     for _ in range(steps):
         A = Z @ U.T
@@ -530,7 +555,7 @@ def refine(Z, y, U, C, bound, steps=REFINE_STEPS, center=False):
             U_new /= np.linalg.norm(U_new, axis=1, keepdims=True)
             C_new, c0_new = exact_output_weights(Z, y, U_new[None], bound, center)
             C_new, c0_new = C_new[0], float(c0_new[0])
-            sse_new = float(_sse(Z, y - c0_new, U_new[None], C_new[None])[0])
+            sse_new = float(_sse(Z, y, U_new[None], C_new[None], [c0_new])[0])
             if sse_new < sse:
                 U, C, c0, sse = U_new, C_new, c0_new, sse_new
                 lr = min(1.0, lr * 1.5)
