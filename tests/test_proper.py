@@ -18,9 +18,11 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_relu import ProperReLUNetworkRegressor
 from sklearn_relu._kernels.proper import (
     box_lstsq_batch,
+    box_lstsq_small,
     network_sse,
     network_stats,
     score_multisets,
+    score_pairs,
 )
 from sklearn_relu._solvers.proper import (
     cone_lstsq,
@@ -111,23 +113,27 @@ def test_thread_pool_does_not_change_results(kernel_data, monkeypatch):
 
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_box_lstsq_matches_bvls_with_active_bounds(k):
-    """3^k face enumeration against scipy's bounded-variable least squares on
-    problems whose unconstrained optimum violates the box (bounds active).
+    """3^k face enumeration (and the closed forms for k <= 2) against scipy's
+    bounded-variable least squares on problems whose unconstrained optimum violates
+    the box (bounds active).
     """
+    kern = box_lstsq_small if k <= 2 else box_lstsq_batch
     rng = np.random.default_rng(k)
     n_active = 0
     for _ in range(20):
         H = np.abs(rng.standard_normal((30, k)))
         y = H @ rng.uniform(-3, 3, size=k) + 0.1 * rng.standard_normal(30)
         K, b = H.T @ H, H.T @ y
-        C, q = box_lstsq_batch(K[None], b[None], 1.0)
+        C, q = kern(K[None], b[None], 1.0)
         ref = lsq_linear(H, y, bounds=(-1.0, 1.0), method="bvls", tol=1e-15)
         q_ref = -2 * ref.x @ b + ref.x @ K @ ref.x
         assert abs(q[0] - q_ref) <= 1e-10 * (y @ y)
         np.testing.assert_allclose(C[0], ref.x, atol=1e-8)
         n_active += int(np.any(np.abs(ref.x) > 1 - 1e-9))
+        # the closed forms agree with the face enumeration
+        assert abs(box_lstsq_batch(K[None], b[None], 1.0)[1][0] - q[0]) <= 1e-10 * (y @ y)
         # unbounded: plain least squares
-        Cu, _ = box_lstsq_batch(K[None], b[None], np.inf)
+        Cu, _ = kern(K[None], b[None], np.inf)
         assert _rel(Cu[0], np.linalg.lstsq(H, y, rcond=None)[0]) < 1e-9
     assert n_active >= 10
 
@@ -158,18 +164,19 @@ def test_score_multisets_matches_brute_force(k, bound):
     H = np.maximum(U @ Z.T, 0.0)
     K, b = H @ H.T, H @ y
     G = len(U)
-    q, idx, c, count = score_multisets(K, b, k, bound, 5, 0, G)
+    score = score_pairs if k == 2 else lambda *a: score_multisets(a[0], a[1], k, *a[2:])
+    q, idx, c, count = score(K, b, bound, 5, 0, G)
     assert count == n_multisets(G, k) == math.comb(G + k - 1, k)
     tups = list(combinations_with_replacement(range(G), k))
     Ks = np.array([K[np.ix_(t, t)] for t in tups])
     bs = np.array([b[list(t)] for t in tups])
-    _, q_all = box_lstsq_batch(Ks, bs, bound)
+    _, q_all = box_lstsq_batch(Ks, bs, bound)  # the face enumeration, also for k = 2
     order = np.argsort(q_all, kind="stable")[:5]
     assert _rel(q, q_all[order]) < 1e-10
     np.testing.assert_array_equal(idx, np.array(tups)[order])
     # chunks of first indices add up
-    qa, _, _, ca = score_multisets(K, b, k, bound, 5, 0, 3)
-    qb, _, _, cb = score_multisets(K, b, k, bound, 5, 3, G)
+    qa, _, _, ca = score(K, b, bound, 5, 0, 3)
+    qb, _, _, cb = score(K, b, bound, 5, 3, G)
     assert ca + cb == count
     assert min(qa[0], qb[0]) == q[0]
 

@@ -22,7 +22,14 @@ import numpy as np
 import scipy.optimize
 from sklearn.utils import Bunch
 
-from .._kernels.proper import box_lstsq_batch, network_sse, network_stats, score_multisets
+from .._kernels.proper import (
+    box_lstsq_batch,
+    box_lstsq_small,
+    network_sse,
+    network_stats,
+    score_multisets,
+    score_pairs,
+)
 from .._network import forward
 from ..utils._threads import _pool, compute_threads
 from ..utils.validation import mean_and_scale, root_mean_square
@@ -277,7 +284,9 @@ def _intercepts(Z, U, C, t=None):
 
 
 def _box(K, b, bound):
-    return box_lstsq_batch(np.ascontiguousarray(K), np.ascontiguousarray(b), float(bound))
+    """Exact box-constrained output weights and objectives of each candidate."""
+    kern = box_lstsq_small if b.shape[1] <= 2 else box_lstsq_batch
+    return kern(np.ascontiguousarray(K), np.ascontiguousarray(b), float(bound))
 
 
 def _keep_best(parts, n_top):
@@ -329,6 +338,8 @@ def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag, center=False):
     done = 0
 
     def run(task):
+        if k == 2:
+            return score_pairs(K, b, bound, n_top, task[0], task[1])
         return score_multisets(K, b, k, bound, n_top, task[0], task[1])
 
     for q, idx, c, cnt in _pooled(run, tasks, total >= PARALLEL_MULTISETS):
