@@ -3,7 +3,7 @@
 A *candidate* is a network ``g(z) = sum_j c_j relu(<u_j, z>)`` on the projected data
 ``Z`` (m x d'). Three kernels score candidates:
 
-``network_stats(Z, y, U)``
+``network_stats(Z, y, U)`` (the kernel :func:`network_sums`, split)
     For a block of candidates ``U`` (n_cand, k, d') and every candidate ``s``, the
     sufficient statistics of its output-weight problem in ONE pass over ``Z``::
 
@@ -320,24 +320,33 @@ def _stats_tile(ZT, y, U, r0, r1, s0, s1, out):
 
 
 @njit(cache=True, nogil=True)
-def network_stats(Z, y, U):
-    """Per candidate ``K`` (n_cand, k, k), ``b`` (n_cand, k) and column sums ``t``
-    (n_cand, k) in one pass over ``Z``, row blocks combined in order.
+def network_sums(Z, y, U):
+    """Per candidate (row of the result, shape (n_cand, k*k + 2k)) the Gram entries of
+    its activations (row-major), their correlations with ``y`` and their column sums,
+    in one pass over ``Z``, row blocks combined in order.
     """
     m = Z.shape[0]
     ZT = np.ascontiguousarray(Z.T)
     n_cand, k = U.shape[0], U.shape[1]
-    n_rb = (m + BLOCK_ROWS - 1) // BLOCK_ROWS
-    tot = np.zeros((n_cand, k * k + 2 * k))
-    part = np.zeros((n_cand, k * k + 2 * k))
-    for rb in range(n_rb):
-        r0 = rb * BLOCK_ROWS
+    width = k * k + 2 * k
+    tot = np.zeros((n_cand, width))
+    part = np.empty((n_cand, width))
+    for r0 in range(0, m, BLOCK_ROWS):
         _stats_tile(ZT, y, U, r0, min(r0 + BLOCK_ROWS, m), 0, n_cand, part)
-        tot += part
-    K = tot[:, : k * k].copy().reshape((n_cand, k, k))
-    b = tot[:, k * k : k * k + k].copy()
-    t = tot[:, k * k + k :].copy()
-    return K, b, t
+        for s in range(n_cand):
+            for e in range(width):
+                tot[s, e] += part[s, e]
+    return tot
+
+
+def network_stats(Z, y, U):
+    """Per candidate ``K`` (n_cand, k, k), ``b`` (n_cand, k) and column sums ``t``
+    (n_cand, k) in one pass over ``Z`` (:func:`network_sums`, split).
+    """
+    n_cand, k = U.shape[0], U.shape[1]
+    tot = network_sums(Z, y, U)
+    K = np.ascontiguousarray(tot[:, : k * k]).reshape((n_cand, k, k))
+    return K, tot[:, k * k : k * k + k].copy(), tot[:, k * k + k :].copy()
 
 
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
@@ -371,13 +380,12 @@ def network_sse(Z, y, U, C, c0):
     m = Z.shape[0]
     ZT = np.ascontiguousarray(Z.T)
     n_cand = U.shape[0]
-    n_rb = (m + BLOCK_ROWS - 1) // BLOCK_ROWS
     out = np.zeros(n_cand)
-    part = np.zeros(n_cand)
-    for rb in range(n_rb):
-        r0 = rb * BLOCK_ROWS
+    part = np.empty(n_cand)
+    for r0 in range(0, m, BLOCK_ROWS):
         _sse_tile(ZT, y, U, C, c0, r0, min(r0 + BLOCK_ROWS, m), part)
-        out += part
+        for s in range(n_cand):
+            out[s] += part[s]
     return out
 
 
