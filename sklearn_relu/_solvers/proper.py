@@ -831,12 +831,18 @@ def fit_proper(
         if not meaningful:
             _warn_net(name, d, k, net_q, max_candidates, th.net_resolution)
 
+    # the size of the search: activations of the candidate directions on the rows (a
+    # search below PARALLEL_MIN_ENTRIES of them runs on one thread, BLAS included)
+    if search == "net":
+        n_dirs = net_size(d, net_q) if net_q is not None else random_net_size(k, max_candidates)
+    else:
+        n_dirs = k * max_candidates if search == "restarts" else 0
     Fs, ys_search = F[search_rows], ys[search_rows]
     best = None
     losses = np.empty(R)
     n_cand = 0
     t_start = time.perf_counter()
-    with compute_threads(n_jobs):
+    with compute_threads(n_jobs, len(search_rows) * n_dirs):
         for r in range(R):
             t0 = time.perf_counter()
             rng = child_rng(seed, r)
