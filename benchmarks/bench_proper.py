@@ -3,8 +3,9 @@
 Part 1 -- throughput (candidates per second, median of ``--repeats`` after a warm-up):
 
 * ``network_sse``   -- numba forward pass scoring a block of candidate networks (k units
-  in R^{d'}, output weights) on all rows in one pass; parallel over (row block x
-  candidate chunk) tiles; ``serial`` is its twin on one thread;
+  in R^{d'}, output weights) on all rows in one pass, as the fit runs it: blocks of
+  candidates on the thread pool above the work threshold; ``serial`` is one call of the
+  serial kernel on one thread;
 * ``network_stats`` -- the same pass producing each candidate's k x k Gram and
   correlations (what the restarts search and the k = 1 net use);
 * ``numpy``         -- the reference vectorised over candidates: one BLAS GEMM
@@ -14,9 +15,11 @@ Part 1 -- throughput (candidates per second, median of ``--repeats`` after a war
 * ``multisets``     -- ``score_multisets`` (net search, k = 2: every pair of G net
   directions with the exact 2 x 2 output-weight solve from a shared Gram matrix, no
   pass over the data) against a NumPy version vectorised over all pairs (closed-form
-  2 x 2 solve).
+  2 x 2 solve); ``numba`` is the whole net search as the fit runs it (activations and
+  Gram matrix by BLAS, then the scoring on the thread pool), ``serial`` one call of
+  the serial kernel on the Gram matrix.
 
-Part 2 -- cost curve (spec E6): candidates evaluated and seconds of one fit against
+Part 2 -- cost curve: candidates evaluated and seconds of one fit against
 1/ε for k = 1, 2 with d'(ε) = 2 + ceil(0.16/ε²) and net spacing h = ε, beside the
 estimator's ``theoretical_log2_candidates_``; then k = 1, 2, 3 at d' = 3, h = 0.25.
 Data: teacher in a 3-dimensional subspace of R^10 (the projection is injective on
@@ -34,13 +37,8 @@ import numba
 import numpy as np
 
 from sklearn_relu import ProperReLUNetworkRegressor
-from sklearn_relu._kernels.proper import (
-    network_sse,
-    network_sse_serial,
-    network_stats,
-    score_multisets,
-    score_multisets_serial,
-)
+from sklearn_relu._kernels.proper import network_sse, score_multisets
+from sklearn_relu._solvers import proper as solver
 from sklearn_relu._solvers.proper import n_multisets, net_size, sphere_net
 from sklearn_relu.datasets import make_relu_network_teacher
 from sklearn_relu.utils import kernel_threads
@@ -108,15 +106,16 @@ def throughput(repeats, quick):
         U = rng.standard_normal((n, k, d))
         C = rng.standard_normal((n, k))
         ref = numpy_sse(Z, y, U, C)
-        got = network_sse(Z, y, U, C)
+        c0 = np.zeros(n)
+        got = solver._sse(Z, y, U, C)
         assert np.max(np.abs(got - ref)) <= 1e-10 * np.max(np.abs(ref))
         Uf = U.reshape(n * k, d)
         ctx = threadpool_limits(limits=threads) if threadpool_limits else contextlib.nullcontext()
         with ctx:
-            t_sse = median_time(lambda: network_sse(Z, y, U, C), repeats)
+            t_sse = median_time(lambda: solver._sse(Z, y, U, C), repeats)
             with kernel_threads(1):
-                t_ser = median_time(lambda: network_sse_serial(Z, y, U, C), repeats)
-            t_sta = median_time(lambda: network_stats(Z, y, U), repeats)
+                t_ser = median_time(lambda: network_sse(Z, y, U, C, c0), repeats)
+            t_sta = median_time(lambda: solver._stats(Z, y, U), repeats)
             t_np = median_time(lambda: numpy_sse(Z, y, U, C), repeats)
             t_gemm = median_time(lambda: Z @ Uf.T, repeats)
         r = dict(
@@ -158,10 +157,14 @@ def throughput(repeats, quick):
         b = H @ y
         npairs = n_multisets(G, 2)
         qn, _, _, cnt = score_multisets(K, b, 2, np.inf, 8, 0, G)
+        U_pool = np.ascontiguousarray(U)
         qr = numpy_pairs(K, b)
         assert cnt == npairs and abs(qn[0] - qr.min()) <= 1e-8 * abs(qr.min())
-        t_n = median_time(lambda: score_multisets(K, b, 2, np.inf, 8, 0, G), repeats)
-        t_s = median_time(lambda: score_multisets_serial(K, b, 2, np.inf, 8, 0, G), repeats)
+        t_n = median_time(
+            lambda: solver._search_net(Z, y, 2, np.inf, U_pool, 8, 0, ""), repeats
+        )  # Gram included
+        with kernel_threads(1):
+            t_s = median_time(lambda: score_multisets(K, b, 2, np.inf, 8, 0, G), repeats)
         t_r = median_time(lambda: numpy_pairs(K, b), repeats)
         print(
             f"{d:>2} {q:>2} {G:>5} {npairs:>9,} | {npairs / t_n:10.3g} {npairs / t_s:10.3g} "
@@ -170,10 +173,10 @@ def throughput(repeats, quick):
     return rows
 
 
-def fit_cost(X, y, k, d, h, epsilon, repeats):
+def fit_cost(X, y, k, d, h, target_error, repeats):
     est = ProperReLUNetworkRegressor(
-        n_units=k,
-        epsilon=epsilon,
+        n_hidden=k,
+        target_error=target_error,
         proj_dim=d,
         n_projections=1,
         net_resolution=h,
@@ -187,7 +190,7 @@ def fit_cost(X, y, k, d, h, epsilon, repeats):
 
 def cost_curve(repeats, quick):
     print(
-        "\n== Part 2: cost of the exhaustive net search (spec E6), m = 500, d = 10, "
+        "\n== Part 2: cost of the exhaustive net search, m = 500, d = 10, "
         "teacher in a 3-dim subspace, seed 0 =="
     )
     print(
@@ -205,7 +208,7 @@ def cost_curve(repeats, quick):
         eps_list = eps_list[:4]
     out = []
     for k in (1, 2):
-        X, y, _ = make_relu_network_teacher(500, 10, n_units=k, subspace_dim=3, random_state=0)
+        X, y, _ = make_relu_network_teacher(500, 10, n_hidden=k, subspace_dim=3, random_state=0)
         for eps in eps_list:
             d = 2 + math.ceil(0.16 / eps**2 - 1e-12)
             q = round(2 / eps)
@@ -243,7 +246,7 @@ def cost_curve(repeats, quick):
     print(hdr)
     print("-" * len(hdr))
     for k in (1, 2) if quick else (1, 2, 3):
-        X, y, _ = make_relu_network_teacher(500, 10, n_units=k, subspace_dim=3, random_state=0)
+        X, y, _ = make_relu_network_teacher(500, 10, n_hidden=k, subspace_dim=3, random_state=0)
         est, t = fit_cost(X, y, k, 3, 0.25, 0.25, repeats if k < 3 else 3)
         out.append(
             dict(
@@ -272,7 +275,7 @@ def improper_contrast():
 
     print("\n== Improper contrast: k = 2 teacher, d = 10, 20% corrupted labels, m = 1000 ==")
     X, y, info = make_relu_network_teacher(
-        2000, 10, n_units=2, corrupt_fraction=0.2, random_state=1
+        2000, 10, n_hidden=2, corrupt_fraction=0.2, random_state=1
     )
     Xtr, ytr, Xte = X[:1000], y[:1000], X[1000:]
     yte = info.clean_target[1000:]

@@ -38,15 +38,15 @@ def d_of(eps):
 
 rows = []
 for k in (1, 2):
-    X, y, _ = make_relu_network_teacher(150, 10, n_units=k, subspace_dim=3, random_state=0)
+    X, y, _ = make_relu_network_teacher(150, 10, n_hidden=k, subspace_dim=3, random_state=0)
     for eps in EPS:
         d, q = d_of(eps), round(2 / eps)
         count = n_multisets(net_size(d, q), k)
         row = dict(k=k, eps=eps, d=d, count=count, seconds=np.nan, mse=np.nan, theory=np.nan)
         if count <= MAX_RUN:
             est = ProperReLUNetworkRegressor(
-                n_units=k,
-                epsilon=eps,
+                n_hidden=k,
+                target_error=eps,
                 proj_dim=d,
                 n_projections=1,
                 net_resolution=eps,
@@ -108,9 +108,9 @@ ax[0].legend(fontsize=7)
 
 ks, counts, secs = [], [], []
 for k in (1, 2, 3):
-    X, y, _ = make_relu_network_teacher(150, 10, n_units=k, subspace_dim=3, random_state=0)
+    X, y, _ = make_relu_network_teacher(150, 10, n_hidden=k, subspace_dim=3, random_state=0)
     est = ProperReLUNetworkRegressor(
-        n_units=k,
+        n_hidden=k,
         proj_dim=3,
         n_projections=1,
         net_resolution=0.25,

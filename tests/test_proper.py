@@ -18,15 +18,13 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_relu import ProperReLUNetworkRegressor
 from sklearn_relu._kernels.proper import (
     box_lstsq_batch,
+    box_lstsq_small,
     network_sse,
-    network_sse_serial,
     network_stats,
-    network_stats_serial,
     score_multisets,
-    score_multisets_serial,
+    score_pairs,
 )
 from sklearn_relu._solvers.proper import (
-    SPLIT_KEY,
     cone_lstsq,
     n_multisets,
     net_covering_radius,
@@ -39,8 +37,8 @@ from sklearn_relu.datasets import (
     make_dense_subgraph_relu_instance,
     make_relu_network_teacher,
 )
-from sklearn_relu.two_layer._proper import _child_rng
 from sklearn_relu.utils import kernel_threads
+from sklearn_relu.utils.validation import split_folds
 
 
 def _rel(a, b):
@@ -77,46 +75,65 @@ def test_network_stats_and_sse_match_numpy(kernel_data):
     K, b, t = network_stats(Z, y, U)
     Kr, br, tr = _np_stats(Z, y, U)
     assert _rel(K, Kr) < 1e-10 and _rel(b, br) < 1e-10 and _rel(t, tr) < 1e-10
-    Ks, bs, ts = network_stats_serial(Z, y, U)
-    np.testing.assert_array_equal(K, Ks)  # same tiles, same combine order
-    np.testing.assert_array_equal(b, bs)
-    np.testing.assert_array_equal(t, ts)
-    sse = network_sse(Z, y, U, C)
-    assert _rel(sse, _np_sse(Z, y, U, C)) < 1e-10
-    np.testing.assert_array_equal(sse, network_sse_serial(Z, y, U, C))
+    c0 = np.linspace(-1.0, 1.0, len(C))
+    sse = network_sse(Z, y, U, C, c0)
+    assert _rel(sse, _np_sse(Z, y - c0[:, None], U, C)) < 1e-10
+    # every candidate is scored on its own: a block of candidates gives the same bits
+    np.testing.assert_array_equal(network_stats(Z, y, U[5:9])[0], K[5:9])
+    np.testing.assert_array_equal(network_sse(Z, y, U[5:9], C[5:9], c0[5:9]), sse[5:9])
 
 
-def test_kernels_do_not_depend_on_thread_count(kernel_data):
+def test_thread_pool_does_not_change_results(kernel_data, monkeypatch):
+    """The pool runs the data passes over blocks of candidates and the net scoring over
+    ranges of first indices; with the work thresholds at zero both run on the pool,
+    and give the bits of one thread.
+    """
+    from sklearn_relu._solvers import proper as solver
+
+    monkeypatch.setattr(solver, "PARALLEL_WORK", 0)
+    monkeypatch.setattr(solver, "PARALLEL_MULTISETS", 0)
+    monkeypatch.setattr(solver, "MULTISET_TASK", 50)
     Z, y, U, C = kernel_data
-    with kernel_threads(1):
-        K1, _, _ = network_stats(Z, y, U)
-        s1 = network_sse(Z, y, U, C)
-    with kernel_threads(2):
-        K2, _, _ = network_stats(Z, y, U)
-        s2 = network_sse(Z, y, U, C)
-    np.testing.assert_array_equal(K1, K2)
-    np.testing.assert_array_equal(s1, s2)
+    U_net = sphere_net(3, 2)  # G = 26: 351 pairs in 6 tasks of >= 50
+    out = {}
+    for n in (1, 2):
+        with kernel_threads(n):
+            out[n] = (
+                solver._stats(Z, y, U, sums=True),
+                solver._sse(Z, y, U, C, np.arange(len(C), dtype=float)),
+                solver._search_net(Z, y, 2, np.inf, U_net, 8, 0, ""),
+            )
+    (K1, b1, t1), s1, (Un1, Cn1, n1) = out[1]
+    (K2, b2, t2), s2, (Un2, Cn2, n2) = out[2]
+    for a, b in [(K1, K2), (b1, b2), (t1, t2), (s1, s2), (Un1, Un2), (Cn1, Cn2)]:
+        np.testing.assert_array_equal(a, b)
+    assert n1 == n2 == 351
+    np.testing.assert_array_equal(K1, network_stats(Z, y, U)[0])  # one kernel call's bits
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_box_lstsq_matches_bvls_with_active_bounds(k):
-    """3^k face enumeration against scipy's bounded-variable least squares on
-    problems whose unconstrained optimum violates the box (bounds active).
+    """3^k face enumeration (and the closed forms for k <= 2) against scipy's
+    bounded-variable least squares on problems whose unconstrained optimum violates
+    the box (bounds active).
     """
+    kern = box_lstsq_small if k <= 2 else box_lstsq_batch
     rng = np.random.default_rng(k)
     n_active = 0
     for _ in range(20):
         H = np.abs(rng.standard_normal((30, k)))
         y = H @ rng.uniform(-3, 3, size=k) + 0.1 * rng.standard_normal(30)
         K, b = H.T @ H, H.T @ y
-        C, q = box_lstsq_batch(K[None], b[None], 1.0)
+        C, q = kern(K[None], b[None], 1.0)
         ref = lsq_linear(H, y, bounds=(-1.0, 1.0), method="bvls", tol=1e-15)
         q_ref = -2 * ref.x @ b + ref.x @ K @ ref.x
         assert abs(q[0] - q_ref) <= 1e-10 * (y @ y)
         np.testing.assert_allclose(C[0], ref.x, atol=1e-8)
         n_active += int(np.any(np.abs(ref.x) > 1 - 1e-9))
+        # the closed forms agree with the face enumeration
+        assert abs(box_lstsq_batch(K[None], b[None], 1.0)[1][0] - q[0]) <= 1e-10 * (y @ y)
         # unbounded: plain least squares
-        Cu, _ = box_lstsq_batch(K[None], b[None], np.inf)
+        Cu, _ = kern(K[None], b[None], np.inf)
         assert _rel(Cu[0], np.linalg.lstsq(H, y, rcond=None)[0]) < 1e-9
     assert n_active >= 10
 
@@ -147,21 +164,19 @@ def test_score_multisets_matches_brute_force(k, bound):
     H = np.maximum(U @ Z.T, 0.0)
     K, b = H @ H.T, H @ y
     G = len(U)
-    q, idx, c, count = score_multisets(K, b, k, bound, 5, 0, G)
+    score = score_pairs if k == 2 else lambda *a: score_multisets(a[0], a[1], k, *a[2:])
+    q, idx, c, count = score(K, b, bound, 5, 0, G)
     assert count == n_multisets(G, k) == math.comb(G + k - 1, k)
     tups = list(combinations_with_replacement(range(G), k))
     Ks = np.array([K[np.ix_(t, t)] for t in tups])
     bs = np.array([b[list(t)] for t in tups])
-    _, q_all = box_lstsq_batch(Ks, bs, bound)
+    _, q_all = box_lstsq_batch(Ks, bs, bound)  # the face enumeration, also for k = 2
     order = np.argsort(q_all, kind="stable")[:5]
     assert _rel(q, q_all[order]) < 1e-10
     np.testing.assert_array_equal(idx, np.array(tups)[order])
-    q2, idx2, c2, count2 = score_multisets_serial(K, b, k, bound, 5, 0, G)
-    np.testing.assert_array_equal(q, q2)
-    np.testing.assert_array_equal(idx, idx2)
     # chunks of first indices add up
-    qa, _, _, ca = score_multisets(K, b, k, bound, 5, 0, 3)
-    qb, _, _, cb = score_multisets(K, b, k, bound, 5, 3, G)
+    qa, _, _, ca = score(K, b, bound, 5, 0, 3)
+    qb, _, _, cb = score(K, b, bound, 5, 3, G)
     assert ca + cb == count
     assert min(qa[0], qb[0]) == q[0]
 
@@ -179,7 +194,7 @@ def test_net_size_formula_and_nesting(d, q):
     assert all(tuple(np.round(u, 12)) in fine for u in U)  # halving h: nested nets
 
 
-def test_net_sizes_of_the_spec_and_covering_radius():
+def test_net_sizes_and_covering_radius():
     assert [net_size(d, 8) for d in (2, 3, 4, 5)] == [32, 386, 4160, 42242]
     rng = np.random.default_rng(0)
     for d, q in [(2, 4), (3, 4), (4, 2)]:
@@ -190,7 +205,7 @@ def test_net_sizes_of_the_spec_and_covering_radius():
         assert dist.max() <= net_covering_radius(d, q) + 1e-12
 
 
-def test_theory_numbers_of_the_spec():
+def test_theory_numbers():
     a = theory_resources(1, 0.1, "agnostic", 1.0, 1.0, 1.0)
     assert a.gamma == pytest.approx(0.0125)
     assert 1.6e5 < a.proj_dim < 1.8e5
@@ -199,9 +214,9 @@ def test_theory_numbers_of_the_spec():
     assert r.gamma == pytest.approx(math.sqrt(0.05))
     assert r.proj_dim == 678
     assert 3.0e3 < r.log2_candidates < 3.2e3
-    est = ProperReLUNetworkRegressor(n_units=1, setting="realizable", label_bound=1.0)
-    X, y, _ = make_relu_network_teacher(30, 3, n_units=1, random_state=0)
-    est.fit(X, y)
+    est = ProperReLUNetworkRegressor(n_hidden=1, setting="realizable")
+    X, y, _ = make_relu_network_teacher(30, 3, n_hidden=1, random_state=0)
+    est.fit(X, y / np.abs(y).max())  # labels bounded by Y = max |y| = 1
     assert est.theoretical_proj_dim_ == 678 and est.gamma_ == r.gamma
     # 3 features: no projection; the net at the theory covering radius (q = 13,
     # G = 1016) fits the budget, so the search is exhaustive in the theory's sense
@@ -213,12 +228,12 @@ def test_theory_numbers_of_the_spec():
 # ------------------------------------------------------------------ paper claims (small)
 
 
-def test_E1a_exact_recovery_single_relu():
+def test_exact_recovery_single_relu():
     """k = 1, d = 3, m = 25 sphere inputs: measured train MSE 1.4e-32, direction equal to
     machine precision.
     """
-    X, y, info = make_relu_network_teacher(25, 3, n_units=1, random_state=0)
-    est = ProperReLUNetworkRegressor(n_units=1, search="activation_patterns", random_state=0).fit(
+    X, y, info = make_relu_network_teacher(25, 3, n_hidden=1, random_state=0)
+    est = ProperReLUNetworkRegressor(n_hidden=1, search="activation_patterns", random_state=0).fit(
         X, y
     )
     assert est.train_mse_ <= 1e-12
@@ -227,23 +242,23 @@ def test_E1a_exact_recovery_single_relu():
     assert est.coef_output_[0] * np.linalg.norm(w) == pytest.approx(1.0, rel=1e-8)
 
 
-def test_E1b_exact_recovery_two_relus():
+def test_exact_recovery_two_relus():
     """k = 2, d = 2, m = 16, output weights (+1, -1): measured 1.6e-32."""
-    X, y, info = make_relu_network_teacher(16, 2, n_units=2, output_weight=2.0, random_state=0)
+    X, y, info = make_relu_network_teacher(16, 2, n_hidden=2, output_weight=2.0, random_state=0)
     est = ProperReLUNetworkRegressor(
-        n_units=2, search="activation_patterns", refine=False, random_state=0
+        n_hidden=2, search="activation_patterns", refine=False, random_state=0
     ).fit(X, y)
     assert est.train_mse_ <= 1e-12
     assert est.n_candidates_evaluated_ > 0
 
 
-def test_E1c_exact_recovery_through_projection_and_lift():
+def test_exact_recovery_through_projection_and_lift():
     """d = 50, data and teacher in a 3-dim subspace, d' = 3, R = 10: measured train MSE
     1.4e-32 and test MSE on new subspace inputs 1.4e-32.
     """
-    X, y, info = make_relu_network_teacher(25, 50, n_units=1, subspace_dim=3, random_state=0)
+    X, y, info = make_relu_network_teacher(25, 50, n_hidden=1, subspace_dim=3, random_state=0)
     est = ProperReLUNetworkRegressor(
-        n_units=1, search="activation_patterns", proj_dim=3, n_projections=10, random_state=0
+        n_hidden=1, search="activation_patterns", proj_dim=3, n_projections=10, random_state=0
     ).fit(X, y)
     assert est.proj_dim_ == 3 and est.projection_.shape == (3, 50)
     assert est.train_mse_ <= 1e-12
@@ -254,16 +269,16 @@ def test_E1c_exact_recovery_through_projection_and_lift():
     assert np.mean((est.predict(Xt) - yt) ** 2) <= 1e-10
 
 
-def test_E2_net_guarantee_and_nested_nets():
+def test_net_guarantee_and_nested_nets():
     """k = 1 realizable, d = 3, no projection, refine=False. Measured train MSE for
     h = 1, 1/2, 1/4, 1/8: 7.4e-3, 3.5e-3, 1.9e-4, 1.9e-4 against the bounds
     (|c*| rho)^2 = 0.5, 0.125, 0.031, 0.0078.
     """
-    X, y, info = make_relu_network_teacher(200, 3, n_units=1, input_dist="ball", random_state=0)
+    X, y, info = make_relu_network_teacher(200, 3, n_hidden=1, input_dist="ball", random_state=0)
     prev = np.inf
     for h in (1.0, 0.5, 0.25, 0.125):
         est = ProperReLUNetworkRegressor(
-            n_units=1, setting="realizable", net_resolution=h, refine=False, random_state=0
+            n_hidden=1, setting="realizable", net_resolution=h, refine=False, random_state=0
         ).fit(X, y)
         c_star = abs(info.coef_output[0]) * est.input_scale_  # ||w*|| = 1 in x/scale units
         assert est.train_mse_ <= (c_star * est.net_resolution_) ** 2
@@ -273,20 +288,20 @@ def test_E2_net_guarantee_and_nested_nets():
         prev = est.train_mse_
 
 
-def test_E2_agnostic_triangle_bound():
+def test_net_agnostic_triangle_bound():
     """Noisy labels: sqrt(train) <= sqrt(planted) + |c*| rho. Measured 0.101 <= 0.111."""
-    X, y, info = make_relu_network_teacher(200, 3, n_units=1, noise=0.1, random_state=1)
+    X, y, info = make_relu_network_teacher(200, 3, n_hidden=1, noise=0.1, random_state=1)
     est = ProperReLUNetworkRegressor(
-        n_units=1, net_resolution=0.25, refine=False, random_state=0
+        n_hidden=1, net_resolution=0.25, refine=False, random_state=0
     ).fit(X, y)
     bound = math.sqrt(info.planted_loss) + est.input_scale_ * est.net_resolution_
     assert math.sqrt(est.train_mse_) <= bound
 
 
-def test_E3_lifted_predictions_equal_projected_network():
+def test_lifted_predictions_equal_projected_network():
     """d = 10, d' = 3: measured agreement ~1e-16 relative."""
-    X, y, _ = make_relu_network_teacher(150, 10, n_units=2, random_state=2)
-    est = ProperReLUNetworkRegressor(n_units=2, proj_dim=3, n_projections=3, random_state=0).fit(
+    X, y, _ = make_relu_network_teacher(150, 10, n_hidden=2, random_state=2)
+    est = ProperReLUNetworkRegressor(n_hidden=2, proj_dim=3, n_projections=3, random_state=0).fit(
         X, y
     )
     Z = (X / est.input_scale_) @ est.projection_.T
@@ -298,12 +313,12 @@ def test_E3_lifted_predictions_equal_projected_network():
     )
 
 
-def test_E3_lift_with_intercept():
+def test_lift_with_hidden_bias():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((120, 6))
     y = np.maximum(X[:, 0] + 0.5, 0) - 0.5 * np.maximum(-X[:, 1] + 0.2, 0)
     est = ProperReLUNetworkRegressor(
-        fit_intercept=True, proj_dim=4, n_projections=2, random_state=0
+        hidden_bias=True, proj_dim=4, n_projections=2, random_state=0
     ).fit(X, y)
     F = np.c_[X / (est.input_scale_ * math.sqrt(2)), np.full(120, 1 / math.sqrt(2))]
     g = (
@@ -315,9 +330,9 @@ def test_E3_lift_with_intercept():
     assert est.train_mse_ == pytest.approx(np.mean((est.predict(X) - y) ** 2), rel=1e-9, abs=1e-12)
 
 
-def test_E4_selection_is_min_and_monotone_in_R():
+def test_selection_is_min_and_monotone_in_R():
     """Projection r uses child seed r, so R + 1 projections contain the first R."""
-    X, y, _ = make_relu_network_teacher(120, 10, n_units=2, noise=0.05, random_state=3)
+    X, y, _ = make_relu_network_teacher(120, 10, n_hidden=2, noise=0.05, random_state=3)
     prev = np.inf
     for R in range(1, 6):
         est = ProperReLUNetworkRegressor(proj_dim=4, n_projections=R, random_state=7).fit(X, y)
@@ -342,9 +357,9 @@ def test_selection_never_worse_than_any_evaluated_candidate(bound):
     """
     from itertools import combinations_with_replacement
 
-    X, y, _ = make_relu_network_teacher(80, 3, n_units=2, noise=0.1, random_state=4)
+    X, y, _ = make_relu_network_teacher(80, 3, n_hidden=2, noise=0.1, random_state=4)
     est = ProperReLUNetworkRegressor(
-        n_units=2, net_resolution=1.0, refine=False, output_weight_bound=bound, random_state=0
+        n_hidden=2, net_resolution=1.0, refine=False, output_weight_bound=bound, random_state=0
     ).fit(X, y)
     Z = X / est.input_scale_
     U = sphere_net(3, 2)
@@ -362,13 +377,13 @@ def test_selection_never_worse_than_any_evaluated_candidate(bound):
         assert np.all(np.abs(est.coef_output_) <= bound * (1 + 1e-12))
     # refinement is never worse
     ref = ProperReLUNetworkRegressor(
-        n_units=2, net_resolution=1.0, refine=True, output_weight_bound=bound, random_state=0
+        n_hidden=2, net_resolution=1.0, refine=True, output_weight_bound=bound, random_state=0
     ).fit(X, y)
     assert ref.train_mse_ <= est.train_mse_
 
 
 def test_restarts_heuristic_counts_and_fits():
-    X, y, _ = make_relu_network_teacher(100, 4, n_units=2, random_state=5)
+    X, y, _ = make_relu_network_teacher(100, 4, n_hidden=2, random_state=5)
     est = ProperReLUNetworkRegressor(search="restarts", max_candidates=3000, random_state=0).fit(
         X, y
     )
@@ -427,13 +442,13 @@ def test_coloring_yes_no_gap_seen_by_the_estimator(seed):
     """
     Xy, yy, _ = make_coloring_relu_instance(6, 6, 2, random_state=seed)
     Xn, yn, _ = make_coloring_relu_instance(6, 6, 2, colorable=False, random_state=seed)
-    est = ProperReLUNetworkRegressor(n_units=2, fit_output_intercept=False, random_state=0)
+    est = ProperReLUNetworkRegressor(n_hidden=2, fit_intercept=False, random_state=0)
     assert est.fit(Xy, yy).train_mse_ < 1e-5
     assert est.fit(Xn, yn).train_mse_ > 5e-3
 
 
 def test_dense_subgraph_planted_loss_closed_form():
-    """N = 30, kappa = 8, p = 0.3: planted 0.98892 (spec: 0.9889), zero predictor 1.0,
+    """N = 30, kappa = 8, p = 0.3: planted 0.98892, zero predictor 1.0,
     w = e0 1.708.
     """
     X, y, info = make_dense_subgraph_relu_instance(30, 8, 0.3, random_state=0)
@@ -465,7 +480,9 @@ def test_generators_validate_arguments():
 
 
 def test_teacher_noise_and_corruption():
-    X, y, info = make_relu_network_teacher(200, 5, n_units=3, corrupt_fraction=0.25, random_state=0)
+    X, y, info = make_relu_network_teacher(
+        200, 5, n_hidden=3, corrupt_fraction=0.25, random_state=0
+    )
     assert np.sum(y != info.clean_target) == 50
     assert info.planted_loss == pytest.approx(np.mean((y - info.clean_target) ** 2))
     np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0)
@@ -476,14 +493,14 @@ def test_teacher_noise_and_corruption():
 
 
 def test_activation_patterns_over_budget_refuses():
-    X, y, _ = make_relu_network_teacher(60, 4, n_units=2, random_state=0)
+    X, y, _ = make_relu_network_teacher(60, 4, n_hidden=2, random_state=0)
     est = ProperReLUNetworkRegressor(search="activation_patterns", max_candidates=1000)
     with pytest.raises(ValueError, match=r"activation patterns.*max_candidates=1,000"):
         est.fit(X, y)
 
 
 def test_explicit_net_over_budget_refuses():
-    X, y, _ = make_relu_network_teacher(60, 4, n_units=2, random_state=0)
+    X, y, _ = make_relu_network_teacher(60, 4, n_hidden=2, random_state=0)
     est = ProperReLUNetworkRegressor(net_resolution=0.25, max_candidates=10_000)
     with pytest.raises(ValueError, match=r"candidates.*max_candidates=10,000"):
         est.fit(X, y)
@@ -492,7 +509,7 @@ def test_explicit_net_over_budget_refuses():
 
 
 def test_max_candidates_caps_work_and_theory_warns():
-    X, y, _ = make_relu_network_teacher(60, 12, n_units=2, random_state=0)
+    X, y, _ = make_relu_network_teacher(60, 12, n_hidden=2, random_state=0)
     for mc in (50, 5000):
         est = ProperReLUNetworkRegressor(max_candidates=mc, n_projections=3, random_state=0).fit(
             X, y
@@ -510,49 +527,50 @@ def test_max_candidates_caps_work_and_theory_warns():
 
 
 def test_verbose_prints_progress(capsys):
-    X, y, _ = make_relu_network_teacher(60, 10, n_units=2, random_state=0)
+    X, y, _ = make_relu_network_teacher(60, 10, n_hidden=2, random_state=0)
     ProperReLUNetworkRegressor(n_projections=2, verbose=1, random_state=0).fit(X, y)
     out = capsys.readouterr().out
     assert "projection 1/2" in out and "projection 2/2" in out and "candidates" in out
 
 
-def test_holdout_selection_and_subsample():
-    X, y, _ = make_relu_network_teacher(200, 10, n_units=2, noise=0.05, random_state=6)
+def test_validation_fraction_and_subsample():
+    X, y, _ = make_relu_network_teacher(200, 10, n_hidden=2, noise=0.05, random_state=6)
     est = ProperReLUNetworkRegressor(
-        selection="holdout", subsample=80, n_projections=3, random_state=0
+        validation_fraction=0.2, subsample=80, n_projections=3, random_state=0
     ).fit(X, y)
     assert est.projection_losses_.shape == (3,)
     assert np.isfinite(est.train_mse_)
-    # the held-out labels only score the candidates: changing them leaves the searched
-    # network unchanged (one projection: nothing to select) but moves its held-out loss
-    one = dict(selection="holdout", n_projections=1, random_state=0)
-    a = ProperReLUNetworkRegressor(**one).fit(X, y)
-    seed = int(np.random.RandomState(0).randint(np.iinfo(np.int32).max))
-    held = np.sort(_child_rng(seed, SPLIT_KEY).permutation(len(y))[:40])
-    y2 = y.copy()
-    y2[held] += 1.0
-    b = ProperReLUNetworkRegressor(**one).fit(X, y2)
+    # the held-out rows only score the candidates: with one projection (nothing to
+    # select) the network is the one searched on the training rows alone, and its
+    # held-out loss is the projection's loss. Rows in the unit ball and no scaling, so
+    # both fits see the same features.
+    one = dict(n_projections=1, input_scaling=None, random_state=0)
+    a = ProperReLUNetworkRegressor(validation_fraction=0.2, **one).fit(X, y)
+    rng = np.random.RandomState(0)
+    rng.randint(np.iinfo(np.int32).max)  # the fit's seed, drawn first
+    fold, _ = split_folds(X, y, None, 0.2, rng)
+    train, held = fold == 0, fold == 1
+    assert 30 <= held.sum() <= 50  # 20% of 200 rows by a content hash
+    b = ProperReLUNetworkRegressor(**one).fit(X[train], y[train])
     np.testing.assert_array_equal(b.coef_projected_, a.coef_projected_)
     np.testing.assert_array_equal(b.coef_output_, a.coef_output_)
     assert a.projection_losses_[0] == pytest.approx(np.mean((a.predict(X[held]) - y[held]) ** 2))
-    assert b.projection_losses_[0] > a.projection_losses_[0] + 0.5
-    with pytest.raises(ValueError, match="holdout_fraction"):
-        ProperReLUNetworkRegressor(selection="holdout", holdout_fraction=0.01).fit(X[:20], y[:20])
+    assert a.train_mse_ == pytest.approx(np.mean((a.predict(X[train]) - y[train]) ** 2))
 
 
 def test_input_scaling_none_warns_outside_ball():
-    X, y, _ = make_relu_network_teacher(60, 3, n_units=1, random_state=0)
+    X, y, _ = make_relu_network_teacher(60, 3, n_hidden=1, random_state=0)
     with pytest.warns(UserWarning, match="unit-ball"):
-        ProperReLUNetworkRegressor(input_scaling="none").fit(3 * X, y)
+        ProperReLUNetworkRegressor(input_scaling=None).fit(3 * X, y)
     # with an intercept the augmented rows leave the ball as soon as ||x|| > 1
     Xn = 1.3 * X / np.linalg.norm(X, axis=1, keepdims=True)
     with pytest.warns(UserWarning, match="unit-ball"):
-        ProperReLUNetworkRegressor(input_scaling="none", fit_intercept=True).fit(Xn, y)
+        ProperReLUNetworkRegressor(input_scaling=None, hidden_bias=True).fit(Xn, y)
 
 
 def test_max_norm_scaling_survives_huge_finite_inputs():
     """The positively homogeneous model fitted on 1e160 X is the model fitted on X."""
-    X, y, _ = make_relu_network_teacher(80, 3, n_units=1, random_state=0)
+    X, y, _ = make_relu_network_teacher(80, 3, n_hidden=1, random_state=0)
     a = ProperReLUNetworkRegressor(random_state=0).fit(X, y)
     b = ProperReLUNetworkRegressor(random_state=0).fit(1e160 * X, y)
     assert np.isfinite(b.input_scale_)
@@ -565,7 +583,7 @@ def test_extreme_finite_X_and_y_give_the_scaled_model(factor):
     """1e300 y: before, an OverflowError in the theory resources; now 1e300 times the
     model of y (the search runs on y divided by its scale). 1e+-300 X: the model of X.
     """
-    X, y, _ = make_relu_network_teacher(80, 3, n_units=2, noise=0.1, random_state=0)
+    X, y, _ = make_relu_network_teacher(80, 3, n_hidden=2, noise=0.1, random_state=0)
     a = ProperReLUNetworkRegressor(random_state=0).fit(X, y)
     b = ProperReLUNetworkRegressor(random_state=0).fit(X, factor * y)
     np.testing.assert_allclose(b.predict(X) / factor, a.predict(X), rtol=1e-8, atol=1e-10)
@@ -580,16 +598,16 @@ def test_extreme_finite_X_and_y_give_the_scaled_model(factor):
 def test_output_intercept_fits_constants_and_shifts():
     """Before the output intercept: a constant 1.5 was fitted with MSE 0.58 (measured,
     defaults); now exactly. A shift of y shifts the model; the paper's class
-    (fit_output_intercept=False) keeps intercept_output_ = 0.
+    (fit_intercept=False) keeps intercept_output_ = 0.
     """
-    X, y, _ = make_relu_network_teacher(120, 4, n_units=2, noise=0.1, random_state=1)
+    X, y, _ = make_relu_network_teacher(120, 4, n_hidden=2, noise=0.1, random_state=1)
     est = ProperReLUNetworkRegressor(random_state=0)
     np.testing.assert_allclose(est.fit(X, np.full(120, 1.5)).predict(X), 1.5, rtol=0, atol=1e-12)
     a = ProperReLUNetworkRegressor(random_state=0).fit(X, y)
     b = ProperReLUNetworkRegressor(random_state=0).fit(X, y + 100.0)
     np.testing.assert_allclose(b.predict(X), a.predict(X) + 100.0, rtol=1e-10)
     assert b.intercept_output_ == pytest.approx(a.intercept_output_ + 100.0, rel=1e-10)
-    plain = ProperReLUNetworkRegressor(fit_output_intercept=False, random_state=0)
+    plain = ProperReLUNetworkRegressor(fit_intercept=False, random_state=0)
     assert plain.fit(X, y + 100.0).intercept_output_ == 0.0
     assert plain.train_mse_ > 10 * b.train_mse_
 
@@ -598,7 +616,7 @@ def test_output_intercept_is_solved_jointly_with_the_output_weights():
     """For the returned directions, (intercept_output_, coef_output_) is the least
     squares fit of y on [1, relu(X W^T)]: the centred statistics are exact.
     """
-    X, y, _ = make_relu_network_teacher(150, 4, n_units=2, noise=0.2, random_state=3)
+    X, y, _ = make_relu_network_teacher(150, 4, n_hidden=2, noise=0.2, random_state=3)
     y = y + 2.0
     est = ProperReLUNetworkRegressor(random_state=0).fit(X, y)
     H = np.maximum(X @ est.coef_hidden_.T + est.intercept_hidden_, 0.0)
@@ -675,7 +693,7 @@ def test_activation_patterns_is_exact_erm_against_brute_force(intercept):
         rs = np.random.RandomState(seed)
         X, y = rs.randn(12, 2), rs.randn(12)
         est = ProperReLUNetworkRegressor(
-            n_units=1, search="activation_patterns", refine=False, fit_output_intercept=intercept
+            n_hidden=1, search="activation_patterns", refine=False, fit_intercept=intercept
         )
         ref = _brute_force_one_unit_2d(X, y, intercept)
         assert est.fit(X, y).train_mse_ == pytest.approx(ref, rel=1e-9, abs=1e-12), seed
@@ -688,9 +706,9 @@ def test_activation_patterns_k2_never_worse_than_the_refined_net():
     the refined net search's.
     """
     for seed in range(3):
-        X, y, _ = make_relu_network_teacher(14, 2, n_units=2, noise=0.3, random_state=seed)
+        X, y, _ = make_relu_network_teacher(14, 2, n_hidden=2, noise=0.3, random_state=seed)
         for ic in (False, True):
-            kw = dict(n_units=2, fit_output_intercept=ic, random_state=0)
+            kw = dict(n_hidden=2, fit_intercept=ic, random_state=0)
             exact = ProperReLUNetworkRegressor(search="activation_patterns", **kw).fit(X, y)
             net = ProperReLUNetworkRegressor(net_resolution=0.25, **kw).fit(X, y)
             assert exact.train_mse_ <= net.train_mse_ + 1e-12, (seed, ic)
@@ -738,9 +756,9 @@ def test_net_meaningful_and_warning():
     assert bad.net_meaningful_ is False
     with pytest.warns(UserWarning, match="random directions"):
         ProperReLUNetworkRegressor(max_candidates=50, random_state=0).fit(X, y)
-    one = ProperReLUNetworkRegressor(n_units=1, random_state=0).fit(X, y)  # k = 1: q = 4
+    one = ProperReLUNetworkRegressor(n_hidden=1, random_state=0).fit(X, y)  # k = 1: q = 4
     assert one.net_meaningful_ and one.net_resolution_ < 1.0
-    pat = ProperReLUNetworkRegressor(n_units=1, search="activation_patterns").fit(
+    pat = ProperReLUNetworkRegressor(n_hidden=1, search="activation_patterns").fit(
         X[:10, :2], y[:10]
     )
     assert not hasattr(pat, "net_meaningful_")
@@ -778,9 +796,9 @@ def test_pipeline_gridsearch_cross_val(reg_data):
     pipe = make_pipeline(StandardScaler(), ProperReLUNetworkRegressor(random_state=0))
     scores = cross_val_score(pipe, X, y, cv=3)
     assert np.all(scores > 0.8)
-    gs = GridSearchCV(pipe, {"properrelunetworkregressor__n_units": [1, 2]}, cv=3)
+    gs = GridSearchCV(pipe, {"properrelunetworkregressor__n_hidden": [1, 2]}, cv=3)
     gs.fit(X, y)
-    assert gs.best_params_["properrelunetworkregressor__n_units"] == 2
+    assert gs.best_params_["properrelunetworkregressor__n_hidden"] == 2
 
 
 @pytest.mark.parametrize("kind", ["nan", "inf", "string"])

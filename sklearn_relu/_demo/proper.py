@@ -22,10 +22,10 @@ def search_cost(units, spacings, seed, max_candidates=10**7):
     3-dim subspace, m=200) on a net of spacing h, with its cost and training MSE.
     """
     for k in units:
-        X, y, _ = make_relu_network_teacher(200, 10, n_units=k, subspace_dim=3, random_state=seed)
+        X, y, _ = make_relu_network_teacher(200, 10, n_hidden=k, subspace_dim=3, random_state=seed)
         for h in spacings:
             est = ProperReLUNetworkRegressor(
-                n_units=k,
+                n_hidden=k,
                 proj_dim=3,
                 n_projections=1,
                 net_resolution=h,
@@ -73,7 +73,7 @@ def run(out="sklearn_relu_demo.png", seed=0, small=False):
         Xy, yy, _ = make_coloring_relu_instance(6, 6, 2, random_state=seed + s)
         Xn, yn, _ = make_coloring_relu_instance(6, 6, 2, colorable=False, random_state=seed + s)
         est = ProperReLUNetworkRegressor(
-            n_units=2, fit_output_intercept=False, random_state=seed
+            n_hidden=2, fit_intercept=False, random_state=seed
         )  # the paper's class
         yes, no = est.fit(Xy, yy).train_mse_, est.fit(Xn, yn).train_mse_
         print(f"  seed {seed + s}: 2-colourable {yes:9.2g}   contains a triangle {no:9.2g}")

@@ -3,7 +3,7 @@
 A *candidate* is a network ``g(z) = sum_j c_j relu(<u_j, z>)`` on the projected data
 ``Z`` (m x d'). Three kernels score candidates:
 
-``network_stats(Z, y, U)``
+``network_stats(Z, y, U)`` (the kernel :func:`network_sums`, split)
     For a block of candidates ``U`` (n_cand, k, d') and every candidate ``s``, the
     sufficient statistics of its output-weight problem in ONE pass over ``Z``::
 
@@ -12,13 +12,14 @@ A *candidate* is a network ``g(z) = sum_j c_j relu(<u_j, z>)`` on the projected 
     so that ``||y - H_s c||^2 = ||y||^2 - 2 c.b_s + c.K_s c`` for every ``c``, and the
     column sums ``t_s[j] = sum_i h_ij`` (for an output intercept: with centred ``y``,
     ``K_s - t_s t_s^T / m`` and ``b_s`` are the statistics of the centred problem).
-``network_sse(Z, y, U, C)``
-    The forward pass: ``sum_i (sum_j C[s, j] relu(<U[s, j], z_i>) - y_i)^2`` per
-    candidate, in one pass over ``Z``. Selection always uses this value.
-``score_multisets(K, b, yy, k, bound, n_top, lo, hi)``
+``network_sse(Z, y, U, C, c0)``
+    The forward pass: ``sum_i (sum_j C[s, j] relu(<U[s, j], z_i>) + c0[s] - y_i)^2``
+    per candidate, in one pass over ``Z``. Selection always uses this value.
+``score_pairs(K, b, bound, n_top, lo, hi)``, ``score_multisets(K, b, k, ...)``
     Net search with a shared Gram matrix ``K = H H^T`` of G net directions: every
     multiset ``i_1 <= ... <= i_k`` (first index in ``[lo, hi)``) gets its exactly
-    solved output weights and objective without touching the data again.
+    solved output weights and objective without touching the data again (pairs in
+    closed form, larger multisets by the face enumeration).
 
 The output weights of one candidate solve ``min_c ||y - H c||^2`` subject to
 ``|c_j| <= bound`` (box-constrained least squares in k variables; ``bound = inf``
@@ -27,22 +28,21 @@ at -bound or at +bound -- solving the reduced system by Cholesky (with a
 ``1e-12 * trace`` jitter when it is singular: repeated directions, dead units) and
 keeping the feasible face of smallest objective. For a convex quadratic that is
 the global minimum over the box. :func:`_box_lstsq` is the single home of this
-formula.
+formula (:func:`_box1` and :func:`_box2` of its closed forms for one and two units).
 
-Parallel kernels use ``prange`` over a fixed partition of tiles (row block x
-candidate chunk) with a fixed-order combine over row blocks, so results are
-bitwise identical for every thread count; each has a serial twin.
+The kernels are serial and release the GIL, with one compiled signature each
+(C-contiguous float64 arrays). Every candidate is scored independently of the others,
+summing its rows in blocks of ``BLOCK_ROWS`` combined in order, so a call on any block
+of candidates gives the bits of a call on all of them: the driver
+(:mod:`sklearn_relu._solvers.proper`) runs the kernels over fixed blocks of
+candidates (or of first indices of the multisets) on a thread pool, and the results
+do not depend on the thread count.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ._config import BLOCK_ROWS, REDUCTION_FASTMATH
-
-# Candidates per tile of the parallel scoring passes (the tile grid is row blocks x
-# candidate chunks; it depends on the shapes only, never on the thread count).
-CAND_CHUNK = 64
-
 
 # ---------------------------------------------------------------------------
 # box-constrained least squares in k variables (one home)
@@ -119,7 +119,7 @@ def _chol_solve(A, rhs, free, nf, x, L):
     return False
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _box1(a, b, bound):
     """k = 1: the box minimiser of a convex parabola is the clipped free minimiser."""
     if not a > 0.0:
@@ -132,7 +132,7 @@ def _box1(a, b, bound):
     return c * (c * a - 2.0 * b), c
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _box2(a00, a01, a11, b0, b1, bound):
     """k = 2 in scalars: the free 2 x 2 solve (closed form, same jitter rule as
     :func:`_chol_solve`), and with a finite bound the 8 other faces of the box.
@@ -174,18 +174,10 @@ def _box_lstsq(Ks, bs, k, bound, c_out, work_c, rhs, free, L):
     """Minimise ``q(c) = -2 c.bs + c.Ks c`` over ``|c_j| <= bound``; the minimiser
     goes to ``c_out`` and ``q`` is returned (``||y||^2 + q`` is the SSE).
 
-    ``bound = inf``: one face (all free). Otherwise all 3^k faces (k = 1, 2 in
-    closed form).
+    ``bound = inf``: one face (all free). Otherwise all 3^k faces. For k = 1, 2 the
+    closed forms :func:`_box1`, :func:`_box2` (:func:`box_lstsq_small`) are used
+    instead.
     """
-    if k == 1:
-        q, c = _box1(Ks[0, 0], bs[0], bound)
-        c_out[0] = c
-        return q
-    if k == 2:
-        q, c0, c1 = _box2(Ks[0, 0], Ks[0, 1], Ks[1, 1], bs[0], bs[1], bound)
-        c_out[0] = c0
-        c_out[1] = c1
-        return q
     best = np.inf
     n_faces = 1
     if np.isfinite(bound):
@@ -239,41 +231,39 @@ def _box_lstsq(Ks, bs, k, bound, c_out, work_c, rhs, free, L):
 
 
 @njit(cache=True, nogil=True)
-def _box_lstsq_range(Ks, bs, bound, s0, s1, C, q):
-    k = bs.shape[1]
+def box_lstsq_small(Ks, bs, bound):
+    """Exact output weights of many candidates of one or two units in closed form:
+    ``Ks`` (n, k, k), ``bs`` (n, k) with k <= 2 → ``C`` (n, k) and the objectives
+    ``q`` (n,) (SSE = ||y||^2 + q).
+    """
+    n, k = bs.shape
+    C = np.empty((n, k))
+    q = np.empty(n)
+    for s in range(n):
+        if k == 1:
+            q[s], C[s, 0] = _box1(Ks[s, 0, 0], bs[s, 0], bound)
+        else:
+            q[s], C[s, 0], C[s, 1] = _box2(
+                Ks[s, 0, 0], Ks[s, 0, 1], Ks[s, 1, 1], bs[s, 0], bs[s, 1], bound
+            )
+    return C, q
+
+
+@njit(cache=True, nogil=True)
+def box_lstsq_batch(Ks, bs, bound):
+    """:func:`box_lstsq_small` for three units or more (:func:`_box_lstsq`)."""
+    n, k = bs.shape
+    C = np.empty((n, k))
+    q = np.empty(n)
     work_c = np.empty(k)
     rhs = np.empty(k)
     free = np.empty(k, dtype=np.int64)
     L = np.empty((k, k))
     c = np.empty(k)
-    for s in range(s0, s1):
+    for s in range(n):
         q[s] = _box_lstsq(Ks[s], bs[s], k, bound, c, work_c, rhs, free, L)
         for j in range(k):
             C[s, j] = c[j]
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def box_lstsq_batch(Ks, bs, bound):
-    """Exact output weights of many candidates: ``Ks`` (n, k, k), ``bs`` (n, k) →
-    ``C`` (n, k) and the objectives ``q`` (n,) (SSE = ||y||^2 + q). Each candidate is
-    independent, so the result does not depend on the thread count.
-    """
-    n, k = bs.shape
-    C = np.empty((n, k))
-    q = np.empty(n)
-    n_cc = (n + CAND_CHUNK - 1) // CAND_CHUNK
-    for t in prange(n_cc):
-        _box_lstsq_range(Ks, bs, bound, t * CAND_CHUNK, min((t + 1) * CAND_CHUNK, n), C, q)
-    return C, q
-
-
-@njit(cache=True, nogil=True)
-def box_lstsq_batch_serial(Ks, bs, bound):
-    """Serial twin of :func:`box_lstsq_batch`."""
-    n, k = bs.shape
-    C = np.empty((n, k))
-    q = np.empty(n)
-    _box_lstsq_range(Ks, bs, bound, 0, n, C, q)
     return C, q
 
 
@@ -282,7 +272,7 @@ def box_lstsq_batch_serial(Ks, bs, bound):
 # ---------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH, inline="always")
+@njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
 def _unit_preact(ZT, U, s, j, r0, nr, t):
     """``t[i] = <U[s, j], z_(r0+i)>`` for the ``nr`` rows of a tile: the one home of the
     candidates' pre-activations (``ZT`` is Z transposed, so the loops over rows are
@@ -329,63 +319,46 @@ def _stats_tile(ZT, y, U, r0, r1, s0, s1, out):
             out[s - s0, k * k + k + j] = tot
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def network_stats(Z, y, U):
-    """Per candidate ``K`` (n_cand, k, k), ``b`` (n_cand, k) and column sums ``t``
-    (n_cand, k) in one pass over ``Z``; parallel over (row block x candidate chunk)
-    tiles, fixed-order combine.
+@njit(cache=True, nogil=True)
+def network_sums(Z, y, U):
+    """Per candidate (row of the result, shape (n_cand, k*k + 2k)) the Gram entries of
+    its activations (row-major), their correlations with ``y`` and their column sums,
+    in one pass over ``Z``, row blocks combined in order.
     """
     m = Z.shape[0]
     ZT = np.ascontiguousarray(Z.T)
     n_cand, k = U.shape[0], U.shape[1]
-    n_rb = (m + BLOCK_ROWS - 1) // BLOCK_ROWS
-    n_cc = (n_cand + CAND_CHUNK - 1) // CAND_CHUNK
-    partial = np.zeros((n_rb, n_cand, k * k + 2 * k))
-    for t in prange(n_rb * n_cc):
-        rb = t // n_cc
-        cc = t % n_cc
-        r0 = rb * BLOCK_ROWS
-        s0 = cc * CAND_CHUNK
-        s1 = min(s0 + CAND_CHUNK, n_cand)
-        _stats_tile(ZT, y, U, r0, min(r0 + BLOCK_ROWS, m), s0, s1, partial[rb, s0:s1])
-    tot = np.zeros((n_cand, k * k + 2 * k))
-    for rb in range(n_rb):  # fixed-order combine
-        tot += partial[rb]
-    K = tot[:, : k * k].copy().reshape((n_cand, k, k))
-    b = tot[:, k * k : k * k + k].copy()
-    t = tot[:, k * k + k :].copy()
-    return K, b, t
-
-
-@njit(cache=True, nogil=True)
-def network_stats_serial(Z, y, U):
-    """Serial twin of :func:`network_stats` (same tiles, same combine order)."""
-    m = Z.shape[0]
-    ZT = np.ascontiguousarray(Z.T)
-    n_cand, k = U.shape[0], U.shape[1]
-    n_rb = (m + BLOCK_ROWS - 1) // BLOCK_ROWS
-    tot = np.zeros((n_cand, k * k + 2 * k))
-    part = np.zeros((n_cand, k * k + 2 * k))
-    for rb in range(n_rb):
-        r0 = rb * BLOCK_ROWS
+    width = k * k + 2 * k
+    tot = np.zeros((n_cand, width))
+    part = np.empty((n_cand, width))
+    for r0 in range(0, m, BLOCK_ROWS):
         _stats_tile(ZT, y, U, r0, min(r0 + BLOCK_ROWS, m), 0, n_cand, part)
-        tot += part
-    K = tot[:, : k * k].copy().reshape((n_cand, k, k))
-    b = tot[:, k * k : k * k + k].copy()
-    t = tot[:, k * k + k :].copy()
-    return K, b, t
+        for s in range(n_cand):
+            for e in range(width):
+                tot[s, e] += part[s, e]
+    return tot
+
+
+def network_stats(Z, y, U):
+    """Per candidate ``K`` (n_cand, k, k), ``b`` (n_cand, k) and column sums ``t``
+    (n_cand, k) in one pass over ``Z`` (:func:`network_sums`, split).
+    """
+    n_cand, k = U.shape[0], U.shape[1]
+    tot = network_sums(Z, y, U)
+    K = np.ascontiguousarray(tot[:, : k * k]).reshape((n_cand, k, k))
+    return K, tot[:, k * k : k * k + k].copy(), tot[:, k * k + k :].copy()
 
 
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
-def _sse_tile(ZT, y, U, C, r0, r1, s0, s1, out):
-    """Forward-pass SSE of candidates ``s0:s1`` on rows ``r0:r1`` (rows innermost)."""
+def _sse_tile(ZT, y, U, C, c0, r0, r1, out):
+    """Forward-pass SSE of every candidate on rows ``r0:r1`` (rows innermost)."""
     k = U.shape[1]
     nr = r1 - r0
     t = np.empty(nr)
     f = np.empty(nr)
-    for s in range(s0, s1):
+    for s in range(U.shape[0]):
         for i in range(nr):
-            f[i] = -y[r0 + i]
+            f[i] = c0[s] - y[r0 + i]
         for j in range(k):
             _unit_preact(ZT, U, s, j, r0, nr, t)
             cj = C[s, j]
@@ -395,46 +368,24 @@ def _sse_tile(ZT, y, U, C, r0, r1, s0, s1, out):
         acc = 0.0
         for i in range(nr):
             acc += f[i] * f[i]
-        out[s - s0] = acc
+        out[s] = acc
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def network_sse(Z, y, U, C):
-    """Forward-pass sum of squared errors of each candidate network (n_cand,) in one
-    pass over ``Z``; parallel over (row block x candidate chunk) tiles.
+@njit(cache=True, nogil=True)
+def network_sse(Z, y, U, C, c0):
+    """Forward-pass sum of squared errors of each candidate network (n_cand,), with
+    output intercepts ``c0`` (n_cand,), in one pass over ``Z``, row blocks combined in
+    order.
     """
     m = Z.shape[0]
     ZT = np.ascontiguousarray(Z.T)
     n_cand = U.shape[0]
-    n_rb = (m + BLOCK_ROWS - 1) // BLOCK_ROWS
-    n_cc = (n_cand + CAND_CHUNK - 1) // CAND_CHUNK
-    partial = np.zeros((n_rb, n_cand))
-    for t in prange(n_rb * n_cc):
-        rb = t // n_cc
-        cc = t % n_cc
-        r0 = rb * BLOCK_ROWS
-        s0 = cc * CAND_CHUNK
-        s1 = min(s0 + CAND_CHUNK, n_cand)
-        _sse_tile(ZT, y, U, C, r0, min(r0 + BLOCK_ROWS, m), s0, s1, partial[rb, s0:s1])
     out = np.zeros(n_cand)
-    for rb in range(n_rb):  # fixed-order combine
-        out += partial[rb]
-    return out
-
-
-@njit(cache=True, nogil=True)
-def network_sse_serial(Z, y, U, C):
-    """Serial twin of :func:`network_sse`."""
-    m = Z.shape[0]
-    ZT = np.ascontiguousarray(Z.T)
-    n_cand = U.shape[0]
-    n_rb = (m + BLOCK_ROWS - 1) // BLOCK_ROWS
-    out = np.zeros(n_cand)
-    part = np.zeros(n_cand)
-    for rb in range(n_rb):
-        r0 = rb * BLOCK_ROWS
-        _sse_tile(ZT, y, U, C, r0, min(r0 + BLOCK_ROWS, m), 0, n_cand, part)
-        out += part
+    part = np.empty(n_cand)
+    for r0 in range(0, m, BLOCK_ROWS):
+        _sse_tile(ZT, y, U, C, c0, r0, min(r0 + BLOCK_ROWS, m), part)
+        for s in range(n_cand):
+            out[s] += part[s]
     return out
 
 
@@ -465,14 +416,52 @@ def _insert_top(loss, idx, c, top_loss, top_idx, top_c, k):
 
 
 @njit(cache=True, nogil=True)
-def _multisets_from(K, b, k, bound, i1, top_loss, top_idx, top_c):
-    """All multisets with first index ``i1``, in lexicographic order; returns the
-    count.
+def score_pairs(K, b, bound, n_top, lo, hi):
+    """Score every pair ``i1 <= i2`` of the ``G`` net directions with ``i1`` in
+    ``[lo, hi)`` (two units, closed-form output weights).
+
+    Parameters: ``K`` (G, G) Gram matrix of the activations, ``b`` (G,) their
+    correlations with y, ``bound`` the output-weight bound (``inf``: none),
+    ``n_top`` how many best candidates to return.
+
+    Returns ``(q, idx, c, count)``: the ``n_top`` smallest objectives
+    ``q = -2 c.b_S + c.K_S c`` in increasing order (ties: the lexicographically
+    smaller index tuple; unfilled slots have ``q = inf``), their index tuples
+    (n_top, 2), output weights (n_top, 2), and the number of pairs scored. Ranges of
+    ``[lo, hi)`` merged in order (ties to the earlier) give the result of the whole.
     """
     G = K.shape[0]
+    top_loss = np.full(n_top, np.inf)
+    top_idx = np.full((n_top, 2), -1, dtype=np.int64)
+    top_c = np.zeros((n_top, 2))
+    idx = np.empty(2, dtype=np.int64)
+    c = np.empty(2)
+    count = 0
+    for i1 in range(lo, hi):
+        idx[0] = i1
+        a00 = K[i1, i1]
+        b0 = b[i1]
+        for i2 in range(i1, G):
+            q, c0, c1 = _box2(a00, K[i1, i2], K[i2, i2], b0, b[i2], bound)
+            if q < top_loss[n_top - 1]:
+                idx[1] = i2
+                c[0] = c0
+                c[1] = c1
+                _insert_top(q, idx, c, top_loss, top_idx, top_c, 2)
+        count += G - i1
+    return top_loss, top_idx, top_c, count
+
+
+@njit(cache=True, nogil=True)
+def score_multisets(K, b, k, bound, n_top, lo, hi):
+    """:func:`score_pairs` for multisets of ``k >= 3`` directions (first index in
+    ``[lo, hi)``, the others non-decreasing, in lexicographic order).
+    """
+    G = K.shape[0]
+    top_loss = np.full(n_top, np.inf)
+    top_idx = np.full((n_top, k), -1, dtype=np.int64)
+    top_c = np.zeros((n_top, k))
     idx = np.empty(k, dtype=np.int64)
-    for j in range(k):
-        idx[j] = i1
     Ks = np.empty((k, k))
     bs = np.empty(k)
     c = np.empty(k)
@@ -481,86 +470,24 @@ def _multisets_from(K, b, k, bound, i1, top_loss, top_idx, top_c):
     free = np.empty(k, dtype=np.int64)
     L = np.empty((k, k))
     count = 0
-    if k == 2:
-        a00 = K[i1, i1]
-        b0 = b[i1]
-        for i2 in range(i1, G):
-            q, c0, c1 = _box2(a00, K[i1, i2], K[i2, i2], b0, b[i2], bound)
-            if q < top_loss[top_loss.shape[0] - 1]:
-                idx[1] = i2
-                c[0] = c0
-                c[1] = c1
-                _insert_top(q, idx, c, top_loss, top_idx, top_c, k)
-        return G - i1
-    while True:
+    for i1 in range(lo, hi):
         for j in range(k):
-            bs[j] = b[idx[j]]
-            for l in range(k):
-                Ks[j, l] = K[idx[j], idx[l]]
-        q = _box_lstsq(Ks, bs, k, bound, c, work_c, rhs, free, L)
-        _insert_top(q, idx, c, top_loss, top_idx, top_c, k)
-        count += 1
-        # odometer on idx[1:] with idx non-decreasing
-        p = k - 1
-        while p >= 1 and idx[p] == G - 1:
-            p -= 1
-        if p < 1:
-            break
-        idx[p] += 1
-        for j in range(p + 1, k):
-            idx[j] = idx[p]
-    return count
-
-
-@njit(cache=True, nogil=True)
-def _merge_tops(loc_loss, loc_idx, loc_c, lo, hi, n_top, k):
-    top_loss = np.full(n_top, np.inf)
-    top_idx = np.full((n_top, k), -1, dtype=np.int64)
-    top_c = np.zeros((n_top, k))
-    for i1 in range(hi - lo):  # fixed-order combine
-        for p in range(n_top):
-            if not np.isfinite(loc_loss[i1, p]):
+            idx[j] = i1
+        while True:
+            for j in range(k):
+                bs[j] = b[idx[j]]
+                for l in range(k):
+                    Ks[j, l] = K[idx[j], idx[l]]
+            q = _box_lstsq(Ks, bs, k, bound, c, work_c, rhs, free, L)
+            _insert_top(q, idx, c, top_loss, top_idx, top_c, k)
+            count += 1
+            # odometer on idx[1:] with idx non-decreasing
+            p = k - 1
+            while p >= 1 and idx[p] == G - 1:
+                p -= 1
+            if p < 1:
                 break
-            _insert_top(loc_loss[i1, p], loc_idx[i1, p], loc_c[i1, p], top_loss, top_idx, top_c, k)
-    return top_loss, top_idx, top_c
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def score_multisets(K, b, k, bound, n_top, lo, hi):
-    """Score every multiset of ``k`` of the ``G`` net directions whose first index
-    lies in ``[lo, hi)``.
-
-    Parameters: ``K`` (G, G) Gram matrix of the activations, ``b`` (G,) their
-    correlations with y, ``bound`` the output-weight bound (``inf``: none),
-    ``n_top`` how many best candidates to return.
-
-    Returns ``(q, idx, c, count)``: the ``n_top`` smallest objectives
-    ``q = -2 c.b_S + c.K_S c`` in increasing order (ties: smallest index tuple),
-    their index tuples (n_top, k), output weights (n_top, k), and the number of
-    multisets scored. Parallel over the first index; each first index keeps its own
-    top list and the lists are merged in index order, so the result does not depend
-    on the thread count.
-    """
-    n = hi - lo
-    loc_loss = np.full((n, n_top), np.inf)
-    loc_idx = np.full((n, n_top, k), -1, dtype=np.int64)
-    loc_c = np.zeros((n, n_top, k))
-    counts = np.zeros(n, dtype=np.int64)
-    for t in prange(n):
-        counts[t] = _multisets_from(K, b, k, bound, lo + t, loc_loss[t], loc_idx[t], loc_c[t])
-    q, idx, c = _merge_tops(loc_loss, loc_idx, loc_c, lo, hi, n_top, k)
-    return q, idx, c, counts.sum()
-
-
-@njit(cache=True, nogil=True)
-def score_multisets_serial(K, b, k, bound, n_top, lo, hi):
-    """Serial twin of :func:`score_multisets`."""
-    n = hi - lo
-    loc_loss = np.full((n, n_top), np.inf)
-    loc_idx = np.full((n, n_top, k), -1, dtype=np.int64)
-    loc_c = np.zeros((n, n_top, k))
-    total = 0
-    for t in range(n):
-        total += _multisets_from(K, b, k, bound, lo + t, loc_loss[t], loc_idx[t], loc_c[t])
-    q, idx, c = _merge_tops(loc_loss, loc_idx, loc_c, lo, hi, n_top, k)
-    return q, idx, c, total
+            idx[p] += 1
+            for j in range(p + 1, k):
+                idx[j] = idx[p]
+    return top_loss, top_idx, top_c, count

@@ -47,7 +47,7 @@ def run(out_dir, quick=False, seed=0):
         Xy, yy, _ = make_coloring_relu_instance(6, 6, 2, random_state=s)
         Xn, yn, _ = make_coloring_relu_instance(6, 6, 2, colorable=False, random_state=s)
         est = ProperReLUNetworkRegressor(
-            n_units=2, fit_output_intercept=False, random_state=seed
+            n_hidden=2, fit_intercept=False, random_state=seed
         )  # the paper's class
         col.append(
             dict(

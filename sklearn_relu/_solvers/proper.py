@@ -17,23 +17,26 @@ import time
 import warnings
 from itertools import combinations
 
+import numba
 import numpy as np
 import scipy.optimize
 from sklearn.utils import Bunch
 
 from .._kernels.proper import (
     box_lstsq_batch,
-    box_lstsq_batch_serial,
+    box_lstsq_small,
     network_sse,
-    network_sse_serial,
     network_stats,
-    network_stats_serial,
     score_multisets,
-    score_multisets_serial,
+    score_pairs,
 )
+from .._network import forward
+from ..utils._threads import _pool, compute_threads
+from ..utils.validation import mean_and_scale, root_mean_square
 
 __all__ = [
     "GRAM_LIMIT",
+    "fit_proper",
     "lift",
     "n_multisets",
     "net_covering_radius",
@@ -46,14 +49,21 @@ __all__ = [
 ]
 
 GRAM_LIMIT = 4096  # largest G whose G x G Gram matrix is held (128 MiB)
-MULTISET_CHUNK = 8_000_000  # multisets per kernel call (one progress line each)
+MULTISET_CHUNK = 8_000_000  # multisets between two progress lines
 STATS_BLOCK = 8192  # candidate networks per pass of network_stats
 GRID_LIMIT = 50_000_000  # largest (q+1)^d' grid enumerated to build a net
-PARALLEL_WORK = 1 << 18  # rows x candidates below which the data passes run serially
-PARALLEL_MULTISETS = 1 << 22  # multisets per chunk below which the net scoring runs serially
+# Thread pool policy (doc/design.rst, kernel rules). The kernels are serial; the pool of
+# utils._threads runs them over fixed blocks whose partition depends on the shapes only,
+# so results are bitwise identical for every thread count, and each thread pulls the
+# next block when done, so a thread slowed by another process holds back one block.
+CAND_BLOCK = 64  # candidates per task of the data passes
+MULTISET_TASK = 1 << 18  # multisets (at least) per task of the net scoring
+PARALLEL_WORK = 1 << 24  # rows x candidates x k x d' of a data pass below which it is serial
+PARALLEL_MULTISETS = 1 << 21  # multisets of a net below which their scoring is serial
 REFINE_STEPS = 40  # accepted-or-rejected steps per refined candidate
-SPLIT_KEY = 1_000_003  # SeedSequence spawn keys beyond any projection index
-SUBSAMPLE_KEY = 1_000_004
+N_REFINE = 5  # best candidates of each projection refined
+AUTO_PROJ_DIM = 8  # proj_dim='auto': no projection up to 8 features, else d' = 8
+SUBSAMPLE_KEY = 1_000_004  # SeedSequence spawn key beyond any projection index
 
 
 # ---------------------------------------------------------------------------
@@ -213,21 +223,44 @@ def lift(U, P):
 # scoring helpers
 # ---------------------------------------------------------------------------
 
-# Small calls run on the serial twins: waking a thread pool costs more than the work,
-# and on a busy machine an oversubscribed pool can cost milliseconds. Results are
-# bitwise identical either way (same tiles, same combine order).
+
+def _pooled(run, tasks, parallel):
+    """``[run(t) for t in tasks]``, on the pool of ``numba.get_num_threads()`` threads
+    (set by :func:`~sklearn_relu.utils._threads.compute_threads`) when ``parallel``.
+    """
+    n_threads = min(numba.get_num_threads(), len(tasks)) if parallel else 1
+    if n_threads <= 1:
+        return [run(t) for t in tasks]
+    return list(_pool(n_threads).map(run, tasks))
+
+
+def _over_candidates(kernel, Z, y, U, *per_cand):
+    """``kernel(Z, y, U, *per_cand)`` with the candidates (axis 0 of ``U`` and of each
+    ``per_cand``) in blocks of :data:`CAND_BLOCK` on the pool above
+    :data:`PARALLEL_WORK`. Candidates are scored independently, so the blocks change
+    no bit.
+    """
+    n, k = U.shape[0], U.shape[1]
+    U = np.ascontiguousarray(U)
+    per_cand = [np.ascontiguousarray(a) for a in per_cand]
+    if Z.shape[0] * n * k * Z.shape[1] < PARALLEL_WORK or n <= CAND_BLOCK:
+        return kernel(Z, y, U, *per_cand)
+
+    def run(s0):
+        return kernel(Z, y, U[s0 : s0 + CAND_BLOCK], *[a[s0 : s0 + CAND_BLOCK] for a in per_cand])
+
+    parts = _pooled(run, range(0, n, CAND_BLOCK), True)
+    if isinstance(parts[0], tuple):
+        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
+    return np.concatenate(parts)
 
 
 def _sse(Z, y, U, C, c0=None):
     """Forward-pass SSE of each candidate; with ``c0`` (n,), candidate ``s`` has the
     output intercept ``c0[s]``.
     """
-    U, C = np.ascontiguousarray(U), np.ascontiguousarray(C)
-    kern = network_sse if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_sse_serial
-    if c0 is None:
-        return kern(Z, y, U, C)
-    kern = network_sse if Z.shape[0] >= PARALLEL_WORK else network_sse_serial
-    return np.array([kern(Z, y - c0[s], U[s : s + 1], C[s : s + 1])[0] for s in range(len(C))])
+    c0 = np.zeros(len(C)) if c0 is None else np.asarray(c0, dtype=np.float64)
+    return _over_candidates(network_sse, Z, y, U, C, c0)
 
 
 def _stats(Z, y, U, center=False, sums=False):
@@ -235,8 +268,7 @@ def _stats(Z, y, U, center=False, sums=False):
     already centred) those of the problem with a free output intercept; with ``sums``
     also the activations' column sums ``t`` (for :func:`_intercepts`).
     """
-    kern = network_stats if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_stats_serial
-    K, b, t = kern(Z, y, np.ascontiguousarray(U))
+    K, b, t = _over_candidates(network_stats, Z, y, U)
     if center:
         K -= t[:, :, None] * t[:, None, :] / Z.shape[0]
     return (K, b, t) if sums else (K, b)
@@ -247,37 +279,42 @@ def _intercepts(Z, U, C, t=None):
     fitted to a centred target (``t``: the column sums, when already computed).
     """
     if t is None:
-        kern = network_stats if Z.shape[0] * U.shape[0] >= PARALLEL_WORK else network_stats_serial
-        _, _, t = kern(Z, np.zeros(Z.shape[0]), np.ascontiguousarray(U))
+        _, _, t = _over_candidates(network_stats, Z, np.zeros(Z.shape[0]), U)
     return -np.einsum("sj,sj->s", t, C) / Z.shape[0]
 
 
 def _box(K, b, bound):
-    kern = box_lstsq_batch if len(b) * 64 >= PARALLEL_WORK else box_lstsq_batch_serial
-    return kern(K, b, bound)
+    """Exact box-constrained output weights and objectives of each candidate."""
+    kern = box_lstsq_small if b.shape[1] <= 2 else box_lstsq_batch
+    return kern(np.ascontiguousarray(K), np.ascontiguousarray(b), float(bound))
 
 
-def _top(q, n_top):
-    """Indices of the ``n_top`` smallest values, ties to the smaller index."""
-    order = np.argsort(q, kind="stable")
-    return order[:n_top]
+def _keep_best(parts, n_top):
+    """The ``n_top`` candidates of smallest finite objective among ``parts``, a list of
+    ``(q, U, C)`` (objectives, direction sets, output weights) in candidate order; ties
+    go to the earlier candidate. The one home of the merge of best candidates: merging
+    the best of each part gives the best of all.
+    """
+    q = np.concatenate([p[0] for p in parts])
+    U = np.concatenate([p[1] for p in parts])
+    C = np.concatenate([p[2] for p in parts])
+    keep = np.flatnonzero(np.isfinite(q))
+    sel = keep[np.argsort(q[keep], kind="stable")[:n_top]]
+    return q[sel], U[sel], C[sel]
 
 
 def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag, center=False):
     """Every multiset of k net directions; returns (U (n_top,k,d), C, count)."""
     G, d = U_net.shape
     if k == 1:
-        qs, Cs = [], []
+        parts = []
         for s0 in range(0, G, STATS_BLOCK):
             blk = U_net[s0 : s0 + STATS_BLOCK, None, :]
             K, b = _stats(Z, y, blk, center)
             C, q = _box(K, b, bound)
-            qs.append(q)
-            Cs.append(C)
-        q = np.concatenate(qs)
-        C = np.concatenate(Cs)
-        sel = _top(q, n_top)
-        return U_net[sel][:, None, :], C[sel], G
+            parts.append(_keep_best([(q, blk, C)], n_top))
+        _, U, C = _keep_best(parts, n_top)
+        return U, C, G
     H = np.maximum(U_net @ Z.T, 0.0)  # BLAS: activations (G, m)
     if center:  # the statistics of the problem with a free output intercept
         H -= H.mean(axis=1, keepdims=True)
@@ -285,55 +322,52 @@ def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag, center=False):
     b = np.ascontiguousarray(H @ y)
     del H
     total = n_multisets(G, k)
-    tops_q, tops_idx, tops_c = [], [], []
-    count = 0
-    lo = 0
-    t0 = time.perf_counter()
+    # tasks: ranges of first indices of at least MULTISET_TASK multisets each (the
+    # count per first index falls as it grows); merged in index order
+    tasks, lo = [], 0
     while lo < G:
-        # grow the chunk of first indices until ~MULTISET_CHUNK multisets
-        hi, n_chunk = lo, 0
-        while hi < G and (n_chunk == 0 or n_chunk < MULTISET_CHUNK):
-            n_chunk += n_multisets(G - hi, k - 1)
+        hi, n_task = lo, 0
+        while hi < G and n_task < MULTISET_TASK:
+            n_task += n_multisets(G - hi, k - 1)
             hi += 1
-        kern = score_multisets if n_chunk >= PARALLEL_MULTISETS else score_multisets_serial
-        q, idx, c, cnt = kern(K, b, k, bound, n_top, lo, hi)
+        tasks.append((lo, hi))
+        lo = hi
+    t0 = time.perf_counter()
+    parts = []
+    count = 0
+    done = 0
+
+    def run(task):
+        if k == 2:
+            return score_pairs(K, b, bound, n_top, task[0], task[1])
+        return score_multisets(K, b, k, bound, n_top, task[0], task[1])
+
+    for q, idx, c, cnt in _pooled(run, tasks, total >= PARALLEL_MULTISETS):
         count += int(cnt)
-        tops_q.append(q)
-        tops_idx.append(idx)
-        tops_c.append(c)
-        if verbose and total > MULTISET_CHUNK:
+        parts.append((q, U_net[idx], c))  # unfilled slots (q = inf, idx = -1) are dropped
+        if verbose and total > MULTISET_CHUNK and count - done >= MULTISET_CHUNK:
+            done = count
             print(
                 f"[ProperReLUNetworkRegressor] {tag} scored {count:,}/{total:,} "
                 f"multisets ({time.perf_counter() - t0:.1f} s)"
             )
-        lo = hi
-    q = np.concatenate(tops_q)
-    idx = np.concatenate(tops_idx)
-    c = np.concatenate(tops_c)
-    keep = np.isfinite(q)
-    q, idx, c = q[keep], idx[keep], c[keep]
-    sel = _top(q, n_top)  # chunks are in index order: ties stay lexicographic
-    return U_net[idx[sel]], c[sel], count
+    _, U, C = _keep_best(parts, n_top)  # chunks are in index order: ties stay lexicographic
+    return U, C, count
 
 
 def _search_restarts(Z, y, k, bound, n_cand, n_top, rng, center=False):
     """``n_cand`` random direction sets, exact output weights; returns the best."""
     d = Z.shape[1]
-    best_q = np.empty(0)
-    best_U = np.empty((0, k, d))
-    best_C = np.empty((0, k))
+    parts = []
     for s0 in range(0, n_cand, STATS_BLOCK):
         nb = min(STATS_BLOCK, n_cand - s0)
         U = rng.standard_normal((nb, k, d))
         U /= np.linalg.norm(U, axis=2, keepdims=True)
         K, b = _stats(Z, y, U, center)
         C, q = _box(K, b, bound)
-        allq = np.concatenate([best_q, q])
-        sel = _top(allq, n_top)
-        best_U = np.concatenate([best_U, U])[sel]
-        best_C = np.concatenate([best_C, C])[sel]
-        best_q = allq[sel]
-    return best_U, best_C, n_cand
+        parts.append(_keep_best([(q, U, C)], n_top))
+    _, U, C = _keep_best(parts, n_top)
+    return U, C, n_cand
 
 
 def activation_patterns(Z):
@@ -517,7 +551,7 @@ def refine(Z, y, U, C, bound, steps=REFINE_STEPS, center=False):
         return float(_intercepts(Z, U_[None], C_[None])[0]) if center else 0.0
 
     c0 = intercept(U, C)
-    sse = float(_sse(Z, y - c0, U[None], C[None])[0])
+    sse = float(_sse(Z, y, U[None], C[None], [c0])[0])
     lr = 0.1
     for _ in range(steps):
         A = Z @ U.T
@@ -532,7 +566,7 @@ def refine(Z, y, U, C, bound, steps=REFINE_STEPS, center=False):
             U_new /= np.linalg.norm(U_new, axis=1, keepdims=True)
             C_new, c0_new = exact_output_weights(Z, y, U_new[None], bound, center)
             C_new, c0_new = C_new[0], float(c0_new[0])
-            sse_new = float(_sse(Z, y - c0_new, U_new[None], C_new[None])[0])
+            sse_new = float(_sse(Z, y, U_new[None], C_new[None], [c0_new])[0])
             if sse_new < sse:
                 U, C, c0, sse = U_new, C_new, c0_new, sse_new
                 lr = min(1.0, lr * 1.5)
@@ -614,13 +648,262 @@ def search_projection(
     )
 
 
-def warn_theory_budget(theory_q, d, k, max_candidates):
+# ---------------------------------------------------------------------------
+# the whole fit
+# ---------------------------------------------------------------------------
+
+
+def child_rng(seed, key):
+    """Generator of child ``key`` of ``seed``: projection r always uses child r, so
+    R + 1 projections contain the first R.
+    """
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
+
+
+def _q_theory(d, resolution):
+    """Grid parameter q of the theory's net resolution in d' = d (a huge int when the
+    resolution underflows).
+    """
+    ratio = math.sqrt(max(d - 1, 0)) / resolution if resolution > 0 else math.inf
+    return max(1, int(math.ceil(ratio))) if math.isfinite(ratio) else 2**62
+
+
+def _net_q(d, k, max_candidates, q_theory, net_resolution):
+    """Net spacing parameter q (h = 2/q) in d' = d, or None for random directions: the
+    explicit ``net_resolution`` (refused when over the budget), else
+    :func:`choose_net_q`.
+    """
+    if net_resolution is None:
+        return choose_net_q(d, k, max_candidates, q_theory)
+    q = 2.0 / net_resolution
+    if abs(q - round(q)) > 1e-9:
+        raise ValueError(
+            f"net_resolution={net_resolution} must divide 2 (2/h an integer), e.g. 1, 0.5, 0.25."
+        )
+    q = int(round(q))
+    G = net_size(d, q)
+    count = n_multisets(G, k)
+    if count > max_candidates:
+        raise ValueError(
+            f"net_resolution={net_resolution} in d'={d} gives G={G:,} directions and "
+            f"{count:,} candidates for {k} units, above max_candidates={max_candidates:,}; "
+            "refusing to start. Use a coarser net_resolution, a smaller proj_dim, or raise "
+            "max_candidates."
+        )
+    if k >= 2 and G > GRAM_LIMIT:
+        raise ValueError(
+            f"net_resolution={net_resolution} in d'={d} gives G={G:,} directions, above the "
+            f"Gram-matrix limit {GRAM_LIMIT} for two units or more."
+        )
+    return q
+
+
+def _warn_net(name, d, k, net_q, max_candidates, net_resolution_theory):
+    """Warn that a net of covering radius above 1 (or random directions) certifies
+    nothing, naming the largest d' whose net would.
+    """
+    what = (
+        "random directions (no net fits the budget)"
+        if net_q is None
+        else f"a net of covering radius {net_covering_radius(d, net_q):.3g} > 1"
+    )
+    d_ok = meaningful_proj_dim(
+        d, k, max_candidates, lambda dd: _q_theory(dd, net_resolution_theory)
+    )
+    fix = (
+        f"proj_dim={d_ok} (or less) has a net of covering radius <= 1 within the budget"
+        if d_ok
+        else "no d' has a net of covering radius <= 1 within the budget; raise max_candidates"
+    )
     warnings.warn(
-        f"proj_dim='theory': the net at the theory resolution in d'={d} needs "
-        f"C(G+k-1, k) candidates with log2(G) ~ {d * math.log2(theory_q + 1):.3g} "
-        f"(spacing 2/{theory_q}), far above max_candidates={max_candidates:,}; searching a "
-        "coarser net (or random directions) within the budget instead. "
-        "search_exhaustive_ will be False.",
+        f"{name}: the search in d'={d} uses {what}: it certifies nothing about the best "
+        "network on the projected data, and the fit's quality comes from the refinement "
+        f"(net_meaningful_ is False). {fix}.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=4,
+    )
+
+
+def _network_mse(F, W, C, c0, y):
+    """Mean squared error of ``relu(F W^T) C + c0`` against ``y`` (the shared forward
+    pass).
+    """
+    pred = forward(F, np.ascontiguousarray(W), np.ascontiguousarray(C).reshape(1, -1))[:, 0]
+    return float(np.mean((pred + c0 - y) ** 2))
+
+
+def fit_proper(
+    F,
+    y,
+    fold,
+    *,
+    n_hidden,
+    setting,
+    target_error,
+    proj_dim,
+    n_projections,
+    search,
+    net_resolution,
+    max_candidates,
+    refine,
+    output_weight_bound,
+    subsample,
+    fit_intercept,
+    seed,
+    n_jobs,
+    verbose,
+    name,
+):
+    """The proper search on unit-ball features ``F``: theory resources, projections,
+    budgeted search, refinement, selection, lift.
+
+    ``fold`` marks held-out rows with 1 (empty: select on the training rows, as
+    :func:`~sklearn_relu.utils.validation.split_folds` returns). The labels are
+    divided by their scale on the training rows before the search (which changes no
+    result and keeps ``1e300 * y`` finite) and every returned quantity is in the units
+    of ``y``.
+
+    Returns a Bunch with the selected network ``W`` (lifted weights on ``F``), ``U``
+    (unit directions in the projected space), ``C`` (output weights), ``c0`` (output
+    intercept), the projection ``P`` and ``proj_dim``, ``n_projections``, the
+    selection loss of each projection ``losses``, ``train_mse``, ``n_candidates``,
+    ``net_size``, ``net_resolution`` (covering radius, NaN for random directions and
+    other searches), ``net_meaningful`` (None unless ``search='net'``),
+    ``search_exhaustive`` and the theory resources ``theory``
+    (:func:`theory_resources`).
+    """
+    m, n_aug = F.shape
+    k = int(n_hidden)
+    max_candidates = int(max_candidates)
+
+    # theory resources: unit-ball inputs, hidden weights of norm <= B = 1, labels bounded
+    # by Y = max |y|, output weights by A (A = 1 when unbounded)
+    A = 1.0 if output_weight_bound is None else float(output_weight_bound)
+    Y = float(np.max(np.abs(y)))
+    th = theory_resources(k, float(target_error), setting, A, 1.0, max(Y, 1e-300))
+
+    # projected dimension
+    if proj_dim == "auto":
+        d = min(n_aug, AUTO_PROJ_DIM)
+    elif proj_dim == "theory":
+        d = min(th.proj_dim, n_aug)
+    else:
+        d = min(int(proj_dim), n_aug)
+    project = d < n_aug
+    R = int(n_projections) if project else 1
+
+    # rows: held-out split and subsample
+    fit_rows = np.flatnonzero(fold == 0) if fold.shape[0] else np.arange(m)
+    sel_rows = np.flatnonzero(fold == 1) if fold.shape[0] else fit_rows
+    search_rows = fit_rows
+    if subsample is not None:
+        m_sub = th.n_samples if subsample == "theory" else int(subsample)
+        if m_sub < len(fit_rows):
+            pick = child_rng(seed, SUBSAMPLE_KEY).choice(len(fit_rows), m_sub, replace=False)
+            search_rows = fit_rows[np.sort(pick)]
+
+    # labels divided by their scale on the training rows (held-out labels only score)
+    if fit_intercept:
+        y_off, y_scale = mean_and_scale(y[fit_rows])
+    else:
+        y_off, y_scale = 0.0, root_mean_square(y[fit_rows])
+    y_scale = y_scale if y_scale > 0 else 1.0
+    ys = (y - y_off) / y_scale
+    bound = np.inf if output_weight_bound is None else float(output_weight_bound) / y_scale
+
+    # net resolution (per d', the same for every projection)
+    q_theory = _q_theory(d, th.net_resolution)
+    net_q = None
+    meaningful = None
+    if search == "net":
+        net_q = _net_q(d, k, max_candidates, q_theory, net_resolution)
+        if proj_dim == "theory" and (net_q is None or net_q < q_theory):
+            warnings.warn(
+                f"proj_dim='theory': the net at the theory resolution in d'={d} needs "
+                f"C(G+k-1, k) candidates with log2(G) ~ {d * math.log2(q_theory + 1):.3g} "
+                f"(spacing 2/{q_theory}), far above max_candidates={max_candidates:,}; "
+                "searching a coarser net (or random directions) within the budget instead. "
+                "search_exhaustive_ will be False.",
+                UserWarning,
+                stacklevel=3,
+            )
+        meaningful = net_q is not None and net_covering_radius(d, net_q) <= MEANINGFUL_RADIUS
+        if not meaningful:
+            _warn_net(name, d, k, net_q, max_candidates, th.net_resolution)
+
+    # the size of the search: activations of the candidate directions on the rows (a
+    # search below PARALLEL_MIN_ENTRIES of them runs on one thread, BLAS included)
+    if search == "net":
+        n_dirs = net_size(d, net_q) if net_q is not None else random_net_size(k, max_candidates)
+    else:
+        n_dirs = k * max_candidates if search == "restarts" else 0
+    Fs, ys_search = F[search_rows], ys[search_rows]
+    best = None
+    losses = np.empty(R)
+    n_cand = 0
+    t_start = time.perf_counter()
+    with compute_threads(n_jobs, len(search_rows) * n_dirs):
+        for r in range(R):
+            t0 = time.perf_counter()
+            rng = child_rng(seed, r)
+            P = rng.standard_normal((d, n_aug)) / math.sqrt(d) if project else np.eye(n_aug)
+            res = search_projection(
+                np.ascontiguousarray(Fs @ P.T),
+                ys_search,
+                k=k,
+                search=search,
+                bound=bound,
+                max_candidates=max_candidates,
+                net_q=net_q,
+                do_refine=bool(refine),
+                n_refine=N_REFINE,
+                rng=rng,
+                verbose=verbose,
+                tag=f"projection {r + 1}/{R}:",
+                fit_intercept=bool(fit_intercept),
+            )
+            n_cand += res.n_candidates
+            W = lift(res.U, P)
+            losses[r] = _network_mse(F[sel_rows], W, res.C, res.c0, ys[sel_rows])
+            if not np.isfinite(losses[r]):
+                raise ValueError(
+                    f"{name} produced a non-finite loss: the labels or inputs are too large "
+                    "for float64 (rescale y and X)."
+                )
+            if best is None or losses[r] < losses[best[0]]:
+                best = (r, res, P, W)
+            if verbose:
+                unit = y_scale * y_scale  # losses in the units of y
+                print(
+                    f"[{name}] projection {r + 1}/{R}: d'={d}, candidates="
+                    f"{res.n_candidates:,}, loss {losses[r] * unit:.6g}, best "
+                    f"{losses[best[0]] * unit:.6g} ({time.perf_counter() - t0:.2f} s)"
+                )
+        r, res, P, W = best
+        train_mse = _network_mse(F[fit_rows], res.U @ P, res.C, res.c0, ys[fit_rows])
+    if verbose:
+        print(f"[{name}] done: {n_cand:,} candidates in {time.perf_counter() - t_start:.2f} s")
+    with np.errstate(over="ignore"):  # in the units of y: inf beyond float64
+        losses = losses * y_scale * y_scale
+    return Bunch(
+        W=W,
+        U=np.ascontiguousarray(res.U),
+        C=np.ascontiguousarray(res.C * y_scale, dtype=np.float64),
+        c0=float(y_off + y_scale * res.c0),
+        P=P,
+        proj_dim=d,
+        n_projections=R,
+        losses=losses,
+        train_mse=train_mse * y_scale * y_scale,
+        n_candidates=int(n_cand),
+        net_size=int(res.net_size),
+        net_resolution=net_covering_radius(d, net_q) if net_q is not None else np.nan,
+        net_meaningful=meaningful,
+        search_exhaustive=bool(
+            search == "net"
+            and net_q is not None
+            and net_q >= q_theory
+            and (not project or d >= th.proj_dim)
+        ),
+        theory=th,
     )

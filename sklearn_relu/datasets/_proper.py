@@ -44,7 +44,7 @@ def _sample_inputs(rng, n, d, input_dist):
 def make_relu_network_teacher(
     n_samples=200,
     n_features=10,
-    n_units=2,
+    n_hidden=2,
     *,
     input_dist="sphere",
     subspace_dim=None,
@@ -63,7 +63,7 @@ def make_relu_network_teacher(
         Number of rows.
     n_features : int >= 1, default=10
         Input dimension d.
-    n_units : int >= 1, default=2
+    n_hidden : int >= 1, default=2
         The number k of hidden ReLUs of the teacher.
     input_dist : {'sphere', 'ball', 'gaussian'}, default='sphere'
         Uniform on the unit sphere, uniform in the unit ball, or N(0, I/d) divided by
@@ -72,7 +72,7 @@ def make_relu_network_teacher(
         Put the inputs and the teacher in a random ``subspace_dim``-dimensional
         subspace (for projection/lifting experiments).
     output_weight : float > 0, default=1.0
-        Total output weight: ``|a_j| = output_weight / n_units``, signs alternating
+        Total output weight: ``|a_j| = output_weight / n_hidden``, signs alternating
         (+, -, +, ...).
     noise : float >= 0, default=0.0
         Standard deviation of Gaussian label noise.
@@ -96,14 +96,14 @@ def make_relu_network_teacher(
     Examples
     --------
     >>> from sklearn_relu.datasets import make_relu_network_teacher
-    >>> X, y, info = make_relu_network_teacher(50, 4, n_units=2, random_state=0)
+    >>> X, y, info = make_relu_network_teacher(50, 4, n_hidden=2, random_state=0)
     >>> X.shape, info.coef_hidden.shape, info.planted_loss
     ((50, 4), (2, 4), 0.0)
     """
     func = "make_relu_network_teacher"
     n = _check_int("n_samples", n_samples, 1, func)
     d = _check_int("n_features", n_features, 1, func)
-    k = _check_int("n_units", n_units, 1, func)
+    k = _check_int("n_hidden", n_hidden, 1, func)
     if input_dist not in ("sphere", "ball", "gaussian"):
         raise ValueError(
             f"{func}: input_dist must be 'sphere', 'ball' or 'gaussian', got {input_dist!r}."
