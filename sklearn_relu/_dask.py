@@ -15,20 +15,7 @@ every sum, so a lazy, out-of-core array is read chunk by chunk and never held wh
 
 import numpy as np
 
-
-def add(a, b):
-    """``a + b`` for arrays, tuples of arrays and floats (tuples element-wise)."""
-    if isinstance(a, tuple):
-        return tuple(x + z for x, z in zip(a, b, strict=True))
-    return a + b
-
-
-def tree_sum(parts):
-    """Sum of ``parts`` in their order (a new object: no part is modified)."""
-    total = parts[0]
-    for p in parts[1:]:
-        total = add(total, p)
-    return total
+from .utils._threads import add, tree_sum
 
 
 def distributed_client(scheduler=None):

@@ -21,10 +21,10 @@ the training fold only.
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._dask import BlockSums, add, row_slices
+from ._dask import BlockSums, row_slices
 from ._kernels import single_relu as _sr
 from ._kernels import sq_queries as _sq
-from .utils._threads import chunked_sums, kernel_threads
+from .utils._threads import add, chunked_sums, kernel_threads
 
 __all__ = ["ArrayOracle", "DaskOracle", "NoisyOracle"]
 
@@ -278,6 +278,7 @@ class ArrayOracle(_Oracle):
             self.n_folds = int(self.fold.max()) + 1
         self.n_jobs = n_jobs
         self.n_queries = 0  # passes over the data, for the record
+        self._fold_weights = None
 
     @property
     def n_features(self):
@@ -292,9 +293,12 @@ class ArrayOracle(_Oracle):
         weights : ndarray of shape (n_folds,)
             Sum of ``sample_weight`` over the rows of each fold.
         """
-        if self.n_folds == 1:
-            return np.array([self.sw.sum()])
-        return np.bincount(self.fold, weights=self.sw, minlength=self.n_folds)
+        if self._fold_weights is None:  # the rows never change: one pass per oracle
+            if self.n_folds == 1:
+                self._fold_weights = np.array([self.sw.sum()])
+            else:
+                self._fold_weights = np.bincount(self.fold, weights=self.sw, minlength=self.n_folds)
+        return self._fold_weights.copy()
 
     def fold_sizes(self):
         """Return the effective number of rows per fold.

@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._dask import check_dask_xy, is_dask_array
 from .._solvers.first_order import scaled_query
 from .._solvers.sq import sq_fit, warn_grid_beyond_cap
 from ..oracles import ArrayOracle, DaskOracle, NoisyOracle
@@ -23,11 +24,6 @@ from ._gd import GDReLURegressor
 # planted loss to within 0.2% (the user guide gives the measurement); at n = 2e5,
 # d = 20 it takes 16 of the fit's passes over the data.
 _GD_DEFAULTS = {"solver": "lbfgs", "init": "random", "tol": 1e-6, "max_iter": 1000}
-
-
-def _is_dask_array(X):
-    mod = type(X).__module__
-    return mod.startswith("dask.") and type(X).__name__ == "Array"
 
 
 class BiasedReLURegressorSQ(_ReLURegressorBase):
@@ -240,24 +236,8 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
 
     def _validate_dask_input(self, X, y, sample_weight):
         """Checks of ``validate_data`` for a dask array, without loading ``X``."""
-        import dask.array as da
-
-        if X.ndim != 2:
-            raise ValueError(f"Expected a 2D dask array, got {X.ndim}D.")
-        if not np.issubdtype(X.dtype, np.number):
-            raise ValueError(f"dask array X must be numeric, got dtype {X.dtype}.")
+        X, y = check_dask_xy(X, y, type(self).__name__)
         n, d = X.shape
-        if np.isnan(n) or n < 1 or d < 1:
-            raise ValueError(
-                f"Found array with shape {X.shape}; need known, positive sizes "
-                "(call X.compute_chunk_sizes() for unknown chunks)."
-            )
-        y = y if isinstance(y, da.Array) else np.asarray(y, dtype=np.float64)
-        if y.ndim != 1 or y.shape[0] != n:
-            raise ValueError(f"y must be 1-D with {n} entries, got shape {y.shape}.")
-        finite = da.isfinite(X).all() & da.isfinite(da.asarray(y)).all()
-        if not bool(finite.compute()):
-            raise ValueError("Input X or y contains NaN or infinity.")
         sw = as_weights(sample_weight, np.empty((n, 0)))
         check_magnitudes(X, y, type(self).__name__)
         self.n_features_in_ = d
@@ -286,7 +266,7 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
             Fitted estimator.
         """
         grid, scales = self._check_grids()
-        is_dask = _is_dask_array(X)
+        is_dask = is_dask_array(X)
         if is_dask:
             X, y, sw = self._validate_dask_input(X, y, sample_weight)
         else:

@@ -32,10 +32,19 @@ def _pool(n_threads):
     return pool
 
 
-def _add(a, b):
+def add(a, b):
+    """``a + b`` for arrays, tuples of arrays and floats (tuples element-wise)."""
     if isinstance(a, tuple):
         return tuple(x + z for x, z in zip(a, b, strict=True))
     return a + b
+
+
+def tree_sum(parts):
+    """Sum of ``parts`` in their order (a new object: no part is modified)."""
+    total = parts[0]
+    for p in parts[1:]:
+        total = add(total, p)
+    return total
 
 
 def chunked_sums(kernel, X, y, sw, fold, *params):
@@ -82,10 +91,7 @@ def chunked_sums(kernel, X, y, sw, fold, *params):
     if X.size < PARALLEL_MIN_ENTRIES:
         n_threads = 1
     parts = list(_pool(n_threads).map(run, starts)) if n_threads > 1 else [run(s) for s in starts]
-    total = parts[0]
-    for part in parts[1:]:  # a new array each time: no kernel output is modified
-        total = _add(total, part)
-    return total
+    return tree_sum(parts)
 
 
 def resolve_n_jobs(n_jobs):
