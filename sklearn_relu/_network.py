@@ -13,7 +13,7 @@ from ._kernels import two_layer as _k
 from .utils._threads import blas_threads
 from .utils.validation import max_row_norm
 
-__all__ = ["forward", "input_scale", "unit_ball_features"]
+__all__ = ["forward", "input_scale", "mirror_pairs", "paired_width", "unit_ball_features"]
 
 
 def forward(X, W, A, negative_slope=0.0, n_jobs=None):
@@ -47,3 +47,21 @@ def unit_ball_features(X, scale, hidden_bias):
     np.multiply(X, c / scale, out=Xs[:, :-1])
     Xs[:, -1] = c
     return Xs
+
+
+def paired_width(n_hidden, option):
+    """Half of an even ``n_hidden``: the number of independent neurons of a paired
+    initialisation (``option`` names the setting in the error for an odd width).
+    """
+    if n_hidden % 2:
+        raise ValueError(
+            f"{option} pairs the neurons and needs an even n_hidden, got n_hidden={n_hidden}."
+        )
+    return n_hidden // 2
+
+
+def mirror_pairs(W, A):
+    """Neurons ``(w, a)`` completed by their mirrors ``(w, -a)``, so the network is
+    exactly zero at initialisation: ``W`` (m, d) -> (2m, d), ``A`` (..., m) -> (..., 2m).
+    """
+    return np.vstack([W, W]), np.concatenate([A, -A], axis=-1)

@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._dask import check_dask_xy, is_dask_array
-from .._network import forward
+from .._network import forward, mirror_pairs, paired_width
 from .._solvers.giant_step import (
     DaskBatches,
     batch_direction,
@@ -212,9 +212,7 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
     def _init_weights(self, d, rng):
         """``(W0, a0)`` from the init options (W0 drawn first, then a0)."""
         p = self.n_hidden
-        if self.symmetric_init and p % 2:
-            raise ValueError(f"symmetric_init=True needs an even n_hidden; got n_hidden={p}.")
-        m = p // 2 if self.symmetric_init else p
+        m = paired_width(p, "symmetric_init=True") if self.symmetric_init else p
         if self.init_first == "sphere":
             W = rng.standard_normal((m, d))
             W /= np.linalg.norm(W, axis=1, keepdims=True)
@@ -228,8 +226,7 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
             a = rng.standard_normal(m)
         a /= np.sqrt(p)
         if self.symmetric_init:
-            W = np.vstack([W, W])
-            a = np.concatenate([a, -a])
+            W, a = mirror_pairs(W, a)
         return np.ascontiguousarray(W), a
 
     def _resolve_learning_rate(self, n, d):

@@ -10,6 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._network import mirror_pairs, paired_width
 from ..diagnostics._xor import (
     WEIGHT_COLUMNS,
     xor_feature_alignment,
@@ -218,11 +219,8 @@ class TwoLayerXORClassifier(_SGDClassifier):
                 UserWarning,
                 stacklevel=7,  # the caller of fit (through _start)
             )
-        if self.init == "symmetric" and self.n_hidden % 2:
-            raise ValueError(
-                f"init='symmetric' pairs the neurons and needs an even "
-                f"n_hidden, got {self.n_hidden}."
-            )
+        if self.init == "symmetric":
+            paired_width(self.n_hidden, "init='symmetric'")
         return theta, eta, m
 
     def _init_weights(self, rng, d, n_outputs):
@@ -232,15 +230,14 @@ class TwoLayerXORClassifier(_SGDClassifier):
             W = rng.standard_normal((p, d)) / math.sqrt(d)
             A = rng.standard_normal((n_outputs, p)) / math.sqrt(p)
         else:
-            half = p // 2 if self.init == "symmetric" else p
+            half = paired_width(p, "init='symmetric'") if self.init == "symmetric" else p
             U = rng.standard_normal((half, d))
             U /= np.linalg.norm(U, axis=1, keepdims=True)
             signs = np.where(rng.random_sample((n_outputs, half)) < 0.5, -1.0, 1.0)
             W = r0 * U
             A = (r0 / math.sqrt(n_outputs)) * signs
             if self.init == "symmetric":
-                W = np.vstack([W, W])
-                A = np.hstack([A, -A])
+                W, A = mirror_pairs(W, A)
         return np.ascontiguousarray(W), np.ascontiguousarray(A)
 
     def _feature_basis(self, d, n_classes=None):
