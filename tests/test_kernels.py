@@ -294,6 +294,10 @@ def test_row_hashes_match_numpy_bitwise(seed):
     X[:4], y[:2], X[10, 3], X[11, 0] = -0.0, -0.0, 1e300, -1e-310
     got = row_hashes(X, y, seed)
     np.testing.assert_array_equal(got, row_hashes_reference(X, y, seed))
+    # the compiled kernel (large inputs) and the NumPy path (small ones): the same bits
+    from sklearn_relu._kernels.row_hash import row_hashes as kernel
+
+    np.testing.assert_array_equal(kernel(X, y, np.uint64(seed)), got)
     np.testing.assert_array_equal(got[:4], row_hashes(np.zeros((4, 7)), y[:4] + 0.0, seed))
     np.testing.assert_array_equal(row_hashes(np.asfortranarray(X), y, seed), got)
 
