@@ -16,6 +16,7 @@ every sum, so a lazy, out-of-core array is read chunk by chunk and never held wh
 import numpy as np
 
 from .utils._threads import add, tree_sum
+from .utils.validation import magnitude_sums, root_mean_square
 
 
 def distributed_client(scheduler=None):
@@ -135,8 +136,9 @@ def is_dask_array(X):
 def check_dask_xy(X, y, name):
     """The checks of ``validate_data`` for a dask ``X``, without loading it.
 
-    Returns ``(X, y)`` with ``y`` a float64 NumPy vector (the labels are brought into
-    memory: one column). Raises the ValueError a scikit-learn user expects, naming
+    Returns ``(X, y, x_rms)`` with ``y`` a float64 NumPy vector (the labels are brought
+    into memory: one column) and ``x_rms`` the root mean square of ``X``, read in the
+    same pass as the finiteness check. Raises the ValueError a scikit-learn user expects, naming
     ``name``, for a non-2-D or non-numeric ``X``, unknown chunk sizes, a ``y`` of the
     wrong length, or non-finite entries (one pass over ``X``).
     """
@@ -155,6 +157,7 @@ def check_dask_xy(X, y, name):
     y = np.asarray(y.compute() if isinstance(y, da.Array) else y, dtype=np.float64)
     if y.ndim != 1 or y.shape[0] != n:
         raise ValueError(f"{name}: y must be 1-D with {n} entries, got shape {y.shape}.")
-    if not (bool(da.isfinite(X).all().compute()) and np.all(np.isfinite(y))):
+    sums = magnitude_sums(X)  # one pass over X: finiteness and magnitude together
+    if not (np.isfinite(sums[0]) and np.all(np.isfinite(y))):
         raise ValueError(f"{name}: input X or y contains NaN or infinity.")
-    return X, y
+    return X, y, root_mean_square(X, sums)

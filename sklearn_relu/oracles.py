@@ -18,6 +18,8 @@ that build candidates (moments, thresholded moments, reweighted first moment) re
 the training fold only.
 """
 
+from contextlib import nullcontext
+
 import numpy as np
 from sklearn.utils import check_random_state
 
@@ -259,7 +261,7 @@ class ArrayOracle(_Oracle):
     fold : int64 ndarray of shape (n_samples,) or None, default=None
         0 = train, 1 = validation; None puts every row in the training fold.
     n_jobs : int or None, default=None
-        Numba threads for the kernels.
+        Numba threads for the kernels; None keeps the caller's setting.
     """
 
     def __init__(self, X, y, sample_weight=None, fold=None, n_jobs=None):
@@ -316,7 +318,8 @@ class ArrayOracle(_Oracle):
 
     def _sums(self, name, use_fold, *params):
         self.n_queries += 1
-        with kernel_threads(self.n_jobs):
+        # n_jobs=None: the thread count the caller set (an estimator sets it once per fit)
+        with nullcontext() if self.n_jobs is None else kernel_threads(self.n_jobs):
             return chunked_sums(
                 _KERNELS[name],
                 self.X,

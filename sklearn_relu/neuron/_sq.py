@@ -236,10 +236,10 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
 
     def _validate_dask_input(self, X, y, sample_weight):
         """Checks of ``validate_data`` for a dask array, without loading ``X``."""
-        X, y = check_dask_xy(X, y, type(self).__name__)
+        X, y, x_rms = check_dask_xy(X, y, type(self).__name__)
         n, d = X.shape
         sw = as_weights(sample_weight, np.empty((n, 0)))
-        check_magnitudes(X, y, type(self).__name__)
+        check_magnitudes(X, y, type(self).__name__, x_rms=x_rms)
         self.n_features_in_ = d
         if hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
@@ -277,7 +277,7 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
         def make_oracle(X, fold):
             if is_dask:
                 return DaskOracle(X, y, sw, fold=fold)
-            return ArrayOracle(X, y, sw, fold=fold, n_jobs=self.n_jobs)
+            return ArrayOracle(X, y, sw, fold=fold)  # threads: compute_threads below
 
         shift, A = None, None
         if self.whiten:  # from one moment query over all rows

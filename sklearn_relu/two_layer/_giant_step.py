@@ -265,16 +265,17 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         name = type(self).__name__
         is_dask = is_dask_array(X)
         if is_dask:
-            X, y = check_dask_xy(X, y, name)
+            X, y, x_rms = check_dask_xy(X, y, name)
             self.n_features_in_ = X.shape[1]
             if hasattr(self, "feature_names_in_"):
                 del self.feature_names_in_
         else:
             X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
+            x_rms = root_mean_square(X)
         y = np.ascontiguousarray(y, dtype=np.float64)
         N, d = X.shape
         check_square_safe(
-            root_mean_square(X),
+            x_rms,
             "X",
             name,
             f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())",

@@ -126,23 +126,30 @@ def _quiet_squares(block):
         return block * block
 
 
-def root_mean_square(v):
-    """Root mean square of the entries of ``v`` without overflow or underflow.
-
-    Reads ``v`` (an array or a dask array) for its largest magnitude and its sum of
-    squares, with no temporary of its size; only when the largest magnitude is beyond
-    ``1e+-100`` (inputs about to be refused or rescaled) are the entries divided by it
-    first, so ``1e300 * v`` gives ``1e300`` times the value for ``v``.
+def magnitude_sums(v):
+    """``(max |v_i|, sum v_i^2)`` in one read of ``v`` (an array, or a dask array in one
+    graph), with no temporary of its size. A NaN or infinite entry makes the first
+    NaN or infinite, so the same pass checks finiteness.
     """
     if hasattr(v, "map_blocks"):  # dask: one graph for both reductions
         import dask
 
         squares = v.map_blocks(_quiet_squares, dtype=np.float64)
-        top, ss = (float(t) for t in dask.compute(abs(v).max(), squares.sum()))
-    else:
-        v = np.asarray(v, dtype=np.float64)
-        top = max(abs(float(v.max(initial=0.0))), abs(float(v.min(initial=0.0))))
-        ss = float(np.vdot(v, v))
+        return tuple(float(t) for t in dask.compute(abs(v).max(), squares.sum()))
+    v = np.asarray(v, dtype=np.float64)
+    top = max(abs(float(v.max(initial=0.0))), abs(float(v.min(initial=0.0))))
+    return top, float(np.vdot(v, v))
+
+
+def root_mean_square(v, sums=None):
+    """Root mean square of the entries of ``v`` without overflow or underflow.
+
+    ``sums`` is :func:`magnitude_sums` of ``v`` when the caller has it already (else
+    it is computed). Only when the largest magnitude is beyond ``1e+-100`` (inputs
+    about to be refused or rescaled) are the entries divided by it first, so
+    ``1e300 * v`` gives ``1e300`` times the value for ``v``.
+    """
+    top, ss = magnitude_sums(v) if sums is None else sums
     if top == 0.0:
         return 0.0
     if 1e-100 <= top <= 1e100:
@@ -168,12 +175,13 @@ def check_square_safe(scale, what, name, fix):
         )
 
 
-def check_magnitudes(X, y, name):
+def check_magnitudes(X, y, name, x_rms=None):
     """:func:`check_square_safe` on the root mean squares of ``X`` and ``y`` (dask
-    arrays are reduced on their chunks), with the fix a user of ``name`` needs.
+    arrays are reduced on their chunks; ``x_rms`` when the caller has it already),
+    with the fix a user of ``name`` needs.
     """
-    for label, a, fix in (
-        ("X", X, f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())"),
-        ("y", y, "rescale y, e.g. divide it by its standard deviation"),
-    ):
-        check_square_safe(root_mean_square(a), label, name, fix)
+    x_rms = root_mean_square(X) if x_rms is None else x_rms
+    fix = f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())"
+    check_square_safe(x_rms, "X", name, fix)
+    fix = "rescale y, e.g. divide it by its standard deviation"
+    check_square_safe(root_mean_square(y), "y", name, fix)
