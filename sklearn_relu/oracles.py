@@ -186,7 +186,8 @@ class _Oracle:
         """
         taus = np.asarray(taus, dtype=np.float64)
         order = np.argsort(-taus, kind="stable")
-        M, S, c = self._sums("threshold", True, 0, np.ascontiguousarray(taus[order]))
+        sums = self._sums("threshold", True, 0, np.ascontiguousarray(taus[order]))
+        M, S, c = _sq.bands_to_cumulative(sums)
         inv = np.empty_like(order)
         inv[order] = np.arange(len(order))
         wt = self.fold_weights()[0]

@@ -211,7 +211,7 @@ def test_thresholded_moments_match_numpy(n, chunked, pool_on_small_inputs):
     X, y, sw, fold, _, _ = _sq_problem(n, 4, seed=7)
     taus = np.sort(np.quantile(np.abs(y), [0.99, 0.9, 0.5, 0.1]))[::-1].copy()
     kern = _chunked(sq.thresholded_moments) if chunked else sq.thresholded_moments
-    M, S, c = kern(X, y, sw, fold, 0, taus)
+    M, S, c = sq.bands_to_cumulative(kern(X, y, sw, fold, 0, taus))
     for j, tau in enumerate(taus):
         m = (np.abs(y) >= tau) & (fold == 0)
         _assert_rel_close(M[j], (X[m] * sw[m, None]).T @ X[m])
