@@ -9,17 +9,35 @@ import math
 
 import numpy as np
 
-from ._kernels import two_layer as _k
 from .utils._threads import blas_threads
 from .utils.validation import max_row_norm
 
 __all__ = ["forward", "input_scale", "mirror_pairs", "paired_width", "unit_ball_features"]
 
 
+# Rows per block of the forward pass: the hidden activations of a block (rows x width)
+# are the only temporary, so prediction on a large X never holds all of them.
+FORWARD_BLOCK_ROWS = 4096
+
+
 def forward(X, W, A, negative_slope=0.0, n_jobs=None):
-    """Network outputs ``sigma(X W^T) A^T``, shape ``(n, K)``."""
+    """Network outputs ``sigma(X W^T) A^T``, shape ``(n, K)``.
+
+    NumPy by blocks of rows: the two products are BLAS calls, and a compiled version
+    cost more than a second of every first fit in a fresh environment. NaN propagates.
+    """
+    slope = float(negative_slope)
+    n = X.shape[0]
+    F = np.empty((n, A.shape[0]))
     with blas_threads(n_jobs):
-        return _k.forward(X, W, A, float(negative_slope))
+        for start in range(0, n, FORWARD_BLOCK_ROWS):
+            Z = X[start : start + FORWARD_BLOCK_ROWS] @ W.T
+            if slope == 0.0:
+                np.maximum(Z, 0.0, out=Z)
+            else:  # sigma(z) = max(z, slope z) for 0 < slope < 1
+                np.maximum(Z, slope * Z, out=Z)
+            np.matmul(Z, A.T, out=F[start : start + FORWARD_BLOCK_ROWS])
+    return F
 
 
 def input_scale(X, input_scaling):

@@ -1,5 +1,5 @@
-"""Two-layer networks ``F(x) = A sigma(W x)``: forward pass, output-loss derivatives and
-minibatch-SGD runs, each a compiled call.
+"""Two-layer networks ``F(x) = A sigma(W x)``: output-loss derivatives and minibatch-SGD
+runs, each a compiled call.
 
 This module is the one home of the two-layer math shared by
 :class:`~sklearn_relu.TwoLayerXORClassifier` (ReLU, both layers trained, Glasgow 2024)
@@ -27,7 +27,8 @@ as a float when K >= 2):
 One run kernel, ``sgd_epoch`` (any slope, loss and output mask; it returns the totals
 of its steps), serves both classifiers; the diagnostics of ``history_`` are computed by
 the driver between kernel calls (``sklearn_relu.diagnostics``), so a fit compiles only
-the step, the losses and the forward pass of a minibatch.
+the run and the output losses. The forward pass of whole arrays (prediction) is NumPy:
+:func:`sklearn_relu._network.forward`.
 
 The products ``Xb W^T`` and ``D^T Xb`` go to BLAS (numba's ``np.dot``) when the batch is
 large and run as fused loops (which skip the inactive ReLU units) when it is small,
@@ -127,148 +128,23 @@ def output_loss_grad(F_row, y, loss_kind, G_row):
 
 
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
-def _forward(Xb, mb, W, A, alpha, use_blas, Z, H, F):
-    """Rows ``:mb`` of ``Z = Xb W^T``, ``H = sigma(Z)``, ``F = H A^T``."""
-    p, d = W.shape
-    K = A.shape[0]
-    if use_blas:
-        np.dot(Xb[:mb], W.T, Z[:mb])
-    else:
-        for b in range(mb):
-            for k in range(p):
-                s = 0.0
-                for j in range(d):
-                    s += Xb[b, j] * W[k, j]
-                Z[b, k] = s
-    for b in range(mb):
-        for k in range(p):
-            z = Z[b, k]
-            H[b, k] = z if z > 0.0 else alpha * z
-        for c in range(K):
-            s = 0.0
-            for k in range(p):
-                s += H[b, k] * A[c, k]
-            F[b, c] = s
-
-
-@njit(cache=True, nogil=True)
-def forward(X, W, A, alpha):
-    """``F = sigma(X W^T) A^T`` for every row of ``X`` (shape ``(n, K)``), by blocks of
-    rows so the hidden activations never take more than a block of memory.
-    """
-    n = X.shape[0]
-    p = W.shape[0]
-    K = A.shape[0]
-    blk = 1024
-    F = np.empty((n, K))
-    Z = np.empty((min(n, blk), p))
-    H = np.empty_like(Z)
-    for start in range(0, n, blk):
-        stop = min(start + blk, n)
-        mb = stop - start
-        _forward(
-            X[start:stop],
-            mb,
-            W,
-            A,
-            alpha,
-            mb * p * X.shape[1] >= BLAS_MIN_WORK,
-            Z,
-            H,
-            F[start:stop],
-        )
-    return F
-
-
-@njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
-def _sgd_step(
-    X, y, rows, W, A, A_mask, train_A, alpha, loss_kind, eta, Xb, Z, H, F, G, D, gA, gW, totals
-):
-    """One SGD step in place on ``W`` and ``A`` from the rows ``rows`` of ``X``.
-
-    The rows are gathered into the buffer ``Xb``, so ``X`` is only read (it may be a
-    read-only memmap); the update is averaged over ``len(rows)``. ``A_mask`` (same
-    shape as ``A``) multiplies the update of ``A``. Returns the sums over the batch of
-    the loss, the errors and ``|F|`` (before the update); a non-finite loss or output
-    returns at once, with the weights untouched and ``totals`` not updated.
-    """
-    mb = rows.shape[0]
-    p, d = W.shape
-    K = A.shape[0]
-    for b in range(mb):  # element loops: a slice assignment costs seconds to compile
-        r = rows[b]
-        for j in range(d):
-            Xb[b, j] = X[r, j]
-    use_blas = mb * p * d >= BLAS_MIN_WORK
-    _forward(Xb, mb, W, A, alpha, use_blas, Z, H, F)
-    loss = 0.0
-    errors = 0.0
-    nonzero = 0
-    abs_out = 0.0
-    for b in range(mb):
-        lb, eb = output_loss_grad(F[b], y[rows[b]], loss_kind, G[b])
-        loss += lb
-        errors += eb
-        for c in range(K):
-            abs_out += abs(F[b, c])
-            if G[b, c] != 0.0:
-                nonzero += 1
-                break
-    if not math.isfinite(loss) or not math.isfinite(abs_out):
-        return loss, errors, abs_out
-    totals[TOT_LOSS] += loss
-    totals[TOT_ERRORS] += errors
-    totals[TOT_NONZERO] += nonzero
-    totals[TOT_ROWS] += mb
-    totals[TOT_ABS_OUT] += abs_out
-    scale = eta / mb
-    # D = (G A) * sigma'(Z), the error signal at the hidden units
-    for b in range(mb):
-        for k in range(p):
-            s = 0.0
-            for c in range(K):
-                s += G[b, c] * A[c, k]
-            D[b, k] = s if Z[b, k] > 0.0 else alpha * s
-    if train_A:
-        for c in range(K):
-            for k in range(p):
-                gA[c, k] = 0.0
-        for b in range(mb):
-            for c in range(K):
-                gbc = G[b, c]
-                if gbc != 0.0:
-                    for k in range(p):
-                        gA[c, k] += gbc * H[b, k]
-    if use_blas:
-        np.dot(D[:mb].T, Xb[:mb], gW)
-        for k in range(p):
-            for j in range(d):
-                W[k, j] -= scale * gW[k, j]
-    else:
-        for b in range(mb):
-            for k in range(p):
-                c = scale * D[b, k]
-                if c != 0.0:
-                    for j in range(d):
-                        W[k, j] -= c * Xb[b, j]
-    if train_A:
-        for c in range(K):
-            for k in range(p):
-                A[c, k] -= scale * gA[c, k] * A_mask[c, k]
-    return loss, errors, abs_out
-
-
-@njit(cache=True, nogil=True)
 def sgd_epoch(
     X, y, order, W, A, A_mask, train_A, alpha, loss_kind, eta, batch_size, n_steps, totals
 ):
     """Run ``n_steps`` minibatch SGD steps in place on ``W`` and ``A``, no history.
 
     Step ``t`` uses the rows ``order[t*m : min((t+1)*m, len(order))]`` of ``X``
-    (``m = batch_size``; a short last batch is averaged over its own size); ``totals``
-    accumulates ``TOT_*``. Returns ``(status, steps_done)``; ``status`` is
-    ``STATUS_NONFINITE`` when an output became NaN or infinite at step ``steps_done``
-    (the run stops there; the caller must discard the weights).
+    (``m = batch_size``; a short last batch is averaged over its own size), gathered
+    into a buffer, so ``X`` is only read (it may be a read-only memmap). ``A_mask``
+    (same shape as ``A``) multiplies the update of ``A``. ``totals`` accumulates
+    ``TOT_*``: the sums over the steps of the loss, the errors and ``|F|`` (before each
+    update). Returns ``(status, steps_done)``; ``status`` is ``STATUS_NONFINITE`` when
+    an output became NaN or infinite at step ``steps_done`` (the run stops there, with
+    that step's update not applied and ``totals`` not updated; the caller must discard
+    the weights).
+
+    The step is written out here rather than in a callee, which numba would optimise
+    twice (alone, then inlined): this halves the compilation of a first fit.
     """
     n_rows = order.shape[0]
     p, d = W.shape
@@ -284,10 +160,83 @@ def sgd_epoch(
     gW = np.empty((p, d))
     for t in range(n_steps):
         rows = order[t * m : min(t * m + m, n_rows)]
-        loss, _, abs_out = _sgd_step(
-            X, y, rows, W, A, A_mask, train_A, alpha, loss_kind, eta, Xb, Z, H, F, G, D, gA, gW,
-            totals,
-        )  # fmt: skip
+        mb = rows.shape[0]
+        for b in range(mb):  # element loops: a slice assignment costs seconds to compile
+            r = rows[b]
+            for j in range(d):
+                Xb[b, j] = X[r, j]
+        # forward: Z = Xb W^T, H = sigma(Z), F = H A^T
+        use_blas = mb * p * d >= BLAS_MIN_WORK
+        if use_blas:
+            np.dot(Xb[:mb], W.T, Z[:mb])
+        else:
+            for b in range(mb):
+                for k in range(p):
+                    s = 0.0
+                    for j in range(d):
+                        s += Xb[b, j] * W[k, j]
+                    Z[b, k] = s
+        for b in range(mb):
+            for k in range(p):
+                z = Z[b, k]
+                H[b, k] = z if z > 0.0 else alpha * z
+            for c in range(K):
+                s = 0.0
+                for k in range(p):
+                    s += H[b, k] * A[c, k]
+                F[b, c] = s
+        loss = 0.0
+        errors = 0.0
+        nonzero = 0
+        abs_out = 0.0
+        for b in range(mb):
+            lb, eb = output_loss_grad(F[b], y[rows[b]], loss_kind, G[b])
+            loss += lb
+            errors += eb
+            for c in range(K):
+                abs_out += abs(F[b, c])
+                if G[b, c] != 0.0:
+                    nonzero += 1
+                    break
         if not math.isfinite(loss) or not math.isfinite(abs_out):
             return STATUS_NONFINITE, t
+        totals[TOT_LOSS] += loss
+        totals[TOT_ERRORS] += errors
+        totals[TOT_NONZERO] += nonzero
+        totals[TOT_ROWS] += mb
+        totals[TOT_ABS_OUT] += abs_out
+        scale = eta / mb
+        # D = (G A) * sigma'(Z), the error signal at the hidden units
+        for b in range(mb):
+            for k in range(p):
+                s = 0.0
+                for c in range(K):
+                    s += G[b, c] * A[c, k]
+                D[b, k] = s if Z[b, k] > 0.0 else alpha * s
+        if train_A:
+            for c in range(K):
+                for k in range(p):
+                    gA[c, k] = 0.0
+            for b in range(mb):
+                for c in range(K):
+                    gbc = G[b, c]
+                    if gbc != 0.0:
+                        for k in range(p):
+                            gA[c, k] += gbc * H[b, k]
+        if use_blas:
+            np.dot(D[:mb].T, Xb[:mb], gW)
+            for k in range(p):
+                for j in range(d):
+                    W[k, j] -= scale * gW[k, j]
+        else:
+            for b in range(mb):
+                for k in range(p):
+                    c = scale * D[b, k]
+                    if c != 0.0:
+                        for j in range(d):
+                            W[k, j] -= c * Xb[b, j]
+        if train_A:
+            for c in range(K):
+                for k in range(p):
+                    A[c, k] -= scale * gA[c, k] * A_mask[c, k]
     return STATUS_OK, n_steps
