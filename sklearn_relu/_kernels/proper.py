@@ -288,42 +288,11 @@ def _unit_preact(ZT, U, s, j, r0, nr, t):
 
 
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
-def _stats_tile(ZT, y, U, r0, r1, s0, s1, out):
-    """Statistics of candidates ``s0:s1`` on rows ``r0:r1`` into ``out`` (per
-    candidate: k*k Gram entries, k correlations, then k column sums). ``ZT`` is Z
-    transposed, so the innermost loops run over contiguous rows (SIMD).
-    """
-    k = U.shape[1]
-    nr = r1 - r0
-    h = np.empty((k, nr))
-    for s in range(s0, s1):
-        for j in range(k):
-            hj = h[j]
-            _unit_preact(ZT, U, s, j, r0, nr, hj)
-            for i in range(nr):
-                if hj[i] < 0.0:  # NaN propagates
-                    hj[i] = 0.0
-        for j in range(k):
-            for l in range(j, k):
-                acc = 0.0
-                for i in range(nr):
-                    acc += h[j, i] * h[l, i]
-                out[s - s0, j * k + l] = acc
-                out[s - s0, l * k + j] = acc
-            acc = 0.0
-            tot = 0.0
-            for i in range(nr):
-                acc += h[j, i] * y[r0 + i]
-                tot += h[j, i]
-            out[s - s0, k * k + j] = acc
-            out[s - s0, k * k + k + j] = tot
-
-
-@njit(cache=True, nogil=True)
 def network_sums(Z, y, U):
     """Per candidate (row of the result, shape (n_cand, k*k + 2k)) the Gram entries of
     its activations (row-major), their correlations with ``y`` and their column sums,
-    in one pass over ``Z``, row blocks combined in order.
+    in one pass over ``Z``, row blocks combined in order. ``ZT`` is Z transposed, so
+    the innermost loops run over contiguous rows (SIMD).
     """
     m = Z.shape[0]
     ZT = np.ascontiguousarray(Z.T)
@@ -331,8 +300,30 @@ def network_sums(Z, y, U):
     width = k * k + 2 * k
     tot = np.zeros((n_cand, width))
     part = np.empty((n_cand, width))
+    h = np.empty((k, min(m, BLOCK_ROWS)))
     for r0 in range(0, m, BLOCK_ROWS):
-        _stats_tile(ZT, y, U, r0, min(r0 + BLOCK_ROWS, m), 0, n_cand, part)
+        nr = min(r0 + BLOCK_ROWS, m) - r0
+        for s in range(n_cand):
+            for j in range(k):
+                hj = h[j]
+                _unit_preact(ZT, U, s, j, r0, nr, hj)
+                for i in range(nr):
+                    if hj[i] < 0.0:  # NaN propagates
+                        hj[i] = 0.0
+            for j in range(k):
+                for l in range(j, k):
+                    acc = 0.0
+                    for i in range(nr):
+                        acc += h[j, i] * h[l, i]
+                    part[s, j * k + l] = acc
+                    part[s, l * k + j] = acc
+                acc = 0.0
+                tot_h = 0.0
+                for i in range(nr):
+                    acc += h[j, i] * y[r0 + i]
+                    tot_h += h[j, i]
+                part[s, k * k + j] = acc
+                part[s, k * k + k + j] = tot_h
         for s in range(n_cand):
             for e in range(width):
                 tot[s, e] += part[s, e]
@@ -350,42 +341,33 @@ def network_stats(Z, y, U):
 
 
 @njit(cache=True, nogil=True, fastmath=REDUCTION_FASTMATH)
-def _sse_tile(ZT, y, U, C, c0, r0, r1, out):
-    """Forward-pass SSE of every candidate on rows ``r0:r1`` (rows innermost)."""
-    k = U.shape[1]
-    nr = r1 - r0
-    t = np.empty(nr)
-    f = np.empty(nr)
-    for s in range(U.shape[0]):
-        for i in range(nr):
-            f[i] = c0[s] - y[r0 + i]
-        for j in range(k):
-            _unit_preact(ZT, U, s, j, r0, nr, t)
-            cj = C[s, j]
-            for i in range(nr):
-                ti = t[i]
-                f[i] += cj * (ti if ti > 0.0 else 0.0 * ti)  # 0 * NaN keeps NaN
-        acc = 0.0
-        for i in range(nr):
-            acc += f[i] * f[i]
-        out[s] = acc
-
-
-@njit(cache=True, nogil=True)
 def network_sse(Z, y, U, C, c0):
     """Forward-pass sum of squared errors of each candidate network (n_cand,), with
-    output intercepts ``c0`` (n_cand,), in one pass over ``Z``, row blocks combined in
-    order.
+    output intercepts ``c0`` (n_cand,), in one pass over ``Z`` (rows innermost), row
+    blocks combined in order.
     """
     m = Z.shape[0]
     ZT = np.ascontiguousarray(Z.T)
+    k = U.shape[1]
     n_cand = U.shape[0]
     out = np.zeros(n_cand)
-    part = np.empty(n_cand)
+    t = np.empty(min(m, BLOCK_ROWS))
+    f = np.empty(min(m, BLOCK_ROWS))
     for r0 in range(0, m, BLOCK_ROWS):
-        _sse_tile(ZT, y, U, C, c0, r0, min(r0 + BLOCK_ROWS, m), part)
+        nr = min(r0 + BLOCK_ROWS, m) - r0
         for s in range(n_cand):
-            out[s] += part[s]
+            for i in range(nr):
+                f[i] = c0[s] - y[r0 + i]
+            for j in range(k):
+                _unit_preact(ZT, U, s, j, r0, nr, t)
+                cj = C[s, j]
+                for i in range(nr):
+                    ti = t[i]
+                    f[i] += cj * (ti if ti > 0.0 else 0.0 * ti)  # 0 * NaN keeps NaN
+            acc = 0.0
+            for i in range(nr):
+                acc += f[i] * f[i]
+            out[s] += acc
     return out
 
 
