@@ -37,8 +37,12 @@ MKL_NUM_THREADS = 1``), chosen by ``--threads``:
 * ``warm``  -- a fresh process with the user's numba cache; one untimed warm-up fit on the
   same rows, then the second fit is timed; the machine otherwise as found (see ``load``);
 * ``busy``  -- as ``warm``, with one competing process burning a core (``while True:
-  pass``), which this script starts after the warm-up, 0.5 s before the timed fit, and
-  stops after it (in a ``finally``).
+  pass``), which this script starts after the warm-up, 0.5 s before the timed fits, and
+  stops after them (in a ``finally``).
+
+In ``warm`` and ``busy`` a process times ``--fits K`` (default 5) whole fits, each of a
+new estimator, and reports their median: a fit of 10 ms beside a busy process is
+otherwise at the mercy of one scheduler time slice.
 
 Every (estimator or alternative, condition, threads) runs in its own subprocess, so no
 compile or thread-pool state leaks from one to the next; the alternative of a problem is
@@ -50,8 +54,8 @@ that other users of the machine disturbed the timing). ``ours/alt`` is the ratio
 times in this one run. ``warn`` counts ConvergenceWarnings raised by the fit.
 
 Run: ``python benchmarks/bench_end_to_end.py [--quick] [--only NAME[,NAME]]
-[--conditions cold,warm,busy] [--threads all,1] [--repeats R] [--out results.json]``.
-``--quick``: small sizes, condition ``warm`` on one thread (under a minute once the numba
+[--conditions cold,warm,busy] [--threads all,1] [--repeats R] [--fits K]
+[--out results.json]``. ``--quick``: small sizes, condition ``warm`` on one thread (under a minute once the numba
 cache is warm; the first run compiles). ``--only`` matches estimator class names
 (substring, case-insensitive). Not a test module (pytest collects ``tests/`` only). Peak
 memory ~0.3 GB per process.
@@ -262,15 +266,20 @@ def child(spec):
             t0 = time.perf_counter()
             make_model(spec, spec["problem"]).fit(X, y)
             t_warmup = time.perf_counter() - t0
-    model = make_model(spec, spec["problem"])
     print("READY", flush=True)
     sys.stdin.readline()  # the parent starts the competing process, if any, then says go
+    times = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        foreign0, t0 = foreign_cpu_seconds(), time.perf_counter()
-        model.fit(X, y)
-        seconds = time.perf_counter() - t0
+        foreign0, t_start = foreign_cpu_seconds(), time.perf_counter()
+        for _ in range(spec["fits"] if spec["warmup"] else 1):  # a cold start is once
+            model = make_model(spec, spec["problem"])
+            t0 = time.perf_counter()
+            model.fit(X, y)
+            times.append(time.perf_counter() - t0)
+        wall = time.perf_counter() - t_start
         foreign = foreign_cpu_seconds()
+    seconds = float(np.median(times))
     import numba
     from threadpoolctl import threadpool_info
 
@@ -284,8 +293,10 @@ def child(spec):
         n_iter=n_iter(model),
         n_train=len(y),
         n_features=int(X.shape[1]),
-        convergence_warnings=sum(issubclass(w.category, ConvergenceWarning) for w in caught),
-        load=(None if foreign0 is None else max(0.0, foreign - foreign0) / seconds),
+        fit_seconds=times,
+        convergence_warnings=sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+        // len(times),
+        load=(None if foreign0 is None else max(0.0, foreign - foreign0) / wall),
         numba_threads=int(numba.config.NUMBA_NUM_THREADS),
         blas_threads=max(blas) if blas else None,
     )
@@ -506,6 +517,12 @@ def main():
         default=1,
         help="fresh processes per cell; the median fit time is reported",
     )
+    parser.add_argument(
+        "--fits",
+        type=int,
+        default=5,
+        help="timed fits per warm or busy process; their median is reported",
+    )
     parser.add_argument("--out", default=None, help="write the results as JSON to this file")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -523,8 +540,8 @@ def main():
     bad = [c for c in conditions if c not in ALL_CONDITIONS] + [
         t for t in threads if t not in ("all", "1")
     ]
-    if args.repeats < 1:
-        parser.error("--repeats must be >= 1")
+    if args.repeats < 1 or args.fits < 1:
+        parser.error("--repeats and --fits must be >= 1")
     if bad:
         parser.error(
             f"unknown condition or thread setting {bad}: conditions are "
@@ -578,13 +595,13 @@ def main():
             for name, problem in cases:
                 if problem not in alts:
                     alts[problem] = run_median(
-                        dict(what="alt", problem=problem, quick=args.quick),
+                        dict(what="alt", problem=problem, quick=args.quick, fits=args.fits),
                         condition,
                         thr,
                         args.repeats,
                     )
                 ours = run_median(
-                    dict(what="ours", name=name, problem=problem, quick=args.quick),
+                    dict(what="ours", name=name, problem=problem, quick=args.quick, fits=args.fits),
                     condition,
                     thr,
                     args.repeats,
