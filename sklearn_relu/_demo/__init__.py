@@ -10,6 +10,7 @@ import importlib
 import os
 import pkgutil
 import time
+import warnings
 
 
 def sections():
@@ -20,6 +21,22 @@ def sections():
         if not info.name.startswith("_")
     ]
     return sorted(mods, key=lambda nm: nm[1].ORDER)
+
+
+def warm_up(*fits):
+    """Call each of ``fits`` (untimed fits on a small sample), so that numba's kernels are
+    compiled, or loaded from its cache, before a section times anything; say how long
+    that took and that the table's fit times exclude it.
+    """
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for fit in fits:
+            fit()
+    print(
+        f"kernels compiled or loaded from the cache in {time.perf_counter() - t0:.1f} s; "
+        "the fit times below exclude it"
+    )
 
 
 def figure_path(out, name, first):

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..datasets import make_giant_step_target
 from ..two_layer import GiantStepRegressor
+from . import warm_up
 
 ORDER = 20
 TITLE = (
@@ -43,6 +44,12 @@ def run(
     print(
         "T = 0 is random features; sv2 = 2nd singular value of the overlap matrix "
         f"(random level {1 / np.sqrt(d):.3f})"
+    )
+    Xw, yw, infow = make_giant_step_target(KINDS[0], 2 * d, d, random_state=seed)
+    warm_up(
+        lambda: GiantStepRegressor(
+            n_hidden=p, n_steps=1, n_jobs=1, fit_intercept=False, random_state=seed
+        ).fit(Xw, yw, directions=infow.directions)
     )
     header = (
         f"{'target':<7} {'log n/log d':>11} {'n':>6} {'T':>2} {'test MSE':>9} "

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..datasets import make_linear_teacher
 from ..two_layer import LeakyReLUTwoLayerClassifier
+from . import warm_up
 
 ORDER = 30
 TITLE = "Leaky-ReLU network on a linear teacher: weight clustering (Sarussi et al.)"
@@ -40,6 +41,11 @@ def run(out="sklearn_relu_demo.png", seed=0, n_samples=1000, n_features=20, max_
         "coherence = min over the two groups of the mean resultant length of the unit "
         "hidden weights;\nagreement = network vs its linear surrogate sign<S+ - S-, x> on "
         "test points / in the unit ball"
+    )
+    warm_up(
+        lambda: LeakyReLUTwoLayerClassifier(max_iter=2, tol=None, random_state=seed).fit(
+            X[:100], y[:100], teacher=info.coef
+        )
     )
     header = (
         f"{'init':<6} {'train err':>9} {'test err':>8} {'coherence':>9} {'rank-2':>7} "

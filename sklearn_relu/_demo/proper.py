@@ -12,6 +12,7 @@ import time
 
 from ..datasets import make_coloring_relu_instance, make_relu_network_teacher
 from ..two_layer import ProperReLUNetworkRegressor
+from . import warm_up
 
 ORDER = 40
 TITLE = "Proper depth-2 search: exponential cost in 1/h and k (Goel, Klivans, Manurangsi, Reichman)"
@@ -60,6 +61,7 @@ def run(out="sklearn_relu_demo.png", seed=0, small=False):
         f"Teacher: k ReLUs, d=10, inputs in a 3-dim subspace, m=200, seed={seed}; "
         "proj_dim=3, R=1, no refinement"
     )
+    warm_up(lambda: list(search_cost(units, spacings[:1], seed)))
     print(header)
     print("-" * len(header))
     for row in search_cost(units, spacings, seed, max_candidates=10**7):

@@ -23,6 +23,7 @@ from ..neuron import (
     GDReLURegressor,
     GLMtronRegressor,
 )
+from . import warm_up
 
 ORDER = 0
 TITLE = "One biased ReLU: SQ learner vs gradient descent (Guo & Vijayaraghavan)"
@@ -42,15 +43,11 @@ def demo_estimators(seed):
     }
 
 
-def warm_up(seed=0, n_features=N_FEATURES):
-    """Fit every learner once on a small sample, so the kernels are compiled (or loaded
-    from numba's cache) before anything is timed.
-    """
+def _warm_up_fit(seed, n_features):
+    """Fit every learner once on a small sample (its kernels, for :func:`warm_up`)."""
     X, y, _ = make_biased_relu_halfspace_noise(20_000, n_features, bias=-1.0, random_state=seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for est in demo_estimators(seed).values():
-            est.fit(X, y).predict(X[:10])
+    for est in demo_estimators(seed).values():
+        est.fit(X, y).predict(X[:10])
 
 
 def run(
@@ -63,12 +60,7 @@ def run(
 ):
     """Fit, print the table, write the figure; returns the rows as a list of dicts."""
     rows = []
-    t0 = time.perf_counter()
-    warm_up(seed, n_features)
-    print(
-        f"kernels compiled or loaded from the cache in {time.perf_counter() - t0:.1f} s; "
-        "the fit times below exclude it"
-    )
+    warm_up(lambda: _warm_up_fit(seed, n_features))
     header = (
         f"{'estimator':<30} {'bias':>5} {'test loss':>10} {'ratio':>7} {'cos(w,v)':>8} {'fit s':>6}"
     )
