@@ -55,10 +55,10 @@ times in this one run. ``warn`` counts ConvergenceWarnings raised by the fit.
 
 Run: ``python benchmarks/bench_end_to_end.py [--quick] [--only NAME[,NAME]]
 [--conditions cold,warm,busy] [--threads all,1] [--repeats R] [--fits K]
-[--out results.json]``. ``--quick``: small sizes, condition ``warm`` on one thread (under a minute once the numba
-cache is warm; the first run compiles). ``--only`` matches estimator class names
-(substring, case-insensitive). Not a test module (pytest collects ``tests/`` only). Peak
-memory ~0.3 GB per process.
+[--out results.json]``. ``--quick``: small sizes, condition ``warm`` on one thread (under a
+minute once the numba cache is warm; the first run compiles). ``--only`` matches estimator
+class names (substring, case-insensitive). Not a test module (pytest collects ``tests/``
+only). Peak memory ~0.3 GB per process.
 """
 
 import argparse
