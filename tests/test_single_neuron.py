@@ -270,6 +270,34 @@ def test_blas_limit_is_set_inside_and_restored_after():
         assert blas_counts() == before
 
 
+def test_single_neuron_fits_keep_blas_on_one_thread_on_large_inputs(monkeypatch):
+    """Above the parallel size the kernels get every thread but BLAS gets one: its
+    calls in these fits are small, and a second OpenBLAS thread spinning after each of
+    them took a core from the kernels' pool (GD at 5e5 x 20: 0.169 s -> 0.080 s).
+    """
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import sklearn_relu._solvers.first_order as first_order
+    from sklearn_relu.utils import _threads
+
+    seen = []
+    inner = first_order.fused_pass
+
+    def spy(*args, **kwargs):
+        seen.append(
+            [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+        )
+        return inner(*args, **kwargs)
+
+    monkeypatch.setattr(first_order, "fused_pass", spy)
+    monkeypatch.setattr(_threads, "PARALLEL_MIN_ENTRIES", 0)  # small data, large-input path
+    X, y, _ = make_biased_relu(400, 3, bias=0.0, random_state=0)
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        GDReLURegressor(random_state=0).fit(X, y)
+    if not seen or not seen[0]:
+        pytest.skip("no BLAS library seen by threadpoolctl")
+    assert all(counts == [1] * len(counts) for counts in seen)
+
+
 # ----------------------------------------------------------------- composition
 
 

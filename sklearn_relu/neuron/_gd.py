@@ -224,7 +224,7 @@ class GDReLURegressor(_ReLURegressorBase):
         rng = check_random_state(self.random_state)
         s_y = self._label_scale(y, sw)
         d = X.shape[1]
-        with compute_threads(self.n_jobs, X.size):
+        with compute_threads(self.n_jobs, X.size, blas=1):
             best = self._run(array_query(X, y / s_y, sw), d, rng)
         if not best.converged:
             warn_not_converged(type(self).__name__, self.tol, self.max_iter)

@@ -296,7 +296,7 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
             oracle = NoisyOracle(oracle, self.oracle_tolerance, random_state=rng.randint(2**31))
         if grid is not None:
             warn_grid_beyond_cap(grid, oracle.fold_sizes()[0], self.min_tail_samples)
-        with warnings.catch_warnings(), compute_threads(self.n_jobs, X.size):
+        with warnings.catch_warnings(), compute_threads(self.n_jobs, X.size, blas=1):
             warnings.simplefilter("ignore", ConvergenceWarning)  # the inner GD's
             res = sq_fit(
                 oracle,

@@ -46,7 +46,7 @@ class _SurrogateGDBase(_ReLURegressorBase):
         d = X.shape[1]
         radius = None if radius is None else radius / s_y
         auto = self.learning_rate == "auto"
-        with compute_threads(self.n_jobs, X.size):
+        with compute_threads(self.n_jobs, X.size, blas=1):
             res = run_first_order(
                 array_query(X, y / s_y, sw, fold, n_folds),
                 np.zeros(d + 1),
