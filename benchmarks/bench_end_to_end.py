@@ -35,7 +35,8 @@ MKL_NUM_THREADS = 1``), chosen by ``--threads``:
   timed, compilation included (``import s``: seconds of ``import sklearn_relu``, not in
   the fit time);
 * ``warm``  -- a fresh process with the user's numba cache; one untimed warm-up fit on the
-  same rows, then the second fit is timed; the machine otherwise as found (see ``load``);
+  same rows, then the timed fits (``--fits``); the machine otherwise as found (see
+  ``load``);
 * ``busy``  -- as ``warm``, with one competing process burning a core (``while True:
   pass``), which this script starts after the warm-up, 0.5 s before the timed fits, and
   stops after them (in a ``finally``).
@@ -46,12 +47,13 @@ otherwise at the mercy of one scheduler time slice.
 
 Every (estimator or alternative, condition, threads) runs in its own subprocess, so no
 compile or thread-pool state leaks from one to the next; the alternative of a problem is
-run once per (condition, threads) and shared by its estimators. Each cell is one timed fit
-(a cold start happens once per process), or with ``--repeats R`` the run with the median
-fit time of R fresh processes (all R times go to the JSON file). ``load`` is the CPU used
-by all other processes during the timed fit, in cores (about 1 in ``busy``; more means
-that other users of the machine disturbed the timing). ``ours/alt`` is the ratio of fit
-times in this one run. ``warn`` counts ConvergenceWarnings raised by the fit.
+run once per (condition, threads) and shared by its estimators. Each cell is the fit time
+of one process (one fit when cold, the median of its ``--fits`` fits otherwise), or with
+``--repeats R`` the process with the median of R fresh processes (all times go to the
+JSON file). ``load`` is the CPU used by all other processes during the timed fits, in
+cores (about 1 in ``busy``; more means that other users of the machine disturbed the
+timing). ``ours/alt`` is the ratio of fit times in this one run. ``warn`` is the largest
+number of ConvergenceWarnings one timed fit raised.
 
 Run: ``python benchmarks/bench_end_to_end.py [--quick] [--only NAME[,NAME]]
 [--conditions cold,warm,busy] [--threads all,1] [--repeats R] [--fits K]
@@ -272,11 +274,14 @@ def child(spec):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         foreign0, t_start = foreign_cpu_seconds(), time.perf_counter()
+        n_warn = []
         for _ in range(spec["fits"] if spec["warmup"] else 1):  # a cold start is once
             model = make_model(spec, spec["problem"])
+            before = len(caught)
             t0 = time.perf_counter()
             model.fit(X, y)
             times.append(time.perf_counter() - t0)
+            n_warn.append(sum(issubclass(w.category, ConvergenceWarning) for w in caught[before:]))
         wall = time.perf_counter() - t_start
         foreign = foreign_cpu_seconds()
     seconds = float(np.median(times))
@@ -294,8 +299,7 @@ def child(spec):
         n_train=len(y),
         n_features=int(X.shape[1]),
         fit_seconds=times,
-        convergence_warnings=sum(issubclass(w.category, ConvergenceWarning) for w in caught)
-        // len(times),
+        convergence_warnings=max(n_warn),
         load=(None if foreign0 is None else max(0.0, foreign - foreign0) / wall),
         numba_threads=int(numba.config.NUMBA_NUM_THREADS),
         blas_threads=max(blas) if blas else None,

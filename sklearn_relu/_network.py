@@ -1,8 +1,10 @@
 """The two-layer network every two-layer estimator evaluates, and its input scaling.
 
-``forward`` is the one forward pass ``sigma(X W^T) A^T`` (``sigma`` the leaky ReLU of
-slope ``negative_slope``, plain ReLU at 0); ``input_scale`` and ``unit_ball_features``
-are the one home of the unit-ball input scaling of the Leaky and proper learners.
+``forward`` is the forward pass ``sigma(X W^T) A^T`` of whole arrays (``sigma`` the leaky
+ReLU of slope ``negative_slope``, plain ReLU at 0), used for every prediction; the SGD
+kernel computes the same pass on its minibatches inside the compiled step.
+``input_scale`` and ``unit_ball_features`` are the one home of the unit-ball input
+scaling of the Leaky and proper learners.
 """
 
 import math
@@ -24,7 +26,9 @@ def forward(X, W, A, negative_slope=0.0, n_jobs=None):
     """Network outputs ``sigma(X W^T) A^T``, shape ``(n, K)``.
 
     NumPy by blocks of rows: the two products are BLAS calls, and a compiled version
-    cost more than a second of every first fit in a fresh environment. NaN propagates.
+    cost more than a second of every first fit in a fresh environment. NaN propagates;
+    an overflowed pre-activation of -inf gives sigma = 0 for plain ReLU (the compiled
+    version gave NaN).
     """
     slope = float(negative_slope)
     n = X.shape[0]
@@ -34,7 +38,7 @@ def forward(X, W, A, negative_slope=0.0, n_jobs=None):
             Z = X[start : start + FORWARD_BLOCK_ROWS] @ W.T
             if slope == 0.0:
                 np.maximum(Z, 0.0, out=Z)
-            else:  # sigma(z) = max(z, slope z) for 0 < slope < 1
+            else:  # sigma(z) = max(z, slope z) for 0 < slope <= 1
                 np.maximum(Z, slope * Z, out=Z)
             np.matmul(Z, A.T, out=F[start : start + FORWARD_BLOCK_ROWS])
     return F

@@ -25,7 +25,6 @@ def _warm_kernels():
     loss_grad(X, y, sw, fold, 1, w, 0.0, GATE_RELU, 1.0)
     relu_predict(X, w, 0.0)
 
-    from sklearn_relu._network import forward
     from sklearn_relu._solvers.two_layer_sgd import run_sgd
 
     W, A = rng.standard_normal((2, 3)), rng.standard_normal((1, 2))
@@ -34,5 +33,4 @@ def _warm_kernels():
         run_sgd(
             X, ypm, W, A, loss="logistic", eta=0.1, batch_size=2, n_epochs=1, log_every=log_every
         )
-    forward(X, W, A)
     yield

@@ -519,8 +519,8 @@ def test_sgd_history_weight_and_monitor_columns_match_numpy():
     _assert_rel_close(np.array(got), np.array(expected))
 
 
-@pytest.mark.parametrize("n", [3, 1500])  # loops, BLAS blocks
-@pytest.mark.parametrize("alpha", [0.0, 0.2])
+@pytest.mark.parametrize("n", [0, 3, 4096 + 5])  # empty, one block, two row blocks
+@pytest.mark.parametrize("alpha", [0.0, 0.2, 1.0])
 def test_two_layer_forward_matches_numpy(n, alpha):
     rng = np.random.default_rng(1)
     X, W, A = (
@@ -529,6 +529,28 @@ def test_two_layer_forward_matches_numpy(n, alpha):
         rng.standard_normal((2, 9)),
     )
     _assert_rel_close(forward(X, W, A, alpha), _sigma(X @ W.T, alpha) @ A.T)
+
+
+def test_sgd_epoch_stops_at_a_nonfinite_output_with_nothing_applied():
+    """The step whose outputs are not finite returns STATUS_NONFINITE and its index,
+    without updating the weights or the totals (the driver then raises).
+    """
+    X, y, order, W, A, mask = _two_layer_problem("logistic", n=40, d=6, p=4)
+    X[20, 0] = np.nan  # in the third batch of 8 rows
+    tot = np.zeros(tl.N_TOTALS)
+    W1, A1 = W.copy(), A.copy()
+    status, done = tl.sgd_epoch(
+        X, y, np.arange(40), W1, A1, mask, True, 0.0, LOSS_KINDS["logistic"], 0.1, 8, 5, tot
+    )
+    assert (status, done) == (tl.STATUS_NONFINITE, 2)
+    assert tot[tl.TOT_ROWS] == 16  # the two finite steps only
+    W2, A2 = W.copy(), A.copy()  # the same two steps on clean rows
+    tl.sgd_epoch(
+        X, y, np.arange(16), W2, A2, mask, True, 0.0, LOSS_KINDS["logistic"], 0.1, 8, 2,
+        np.zeros(tl.N_TOTALS),
+    )  # fmt: skip
+    np.testing.assert_array_equal(W1, W2)
+    np.testing.assert_array_equal(A1, A2)
 
 
 def test_sgd_run_reads_only_and_reports_divergence():

@@ -293,7 +293,8 @@ def test_single_neuron_fits_keep_blas_on_one_thread_on_large_inputs(monkeypatch)
     X, y, _ = make_biased_relu(400, 3, bias=0.0, random_state=0)
     with threadpoolctl.threadpool_limits(2, user_api="blas"):
         GDReLURegressor(random_state=0).fit(X, y)
-    if not seen or not seen[0]:
+    assert seen, "the spy on fused_pass was never called"
+    if not seen[0]:
         pytest.skip("no BLAS library seen by threadpoolctl")
     assert all(counts == [1] * len(counts) for counts in seen)
 
