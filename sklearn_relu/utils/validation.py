@@ -1,5 +1,7 @@
 """Validation helpers shared by the estimators (one home for each check)."""
 
+import math
+
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight
 
@@ -128,9 +130,11 @@ def _quiet_squares(block):
 
 
 def magnitude_sums(v):
-    """``(max |v_i|, sum v_i^2)`` in one read of ``v`` (an array, or a dask array in one
-    graph), with no temporary of its size. A NaN or infinite entry makes the first
-    NaN or infinite, so the same pass checks finiteness.
+    """``(max |v_i|, sum v_i^2)`` of an array, or of a dask array in one graph (one
+    read of its chunks), with no temporary of its size. A NaN or infinite entry makes
+    the first NaN or infinite, so the same pass checks finiteness. An in-memory array
+    is read three times (max, min, sum of squares): :func:`root_mean_square` asks for
+    this only when the sum of squares alone cannot be trusted.
     """
     if hasattr(v, "map_blocks"):  # dask: one graph for both reductions
         import dask
@@ -139,12 +143,22 @@ def magnitude_sums(v):
         return tuple(float(t) for t in dask.compute(abs(v).max(), squares.sum()))
     v = np.asarray(v, dtype=np.float64)
     top = max(abs(float(v.max(initial=0.0))), abs(float(v.min(initial=0.0))))
-    # One BLAS thread: a second one gains 0.2 ms at 2e6 entries when the machine is
-    # idle, but beside a busy process it waits for a core (a 2048 x 32 fit of
-    # GiantStepRegressor took 1.5x its one-thread time); and the sum then has the same
-    # bits for every thread count.
+    return top, _sum_of_squares(v)
+
+
+def _sum_of_squares(v):
+    """``sum v_i^2`` of an in-memory array in one BLAS pass, on one BLAS thread: a
+    second one gains 0.2 ms at 2e6 entries when the machine is idle, but beside a busy
+    process it waits for a core (a 2048 x 32 fit of GiantStepRegressor took 1.5x its
+    one-thread time); and the sum then has the same bits for every thread count.
+    """
     with blas_threads(1):
-        return top, float(np.vdot(v, v))
+        return float(np.vdot(v, v))
+
+
+# A finite sum of squares at least this large comes from entries whose squares neither
+# overflowed nor lost anything that matters to underflow: max |v| >= 1e-100 implies it.
+_TRUSTED_SUM_OF_SQUARES = 1e-200
 
 
 def root_mean_square(v, sums=None):
@@ -155,6 +169,11 @@ def root_mean_square(v, sums=None):
     about to be refused or rescaled) are the entries divided by it first, so
     ``1e300 * v`` gives ``1e300`` times the value for ``v``.
     """
+    if sums is None and not hasattr(v, "map_blocks"):  # in memory: one pass if it can
+        v = np.asarray(v, dtype=np.float64)
+        ss = _sum_of_squares(v)
+        if math.isfinite(ss) and ss >= _TRUSTED_SUM_OF_SQUARES:
+            return math.sqrt(ss / v.size)
     top, ss = magnitude_sums(v) if sums is None else sums
     if top == 0.0:
         return 0.0
