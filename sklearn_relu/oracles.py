@@ -26,7 +26,7 @@ from sklearn.utils import check_random_state
 from ._dask import BlockSums, row_slices
 from ._kernels import single_relu as _sr
 from ._kernels import sq_queries as _sq
-from .utils._threads import add, chunked_sums, kernel_threads
+from .utils._threads import add, blas_threads, chunked_sums, kernel_threads
 
 __all__ = ["ArrayOracle", "DaskOracle", "NoisyOracle"]
 
@@ -559,9 +559,7 @@ def _query_block(X, y, sw, fold, name, use_fold, params):
     """
     f = fold if use_fold else _EMPTY_FOLD
     if name == "moments":
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"):
+        with blas_threads(1):
             return _moment_sums(X, y, sw, f)
     return _KERNELS[name](X, y, sw, f, *params)
 

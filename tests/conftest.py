@@ -29,8 +29,5 @@ def _warm_kernels():
 
     W, A = rng.standard_normal((2, 3)), rng.standard_normal((1, 2))
     ypm = np.array([1.0, -1.0, 1.0, -1.0])
-    for log_every in (0, 1):  # the two SGD kernels
-        run_sgd(
-            X, ypm, W, A, loss="logistic", eta=0.1, batch_size=2, n_epochs=1, log_every=log_every
-        )
+    run_sgd(X, ypm, W, A, loss="logistic", eta=0.1, batch_size=2, n_epochs=1)  # sgd_epoch
     yield

@@ -283,9 +283,10 @@ def row_hashes_reference(X, y, seed):
 
 @pytest.mark.parametrize("seed", [0, 2**31 - 1])
 def test_row_hashes_match_numpy_bitwise(seed):
-    """The fold split hashes rows in one compiled pass; its bits must be the NumPy
-    reference's (a changed hash would silently move rows between folds), with -0.0
-    hashed as 0.0 so that equal rows share a fold.
+    """The fold split's row hash (NumPy below 2^22 entries, as here; the compiled
+    kernel above, called directly below) must give the NumPy reference's bits (a
+    changed hash would silently move rows between folds), with -0.0 hashed as 0.0 so
+    that equal rows share a fold.
     """
     from sklearn_relu.utils.validation import row_hashes
 

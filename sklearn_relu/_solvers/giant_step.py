@@ -25,6 +25,7 @@ from sklearn.utils import Bunch
 from .._kernels._config import BLOCK_ROWS
 from .._kernels.giant_step import residual_mask
 from ..diagnostics._overlaps import subspace_overlaps, update_cosines
+from ..utils._threads import blas_threads
 
 __all__ = [
     "DaskBatches",
@@ -419,13 +420,6 @@ def run_giant_steps(
 # ------------------------------------------------------------------ dask
 
 
-def _one_blas_thread():
-    """BLAS on one thread inside a block task: the tasks are the parallelism."""
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def _make_batch_block(X, y, batch, readout):
     return np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(y), batch, readout
 
@@ -436,7 +430,7 @@ def _block_targets(X, y, A, B):
 
 
 def _xty_block(X, y, batch, readout):
-    with _one_blas_thread():
+    with blas_threads(1):  # inside a block task: the tasks are the parallelism
         return X.T @ y
 
 
@@ -444,13 +438,13 @@ def _step_block(X, y, batch, readout, t, W, c, A, B, chunk_rows):
     rows = np.flatnonzero(batch == t)
     if rows.size == 0:
         return np.zeros_like(W), 0.0
-    with _one_blas_thread():
+    with blas_threads(1):  # inside a block task: the tasks are the parallelism
         return _step_sums(X, _block_targets(X, y, A, B), W, c, rows, chunk_rows)
 
 
 def _gram_block(X, y, batch, readout, W, A, B, chunk_rows, fit_intercept):
     rows = None if readout is None else np.flatnonzero(readout)
-    with _one_blas_thread():
+    with blas_threads(1):  # inside a block task: the tasks are the parallelism
         return _gram_sums(X, _block_targets(X, y, A, B), W, rows, chunk_rows, fit_intercept)
 
 

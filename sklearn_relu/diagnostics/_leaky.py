@@ -9,10 +9,10 @@ predicted class is ``argmax_c N_c`` (two groups: the binary network
 """
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from .._network import forward
 from ..utils._sampling import uniform_ball
+from ..utils._threads import blas_threads
 
 __all__ = ["weight_clustering"]
 
@@ -172,7 +172,7 @@ def max_margin_direction(X, y, C=1e6):
         w = Q.T @ a
         return 0.5 * w @ w - a.sum(), Q @ w - 1.0
 
-    with threadpool_limits(limits=1, user_api="blas"):  # small products: see below
+    with blas_threads(1):  # small products: see below
         res = minimize(
             dual,
             np.zeros(len(s)),
@@ -263,7 +263,7 @@ def weight_clustering(
     """
     # one BLAS thread: the products here are small, and a thread pool on them costs more
     # than it saves (measured 10-40x slower on 2 busy cores at 1000 x 20 x 100)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with blas_threads(1):
         return _weight_clustering(
             groups, negative_slope, X, y, teacher, n_probes, random_state, svm
         )

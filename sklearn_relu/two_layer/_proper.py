@@ -272,11 +272,12 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         self.input_scale_ = input_scale(X, self.input_scaling)
-        if self.input_scaling is None and max_row_norm(X) > 1.0 + 1e-12:
+        row_norm = max_row_norm(X) if self.input_scaling is None else None
+        if row_norm is not None and row_norm > 1.0 + 1e-12:
             # with hidden biases the augmented row [x, 1] / sqrt(2) is in the unit ball
             # exactly when ||x|| <= 1: the same threshold either way
             warnings.warn(
-                f"{name}: input_scaling=None with rows of norm up to {max_row_norm(X):.3g} "
+                f"{name}: input_scaling=None with rows of norm up to {row_norm:.3g} "
                 "> 1: the unit-ball assumption fails and the theoretical_* attributes do not "
                 "apply.",
                 UserWarning,
