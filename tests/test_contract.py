@@ -53,14 +53,16 @@ def test_contract(estimator, check, capfd):
 
 # ------------------------------------------- threads and pickles, in fresh processes
 
-# Rows of the thread-count check: two 16384-row chunks, so the thread pool has work to
-# split; the child processes lower the pool's size threshold to 0 so that it runs.
+# Rows of the thread-count check. The child processes lower the pool's size threshold
+# to 0 and its chunks to one kernel block (2048 rows), so the thread pool splits these
+# rows into 10 chunks.
 N_THREADED = 20_000
 
 _CHILD = textwrap.dedent("""
     import pickle, sys, warnings
     import sklearn_relu.utils._threads as threads
     threads.PARALLEL_MIN_ENTRIES = 0  # the pool runs even on this small problem
+    threads.CHUNK_ENTRIES = 0  # chunks of one block: many chunks per thread
     import numpy as np
     warnings.simplefilter("ignore")
     from sklearn.base import clone

@@ -14,9 +14,9 @@ from sklearn_relu._kernels.single_relu import (
     loss_grad,
     relu_predict,
 )
-from sklearn_relu.utils import kernel_threads
+from sklearn_relu.utils import _threads, kernel_threads
 from sklearn_relu.utils._testing import assert_allclose_scaled
-from sklearn_relu.utils._threads import CHUNK_ROWS, chunked_sums
+from sklearn_relu.utils._threads import chunked_sums
 
 
 def loss_grad_reference(X, y, sw, fold, n_folds, w, b, gate_mode, deriv_at_zero):
@@ -67,10 +67,28 @@ def _assert_rel_close(actual, desired, rtol=1e-10):
     )
 
 
+# Rows per chunk in these tests: 4 kernel blocks, so that arrays of a few chunks stay
+# small (real chunks hold about 2^20 entries: 51200 rows at 20 columns).
+CHUNK_ROWS = 4 * BLOCK_ROWS
+
+
 @pytest.fixture
 def pool_on_small_inputs(monkeypatch):
-    """Run the thread pool even on the small arrays of these tests."""
-    monkeypatch.setattr("sklearn_relu.utils._threads.PARALLEL_MIN_ENTRIES", 0)
+    """Run the thread pool even on the small arrays of these tests, in chunks of
+    :data:`CHUNK_ROWS` rows whatever the number of columns.
+    """
+    monkeypatch.setattr(_threads, "PARALLEL_MIN_ENTRIES", 0)
+    monkeypatch.setattr(_threads, "chunk_rows", lambda n_features: CHUNK_ROWS)
+
+
+@pytest.mark.parametrize("n_features", [1, 3, 20, 100, 512, 513, 5000])
+def test_chunk_rows_are_whole_blocks_of_about_chunk_entries(n_features):
+    rows = _threads.chunk_rows(n_features)
+    assert rows % BLOCK_ROWS == 0 and rows >= BLOCK_ROWS
+    entries = rows * n_features
+    # at most CHUNK_ENTRIES, short of it by less than one block (or a single block)
+    assert entries <= _threads.CHUNK_ENTRIES or rows == BLOCK_ROWS
+    assert entries > _threads.CHUNK_ENTRIES - BLOCK_ROWS * n_features
 
 
 def _chunked(kernel):

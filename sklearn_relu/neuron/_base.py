@@ -1,5 +1,7 @@
 """Shared plumbing of the single-neuron regressors: validation, label scale, predict."""
 
+import math
+
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -12,7 +14,10 @@ class _ReLURegressorBase(RegressorMixin, BaseEstimator):
     """Predicts ``relu(X @ coef_ + intercept_)``; subclasses implement ``fit``."""
 
     def _validate_fit_input(self, X, y, sample_weight):
-        X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
+        # X's finiteness is checked by check_magnitudes in the same read as its scale.
+        X, y = validate_data(
+            self, X, y, dtype=np.float64, order="C", y_numeric=True, ensure_all_finite=False
+        )
         sw = as_weights(sample_weight, X)
         check_magnitudes(X, y, type(self).__name__)  # its BLAS sums run on one thread
         return X, np.ascontiguousarray(y, dtype=np.float64), sw
@@ -23,7 +28,7 @@ class _ReLURegressorBase(RegressorMixin, BaseEstimator):
         multiplying the neuron by s_y is exact by positive homogeneity of relu,
         and makes learning rates and tolerances scale-free.
         """
-        s = float(np.sqrt(np.average(y * y, weights=sw)))
+        s = math.sqrt(float(np.dot(sw, y * y)) / float(sw.sum()))
         return s if s > 0 else 1.0
 
     def _store_scaled_result(self, res, s_y, d, loss_key="loss", at=None):

@@ -9,11 +9,27 @@ from contextlib import ExitStack, contextmanager, nullcontext
 import numba
 from joblib import effective_n_jobs
 
-# Rows per task of :func:`chunked_sums`. The chunk partition depends on the number of
-# rows only, never on the thread count, so the sums are bitwise identical for every
-# thread count; 16384 rows (8 kernel blocks) keep the per-task overhead (~20 us) small
-# against a chunk's work and leave several chunks per thread for balancing.
-CHUNK_ROWS = 16384
+from .._kernels._config import BLOCK_ROWS
+
+# Entries (rows x columns) per task of :func:`chunked_sums`, about 8 MB of float64: a
+# chunk's work (~0.5 ms on one core) dwarfs the pool's hand-off (~20 us) and a large X
+# still splits into several chunks per thread for balancing. Measured as whole fits at
+# 5e5 x 20 on 2 idle cores, chunks of 16384 rows (3.3e5 entries) left two threads at
+# 1.2-1.4x of one; see :func:`chunk_rows` and doc/design.rst.
+CHUNK_ENTRIES = 1 << 20
+
+
+def chunk_rows(n_features):
+    """Rows per task of :func:`chunked_sums` for ``X`` with ``n_features`` columns.
+
+    About :data:`CHUNK_ENTRIES` entries, rounded down to whole kernel blocks of
+    ``BLOCK_ROWS`` rows (at least one), so every chunk starts a block and the block
+    partition of a pass is the same as if it ran as one chunk. It depends on the
+    shape of ``X`` only, never on the thread count.
+    """
+    blocks = CHUNK_ENTRIES // (max(n_features, 1) * BLOCK_ROWS)
+    return max(blocks, 1) * BLOCK_ROWS
+
 
 # Smallest X (rows x columns) whose passes run on more than one thread. Measured per pass
 # of the single-neuron kernel on 2 cores (median of 30): two threads gain 1.02x at 5e5
@@ -51,7 +67,7 @@ def chunked_sums(kernel, X, y, sw, fold, *params):
     """Sum of ``kernel(X[c], y[c], sw[c], fold[c], *params)`` over row chunks ``c``.
 
     ``kernel`` is a serial, GIL-releasing reduction whose result (an array or a tuple
-    of arrays) adds up over rows. The chunks of :data:`CHUNK_ROWS` rows run on a pool
+    of arrays) adds up over rows. The chunks of :func:`chunk_rows` rows run on a pool
     of ``numba.get_num_threads()`` threads (set by :func:`kernel_threads`), each
     thread pulling the next chunk when it is done, so a thread slowed by another
     process on the machine holds back at most one chunk; the partial sums are added in
@@ -75,9 +91,10 @@ def chunked_sums(kernel, X, y, sw, fold, *params):
     """
     n = X.shape[0]
     has_fold = fold.shape[0] > 0
+    rows = chunk_rows(X.shape[1])
 
     def run(start):
-        stop = min(start + CHUNK_ROWS, n)
+        stop = min(start + rows, n)
         return kernel(
             X[start:stop],
             y[start:stop],
@@ -86,7 +103,7 @@ def chunked_sums(kernel, X, y, sw, fold, *params):
             *params,
         )
 
-    starts = range(0, max(n, 1), CHUNK_ROWS)
+    starts = range(0, max(n, 1), rows)
     n_threads = min(numba.get_num_threads(), len(starts))
     if X.size < PARALLEL_MIN_ENTRIES:
         n_threads = 1

@@ -3,7 +3,7 @@
 import math
 
 import numpy as np
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_sample_weight, assert_all_finite
 
 from .._kernels.row_hash import row_hashes as _row_hash_kernel
 from ._threads import blas_threads
@@ -175,8 +175,8 @@ def root_mean_square(v, sums=None):
         if math.isfinite(ss) and ss >= _TRUSTED_SUM_OF_SQUARES:
             return math.sqrt(ss / v.size)
     top, ss = magnitude_sums(v) if sums is None else sums
-    if top == 0.0:
-        return 0.0
+    if top == 0.0 or not math.isfinite(top):  # zero, or a NaN or infinite entry
+        return top
     if 1e-100 <= top <= 1e100:
         return float(np.sqrt(ss / v.size))
     u = v / top
@@ -204,8 +204,15 @@ def check_magnitudes(X, y, name, x_rms=None):
     """:func:`check_square_safe` on the root mean squares of ``X`` and ``y`` (dask
     arrays are reduced on their chunks; ``x_rms`` when the caller has it already),
     with the fix a user of ``name`` needs.
+
+    The same read checks that ``X`` is finite: its root mean square is NaN or
+    infinite only when an entry is, and then scikit-learn's own error is raised. A
+    caller may therefore validate ``X`` with ``ensure_all_finite=False`` and save a
+    read of ``X`` (``y`` is always checked by ``validate_data``).
     """
     x_rms = root_mean_square(X) if x_rms is None else x_rms
+    if not math.isfinite(x_rms):  # only from a NaN or infinite entry of X
+        assert_all_finite(X, estimator_name=name, input_name="X")  # scikit-learn's error
     fix = f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())"
     check_square_safe(x_rms, "X", name, fix)
     fix = "rescale y, e.g. divide it by its standard deviation"
