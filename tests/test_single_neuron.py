@@ -3,6 +3,7 @@ composition with scikit-learn, bad input, and the small-size paper claims.
 """
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -360,6 +361,34 @@ def test_bad_X_gives_sklearn_errors(Est, kind, data):
     make, err, msg = BAD_X[kind]
     with pytest.raises(err, match=msg):
         Est().fit(make(X[:50]), y[:50])
+
+
+def test_x_scale_check_tells_non_finite_from_extreme_entries():
+    """One read of X gives its scale and its finiteness: a NaN or infinite entry gets
+    scikit-learn's error, finite entries whose squares overflow or underflow get the
+    scale error with its fix.
+    """
+    from sklearn_relu.utils.validation import check_x_scale
+
+    X = np.random.default_rng(0).standard_normal((40, 3))
+    rms = np.sqrt(np.mean(X**2))
+    assert check_x_scale(X, "Est") == pytest.approx(rms, rel=1e-12)
+    for factor in (1e200, 1e-200):
+        magnitude = re.escape(f"{factor * rms:.3g}")
+        with pytest.raises(
+            ValueError,
+            match=f"Est: X has a root-mean-square magnitude of {magnitude}, .*StandardScaler",
+        ):
+            check_x_scale(factor * X, "Est")
+    for bad, msg in (
+        (np.nan, "Input X contains NaN"),
+        (np.inf, "Input X contains infinity"),
+        (-np.inf, "Input X contains infinity"),
+    ):
+        Xb = X.copy()
+        Xb[5, 1] = bad
+        with pytest.raises(ValueError, match=msg):
+            check_x_scale(Xb, "Est")
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)

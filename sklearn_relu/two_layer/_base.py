@@ -7,7 +7,7 @@ from scipy.special import log_expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import assert_all_finite, check_is_fitted, validate_data
 
 from .._network import forward
 from .._solvers.two_layer_sgd import append_history, run_sgd
@@ -41,7 +41,11 @@ class _SGDClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def _check_input(self, X):
-        """Family checks of the training rows (none by default)."""
+        """Family checks of the training rows, their finiteness included: ``fit`` and
+        ``partial_fit`` validate ``X`` with ``ensure_all_finite=False`` so that a family
+        checks it in the same read as its scale (``check_x_scale``).
+        """
+        assert_all_finite(X, estimator_name=type(self).__name__, input_name="X")
 
     def _check_classes(self, y):
         check_classification_targets(y)
@@ -63,7 +67,9 @@ class _SGDClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, **params):
         """The body of ``fit``: ``params`` are the family's extra ``fit`` arguments."""
         warm = self.warm_start and self.__sklearn_is_fitted__()
-        X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=not warm)
+        X, y = validate_data(
+            self, X, y, dtype=np.float64, order="C", reset=not warm, ensure_all_finite=False
+        )
         self._check_input(X)
         classes = self._check_classes(y)
         if warm and not np.array_equal(classes, self.classes_):
@@ -83,7 +89,9 @@ class _SGDClassifier(ClassifierMixin, BaseEstimator):
     def _partial_fit(self, X, y, classes):
         """The body of ``partial_fit``: one pass over the rows in the given order."""
         first = not self.__sklearn_is_fitted__()
-        X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=first)
+        X, y = validate_data(
+            self, X, y, dtype=np.float64, order="C", reset=first, ensure_all_finite=False
+        )
         self._check_input(X)
         check_classification_targets(y)
         classes = self._stream_classes(classes, first)

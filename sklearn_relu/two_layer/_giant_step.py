@@ -21,7 +21,12 @@ from .._solvers.giant_step import (
 )
 from ..diagnostics._overlaps import orthonormal_directions
 from ..utils._threads import compute_threads
-from ..utils.validation import check_square_safe, mean_and_scale, root_mean_square
+from ..utils.validation import (
+    check_square_safe,
+    check_x_scale,
+    mean_and_scale,
+    root_mean_square,
+)
 
 __all__ = ["GiantStepRegressor"]
 
@@ -270,16 +275,13 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
             if hasattr(self, "feature_names_in_"):
                 del self.feature_names_in_
         else:
-            X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
-            x_rms = root_mean_square(X)
+            X, y = validate_data(  # X's finiteness: check_x_scale, in the same read
+                self, X, y, dtype=np.float64, order="C", y_numeric=True, ensure_all_finite=False
+            )
+            x_rms = None
         y = np.ascontiguousarray(y, dtype=np.float64)
         N, d = X.shape
-        check_square_safe(
-            x_rms,
-            "X",
-            name,
-            f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())",
-        )
+        check_x_scale(X, name, x_rms)
         if self.fit_intercept:  # standardised target: any scale of y works
             y_offset, y_scale = mean_and_scale(y)
             y_scale = y_scale if y_scale > 0 else 1.0

@@ -19,7 +19,7 @@ from ..diagnostics._leaky import (
     leaky_history_row,
     weight_clustering,
 )
-from ..utils.validation import check_square_safe, root_mean_square
+from ..utils.validation import check_x_scale
 from ._base import _SGDClassifier
 
 __all__ = ["LeakyReLUTwoLayerClassifier"]
@@ -305,12 +305,14 @@ class LeakyReLUTwoLayerClassifier(_SGDClassifier):
         self.n_iter_ = 0
 
     def _check_input(self, X):
-        """Without scaling, refuse inputs whose squares over- or underflow."""
+        """Refuse non-finite inputs and, without scaling, inputs whose squares over- or
+        underflow.
+        """
+        name = type(self).__name__
         if self.input_scaling is None:
-            name = type(self).__name__
-            check_square_safe(
-                root_mean_square(X), "X", name, f"use {name}(input_scaling='max_norm')"
-            )
+            check_x_scale(X, name, fix=f"use {name}(input_scaling='max_norm')")
+        else:
+            super()._check_input(X)  # finiteness only
 
     def _resolve_learning_rate(self, X):
         if self.learning_rate != "auto":

@@ -17,7 +17,7 @@ from ..diagnostics._xor import (
     xor_phase_steps,
     xor_weight_columns,
 )
-from ..utils.validation import check_square_safe, root_mean_square
+from ..utils.validation import check_x_scale
 from ._base import _SGDClassifier
 
 __all__ = ["TwoLayerXORClassifier"]
@@ -380,16 +380,10 @@ class TwoLayerXORClassifier(_SGDClassifier):
         return self._fit(X, y, X_val=X_val, y_val=y_val)
 
     def _check_input(self, X):
-        """Refuse inputs whose products over- or underflow (the step rules assume
-        coordinates of unit scale).
+        """Refuse non-finite inputs and inputs whose products over- or underflow (the
+        step rules assume coordinates of unit scale).
         """
-        name = type(self).__name__
-        check_square_safe(
-            root_mean_square(X),
-            "X",
-            name,
-            f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())",
-        )
+        check_x_scale(X, type(self).__name__)
 
     def _validate_monitor(self, X_val, y_val, classes):
         if X_val is None and y_val is None:

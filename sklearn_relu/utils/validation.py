@@ -200,20 +200,29 @@ def check_square_safe(scale, what, name, fix):
         )
 
 
-def check_magnitudes(X, y, name, x_rms=None):
-    """:func:`check_square_safe` on the root mean squares of ``X`` and ``y`` (dask
-    arrays are reduced on their chunks; ``x_rms`` when the caller has it already),
-    with the fix a user of ``name`` needs.
+def check_x_scale(X, name, x_rms=None, fix=None):
+    """Check that ``X`` is finite and that its squares neither over- nor underflow, in
+    one read of ``X``; return its root mean square.
 
-    The same read checks that ``X`` is finite: its root mean square is NaN or
-    infinite only when an entry is, and then scikit-learn's own error is raised. A
-    caller may therefore validate ``X`` with ``ensure_all_finite=False`` and save a
-    read of ``X`` (``y`` is always checked by ``validate_data``).
+    The root mean square is NaN or infinite only when an entry of ``X`` is, and then
+    scikit-learn's own error is raised, so a caller may validate ``X`` with
+    ``ensure_all_finite=False`` and save a read. ``x_rms`` when the caller has it
+    already (a dask array reduced on its chunks); ``fix`` is what a user of ``name``
+    should do about an ``X`` of extreme scale (default: standardise it).
     """
     x_rms = root_mean_square(X) if x_rms is None else x_rms
     if not math.isfinite(x_rms):  # only from a NaN or infinite entry of X
         assert_all_finite(X, estimator_name=name, input_name="X")  # scikit-learn's error
-    fix = f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())"
+    fix = f"standardise X, e.g. make_pipeline(StandardScaler(), {name}())" if fix is None else fix
     check_square_safe(x_rms, "X", name, fix)
+    return x_rms
+
+
+def check_magnitudes(X, y, name, x_rms=None):
+    """:func:`check_x_scale` of ``X`` and :func:`check_square_safe` of the root mean
+    square of ``y``, with the fix a user of ``name`` needs (``y`` is checked for
+    finiteness by ``validate_data``).
+    """
+    check_x_scale(X, name, x_rms)
     fix = "rescale y, e.g. divide it by its standard deviation"
     check_square_safe(root_mean_square(y), "y", name, fix)
