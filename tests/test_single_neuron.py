@@ -96,6 +96,20 @@ def test_gd_and_adam_stop_when_the_loss_stops_improving(solver, gap, shifted_rel
     assert improved[-k - 1]  # and the run stopped at the first such streak
 
 
+@pytest.mark.parametrize("Est", [GLMtronRegressor, ConvexSurrogateReLURegressor])
+@pytest.mark.parametrize("n_iter_no_change", [1, 5])
+def test_auto_step_does_not_stop_at_the_start_for_small_patience(Est, n_iter_no_change, data):
+    """learning_rate='auto' monitors the largest objective over a window of ten
+    iterates, which cannot move while the start is in it: a patience below ten acts as
+    ten (it used to stop after n_iter_no_change updates, far from the optimum).
+    """
+    X, y, _ = data
+    ref = Est(random_state=0).fit(X, y)
+    est = Est(n_iter_no_change=n_iter_no_change, random_state=0).fit(X, y)
+    assert est.n_iter_ == ref.n_iter_ > 20
+    np.testing.assert_array_equal(est.coef_, ref.coef_)
+
+
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_predict_is_relu_of_affine_map(Est, data):
     X, y, _ = data

@@ -242,9 +242,11 @@ def run_first_order(
         GD and Adam stop when the training objective (of the label-scaled problem)
         has not decreased by more than ``tol`` below its best value for
         ``n_iter_no_change`` consecutive iterations, scikit-learn's rule (or at an
-        exact stationary point). (Monitoring the selection score instead stops a
-        'bb' run at a transient: the held-out gradient norm reaches its noise floor
-        long before the iterate converges.)
+        exact stationary point). ``'bb'`` monitors the largest objective over its
+        acceptance window, for at least ``NONMONOTONE_MEMORY`` iterations.
+        (Monitoring the selection score instead stops a 'bb' run at a transient: the
+        held-out gradient norm reaches its noise floor long before the iterate
+        converges.)
     radius : float or None
         Project ``theta`` onto the Euclidean ball of this radius after each step.
     selection_criterion : {'last', 'loss', 'gradient'}
@@ -290,6 +292,11 @@ def run_first_order(
     bb = safeguard and step_rule == "bb"
     lr = float(learning_rate)
     recent = []  # objectives of the last accepted iterates (the 'bb' acceptance bar)
+    # The window's largest objective, which 'bb' monitors, may stay put for as long as
+    # an iterate stays in the window (the start, or a transient rise) while the run
+    # descends: fewer than NONMONOTONE_MEMORY steps without its improvement prove
+    # nothing, so a smaller n_iter_no_change would stop a run at its start.
+    patience = max(n_iter_no_change, NONMONOTONE_MEMORY) if bb else n_iter_no_change
 
     hist = {"loss": [], "grad_norm": [], "step_size": []}
     if n_folds > 1:
@@ -353,7 +360,7 @@ def run_first_order(
         monitor = max(recent[1 - NONMONOTONE_MEMORY :] + [obj]) if bb else obj
         no_change = no_change + 1 if monitor > best_obj - tol else 0
         best_obj = min(best_obj, monitor)
-        if no_change >= n_iter_no_change or gnorm == 0.0:
+        if no_change >= patience or gnorm == 0.0:
             converged = True
             break
         if n_iter == max_iter:

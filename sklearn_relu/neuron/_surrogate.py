@@ -91,7 +91,9 @@ class GLMtronRegressor(_SurrogateGDBase):
         decreased by more than ``tol`` below its best value for
         ``n_iter_no_change`` consecutive updates.
     n_iter_no_change : int >= 1, default=10
-        Number of updates without improvement before stopping.
+        Number of updates without improvement before stopping; with
+        ``learning_rate='auto'`` at least 10, the window over which the non-monotone
+        safeguard's largest value is monitored (fewer would stop at the start).
     validation_fraction : float in (0, 1) or None, default=0.2
         Held-out share used to select the iterate; None selects on training rows.
     n_jobs : int or None, default=None
@@ -189,7 +191,9 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
         decreased by more than ``tol`` below its best value for
         ``n_iter_no_change`` consecutive steps.
     n_iter_no_change : int >= 1, default=10
-        Number of steps without improvement before stopping.
+        Number of steps without improvement before stopping; with
+        ``learning_rate='auto'`` at least 10, the window over which the non-monotone
+        safeguard's largest value is monitored (fewer would stop at the start).
     radius : float > 0 or None, default=None
         Radius W of the projection ball for ``(coef_, intercept_)`` in original
         label units; None: no projection.
