@@ -61,22 +61,6 @@ BLAS_MIN_WORK = 1 << 14
 
 
 @njit(cache=True, nogil=True)
-def _log1pexp(t):
-    """log(1 + exp(t)) without overflow."""
-    if t > 0.0:
-        return t + math.log1p(math.exp(-t))
-    return math.log1p(math.exp(t))
-
-
-@njit(cache=True, nogil=True)
-def _sigmoid(t):
-    if t >= 0.0:
-        return 1.0 / (1.0 + math.exp(-t))
-    e = math.exp(t)
-    return e / (1.0 + e)
-
-
-@njit(cache=True, nogil=True)
 def output_loss_grad(F_row, y, loss_kind, G_row):
     """Loss of one row's outputs ``F_row`` (length K), writing dloss/dF into ``G_row``.
 
@@ -89,8 +73,11 @@ def output_loss_grad(F_row, y, loss_kind, G_row):
         f = F_row[0]
         z = y * f
         if loss_kind == LOSS_LOGISTIC:
-            loss = _log1pexp(-z)
-            G_row[0] = -y * _sigmoid(-z)
+            # log(1 + exp(t)) and the sigmoid of t = -z from one exp(-|t|): no overflow
+            t = -z
+            e = math.exp(-abs(t))
+            loss = t + math.log1p(e) if t > 0.0 else math.log1p(e)
+            G_row[0] = -y * (1.0 / (1.0 + e) if t >= 0.0 else e / (1.0 + e))
         else:
             loss = 1.0 - z if z < 1.0 else 0.0
             G_row[0] = -y if z < 1.0 else 0.0
@@ -206,13 +193,18 @@ def sgd_epoch(
         totals[TOT_ROWS] += mb
         totals[TOT_ABS_OUT] += abs_out
         scale = eta / mb
-        # D = (G A) * sigma'(Z), the error signal at the hidden units
+        # D = (G A) * sigma'(Z), the error signal at the hidden units; the loops over
+        # the units are innermost, so that they vectorise (K is 1 for binary models)
         for b in range(mb):
             for k in range(p):
-                s = 0.0
-                for c in range(K):
-                    s += G[b, c] * A[c, k]
-                D[b, k] = s if Z[b, k] > 0.0 else alpha * s
+                D[b, k] = G[b, 0] * A[0, k]
+            for c in range(1, K):
+                gbc = G[b, c]
+                for k in range(p):
+                    D[b, k] += gbc * A[c, k]
+            for k in range(p):
+                if Z[b, k] <= 0.0:
+                    D[b, k] *= alpha
         if train_A:
             for c in range(K):
                 for k in range(p):
