@@ -17,7 +17,6 @@ import time
 import warnings
 from itertools import combinations
 
-import numba
 import numpy as np
 import scipy.optimize
 from sklearn.utils import Bunch
@@ -31,7 +30,7 @@ from .._kernels.proper import (
     score_pairs,
 )
 from .._network import forward
-from ..utils._threads import _pool, compute_threads
+from ..utils._threads import compute_threads, pool_map
 from ..utils.validation import mean_and_scale, root_mean_square
 
 __all__ = [
@@ -224,16 +223,6 @@ def lift(U, P):
 # ---------------------------------------------------------------------------
 
 
-def _pooled(run, tasks, parallel):
-    """``[run(t) for t in tasks]``, on the pool of ``numba.get_num_threads()`` threads
-    (set by :func:`~sklearn_relu.utils._threads.compute_threads`) when ``parallel``.
-    """
-    n_threads = min(numba.get_num_threads(), len(tasks)) if parallel else 1
-    if n_threads <= 1:
-        return [run(t) for t in tasks]
-    return list(_pool(n_threads).map(run, tasks))
-
-
 def _over_candidates(kernel, Z, y, U, *per_cand):
     """``kernel(Z, y, U, *per_cand)`` with the candidates (axis 0 of ``U`` and of each
     ``per_cand``) in blocks of :data:`CAND_BLOCK` on the pool above
@@ -249,7 +238,7 @@ def _over_candidates(kernel, Z, y, U, *per_cand):
     def run(s0):
         return kernel(Z, y, U[s0 : s0 + CAND_BLOCK], *[a[s0 : s0 + CAND_BLOCK] for a in per_cand])
 
-    parts = _pooled(run, range(0, n, CAND_BLOCK), True)
+    parts = pool_map(run, range(0, n, CAND_BLOCK), True)
     if isinstance(parts[0], tuple):
         return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
     return np.concatenate(parts)
@@ -342,7 +331,7 @@ def _search_net(Z, y, k, bound, U_net, n_top, verbose, tag, center=False):
             return score_pairs(K, b, bound, n_top, task[0], task[1])
         return score_multisets(K, b, k, bound, n_top, task[0], task[1])
 
-    for q, idx, c, cnt in _pooled(run, tasks, total >= PARALLEL_MULTISETS):
+    for q, idx, c, cnt in pool_map(run, tasks, total >= PARALLEL_MULTISETS):
         count += int(cnt)
         parts.append((q, U_net[idx], c))  # unfilled slots (q = inf, idx = -1) are dropped
         if verbose and total > MULTISET_CHUNK and count - done >= MULTISET_CHUNK:

@@ -48,6 +48,18 @@ def _pool(n_threads):
     return pool
 
 
+def pool_map(run, tasks, parallel=True):
+    """``[run(t) for t in tasks]``, in order: on the pool of
+    ``numba.get_num_threads()`` threads (set by :func:`compute_threads`) when
+    ``parallel`` and there are two tasks or more, else on the calling thread. ``run``
+    should release the GIL (a compiled ``nogil`` kernel) for the threads to overlap.
+    """
+    n_threads = min(numba.get_num_threads(), len(tasks)) if parallel else 1
+    if n_threads <= 1:
+        return [run(t) for t in tasks]
+    return list(_pool(n_threads).map(run, tasks))
+
+
 def add(a, b):
     """``a + b`` for arrays, tuples of arrays and floats (tuples element-wise)."""
     if isinstance(a, tuple):
@@ -104,11 +116,7 @@ def chunked_sums(kernel, X, y, sw, fold, *params):
         )
 
     starts = range(0, max(n, 1), rows)
-    n_threads = min(numba.get_num_threads(), len(starts))
-    if X.size < PARALLEL_MIN_ENTRIES:
-        n_threads = 1
-    parts = list(_pool(n_threads).map(run, starts)) if n_threads > 1 else [run(s) for s in starts]
-    return tree_sum(parts)
+    return tree_sum(pool_map(run, starts, X.size >= PARALLEL_MIN_ENTRIES))
 
 
 def resolve_n_jobs(n_jobs):
