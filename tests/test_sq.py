@@ -394,3 +394,29 @@ def test_composes_with_scikit_learn(tail_data):
     again = pickle.loads(pickle.dumps(pipe))
     np.testing.assert_array_equal(again.predict(X), pipe.predict(X))
     assert pipe.score(X, y) >= 0.22
+
+
+@pytest.mark.parametrize("n_jobs", [1, None])
+def test_whitening_runs_blas_on_the_fits_threads(monkeypatch, n_jobs):
+    """The moment query and the whitening product follow n_jobs (and, at None, the
+    one-thread rule for small inputs) like the rest of the fit, not BLAS's default.
+    """
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from sklearn_relu import oracles
+
+    seen = []
+    inner = oracles._moment_sums
+
+    def spy(*args):
+        info = threadpoolctl.threadpool_info()
+        seen.append([p["num_threads"] for p in info if p["user_api"] == "blas"])
+        return inner(*args)
+
+    monkeypatch.setattr(oracles, "_moment_sums", spy)
+    X, y, _ = make_biased_relu(2000, 4, bias=-0.5, noise=0.1, random_state=0)
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        BiasedReLURegressorSQ(whiten=True, n_jobs=n_jobs, random_state=0).fit(X, y)
+    assert seen, "the spy on _moment_sums was never called"
+    if not seen[0]:
+        pytest.skip("no BLAS library seen by threadpoolctl")
+    assert all(counts == [1] * len(counts) for counts in seen)

@@ -280,17 +280,18 @@ class BiasedReLURegressorSQ(_ReLURegressorBase):
             return ArrayOracle(X, y, sw, fold=fold)  # threads: compute_threads below
 
         shift, A = None, None
-        if self.whiten:  # from one moment query over all rows
-            mom = make_oracle(X, None).moments()
-            shift = mom["mean_x"]
-            cov = mom["second_x"] - np.outer(shift, shift)
-            vals, vecs = np.linalg.eigh(cov)
-            keep = vals > 1e-12 * max(vals.max(), 1e-300)
-            inv_sqrt = np.where(keep, 1.0 / np.sqrt(np.where(keep, vals, 1.0)), 0.0)
-            A = (vecs * inv_sqrt) @ vecs.T
-            X = (X - shift) @ A
-            if not is_dask:
-                X = np.ascontiguousarray(X)
+        if self.whiten:  # from one moment query over all rows, BLAS on n_jobs threads
+            with compute_threads(self.n_jobs, X.size):
+                mom = make_oracle(X, None).moments()
+                shift = mom["mean_x"]
+                cov = mom["second_x"] - np.outer(shift, shift)
+                vals, vecs = np.linalg.eigh(cov)
+                keep = vals > 1e-12 * max(vals.max(), 1e-300)
+                inv_sqrt = np.where(keep, 1.0 / np.sqrt(np.where(keep, vals, 1.0)), 0.0)
+                A = (vecs * inv_sqrt) @ vecs.T
+                X = (X - shift) @ A
+                if not is_dask:
+                    X = np.ascontiguousarray(X)
         oracle = make_oracle(X, None if fold.size == 0 else fold)
         if self.oracle_tolerance is not None:  # the SQ model: answers off by <= tau
             oracle = NoisyOracle(oracle, self.oracle_tolerance, random_state=rng.randint(2**31))
