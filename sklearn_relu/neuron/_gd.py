@@ -222,9 +222,9 @@ class GDReLURegressor(_ReLURegressorBase):
         """
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         rng = check_random_state(self.random_state)
-        s_y = self._label_scale(y, sw)
         d = X.shape[1]
         with compute_threads(self.n_jobs, X.size, blas=1):
+            s_y = self._label_scale(y, sw)
             best = self._run(array_query(X, y / s_y, sw), d, rng)
         if not best.converged:
             warn_not_converged(type(self).__name__, self.tol, self.max_iter)

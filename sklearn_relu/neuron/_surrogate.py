@@ -42,11 +42,11 @@ class _SurrogateGDBase(_ReLURegressorBase):
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         rng = check_random_state(self.random_state)
         fold, n_folds = split_folds(X, y, sw, self.validation_fraction, rng)
-        s_y = self._label_scale(y, sw)
         d = X.shape[1]
-        radius = None if radius is None else radius / s_y
         auto = self.learning_rate == "auto"
         with compute_threads(self.n_jobs, X.size, blas=1):
+            s_y = self._label_scale(y, sw)
+            radius = None if radius is None else radius / s_y
             res = run_first_order(
                 array_query(X, y / s_y, sw, fold, n_folds),
                 np.zeros(d + 1),

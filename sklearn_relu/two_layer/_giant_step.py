@@ -396,6 +396,6 @@ class GiantStepRegressor(RegressorMixin, BaseEstimator):
         p = self.W_.shape[0]
         with compute_threads(self.n_jobs, X.size):  # the shared two-layer forward pass
             out = forward(X, self.W_, (self.coef_ / np.sqrt(p))[None, :])[:, 0]
-        # fitted state only (intercept_ = 0 and linear_coef_ = 0 without remove_linear),
-        # so set_params after fit cannot change the predictions
-        return out + (self.intercept_ + X @ self.linear_coef_)
+            # fitted state only (intercept_ = 0 and linear_coef_ = 0 without
+            # remove_linear), so set_params after fit cannot change the predictions
+            return out + (self.intercept_ + X @ self.linear_coef_)

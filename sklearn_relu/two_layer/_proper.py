@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._network import forward, input_scale, unit_ball_features
 from .._solvers.proper import fit_proper
+from ..utils._threads import compute_threads
 from ..utils.validation import max_row_norm, split_folds
 
 __all__ = ["ProperReLUNetworkRegressor"]
@@ -362,4 +363,5 @@ class ProperReLUNetworkRegressor(RegressorMixin, BaseEstimator):
         # the hidden biases as the weights of a constant feature
         Xa = np.hstack([X, np.ones((X.shape[0], 1))])
         Wa = np.hstack([self.coef_hidden_, self.intercept_hidden_[:, None]])
-        return self._forward(Xa, Wa, self.coef_output_) + self.intercept_output_
+        with compute_threads(self.n_jobs, Xa.size):
+            return self._forward(Xa, Wa, self.coef_output_) + self.intercept_output_
