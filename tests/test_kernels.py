@@ -321,6 +321,46 @@ def test_row_hashes_match_numpy_bitwise(seed):
     np.testing.assert_array_equal(row_hashes(np.asfortranarray(X), y, seed), got)
 
 
+def test_row_hashes_numpy_blocks_match_reference():
+    """The NumPy hash over several blocks of rows and a short last block."""
+    from sklearn_relu.utils.validation import HASH_BLOCK_ROWS, row_hashes
+
+    rng = np.random.default_rng(4)
+    n = 2 * HASH_BLOCK_ROWS + 5
+    X, y = rng.standard_normal((n, 3)), rng.standard_normal(n)
+    np.testing.assert_array_equal(row_hashes(X, y, 11), row_hashes_reference(X, y, 11))
+
+
+@pytest.mark.parametrize("n", [2, 3, 10, 1001])
+@pytest.mark.parametrize("fraction", [0.1, 0.2, 0.5, 0.97])
+def test_split_by_selection_equals_split_by_sort(n, fraction):
+    """Unit weights take the k-th smallest hash (np.partition); any other weights sort
+    the hashes and cut their cumulative weight. Constant weights of 2 must cut at the
+    same row, so both paths give the same fold (or the same error).
+    """
+    from sklearn.utils import check_random_state
+
+    from sklearn_relu.utils.validation import split_folds
+
+    rng = np.random.default_rng(n)
+    X, y = rng.standard_normal((n, 3)), rng.standard_normal(n)
+    X[n // 2] = X[0]  # a repeated row: its copies share a fold
+    y[n // 2] = y[0]
+    outcomes = []
+    for sw in (np.ones(n), np.full(n, 2.0)):
+        try:
+            fold, _ = split_folds(X, y, sw, fraction, check_random_state(0))
+            outcomes.append(fold)
+        except ValueError as exc:
+            assert "leaves an empty train or validation set" in str(exc)
+            outcomes.append(None)
+    if outcomes[0] is None:
+        assert outcomes[1] is None and n <= 10
+    else:
+        np.testing.assert_array_equal(outcomes[0], outcomes[1])
+        assert outcomes[0][0] == outcomes[0][n // 2]
+
+
 # --------------------------------------------------------------------------- two-layer SGD
 
 from sklearn_relu._kernels import two_layer as tl  # noqa: E402

@@ -22,11 +22,10 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _splitmix64(h):
-    h = (h ^ (h >> _S30)) * _M1
-    h = (h ^ (h >> _S27)) * _M2
-    return h ^ (h >> _S31)
+# Rows per block: the block's values are laid out one column per row so that the hash
+# runs over the block's rows in the inner loop, independent chains the CPU overlaps
+# (row by row, each hash waits for its previous multiply: 7.8 -> 4.5 ms at 1e5 x 20).
+HASH_BLOCK = 256
 
 
 @njit(cache=True, nogil=True)
@@ -34,12 +33,21 @@ def row_hashes(X, y, seed):
     """uint64 hash of each row of ``(X, y)`` salted by the uint64 ``seed``."""
     n, d = X.shape
     out = np.empty(n, dtype=np.uint64)
-    buf = np.empty(1)
-    bits = buf.view(np.uint64)
-    for i in range(n):
-        h = seed
+    vals = np.empty((d + 1, HASH_BLOCK))
+    bits = vals.view(np.uint64)
+    for start in range(0, n, HASH_BLOCK):
+        m = min(HASH_BLOCK, n - start)
+        for i in range(m):
+            for j in range(d):
+                vals[j, i] = X[start + i, j] + 0.0
+            vals[d, i] = y[start + i] + 0.0
+        h = out[start : start + m]
+        h[:] = seed
         for j in range(d + 1):
-            buf[0] = (X[i, j] if j < d else y[i]) + 0.0
-            h = _splitmix64(h ^ (bits[0] + _GOLDEN))
-        out[i] = h
+            col = bits[j]
+            for i in range(m):
+                v = h[i] ^ (col[i] + _GOLDEN)
+                v = (v ^ (v >> _S30)) * _M1  # splitmix64, written out: one function
+                v = (v ^ (v >> _S27)) * _M2
+                h[i] = v ^ (v >> _S31)
     return out
