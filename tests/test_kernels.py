@@ -78,7 +78,14 @@ def pool_on_small_inputs(monkeypatch):
     :data:`CHUNK_ROWS` rows whatever the number of columns.
     """
     monkeypatch.setattr(_threads, "PARALLEL_MIN_ENTRIES", 0)
-    monkeypatch.setattr(_threads, "chunk_rows", lambda n_features: CHUNK_ROWS)
+    real = _threads.chunk_rows
+
+    def fixed_rows(n_features):
+        real(n_features)  # the argument must be a column count
+        assert 0 < n_features <= 64, "chunk_rows must get the number of columns of X"
+        return CHUNK_ROWS
+
+    monkeypatch.setattr(_threads, "chunk_rows", fixed_rows)
 
 
 @pytest.mark.parametrize("n_features", [1, 3, 20, 100, 512, 513, 5000])
@@ -331,12 +338,16 @@ def test_row_hashes_numpy_blocks_match_reference():
     np.testing.assert_array_equal(row_hashes(X, y, 11), row_hashes_reference(X, y, 11))
 
 
-@pytest.mark.parametrize("n", [2, 3, 10, 1001])
-@pytest.mark.parametrize("fraction", [0.1, 0.2, 0.5, 0.97])
+@pytest.mark.parametrize(
+    "n, fraction",
+    # fraction * n exact (0.1 * 30), rounded above (0.28 * 25 = 7.000000000000001) or
+    # below (0.29 * 100 = 28.999999999999996) an integer, and not near one
+    [(30, 0.1), (25, 0.28), (50, 0.56), (100, 0.29), (90, 0.7), (1001, 0.2), (1001, 0.97)],
+)
 def test_split_by_selection_equals_split_by_sort(n, fraction):
     """Unit weights take the k-th smallest hash (np.partition); any other weights sort
     the hashes and cut their cumulative weight. Constant weights of 2 must cut at the
-    same row, so both paths give the same fold (or the same error).
+    same row, so both paths give the same fold.
     """
     from sklearn.utils import check_random_state
 
@@ -344,21 +355,26 @@ def test_split_by_selection_equals_split_by_sort(n, fraction):
 
     rng = np.random.default_rng(n)
     X, y = rng.standard_normal((n, 3)), rng.standard_normal(n)
-    X[n // 2] = X[0]  # a repeated row: its copies share a fold
-    y[n // 2] = y[0]
-    outcomes = []
-    for sw in (np.ones(n), np.full(n, 2.0)):
-        try:
-            fold, _ = split_folds(X, y, sw, fraction, check_random_state(0))
-            outcomes.append(fold)
-        except ValueError as exc:
-            assert "leaves an empty train or validation set" in str(exc)
-            outcomes.append(None)
-    if outcomes[0] is None:
-        assert outcomes[1] is None and n <= 10
-    else:
-        np.testing.assert_array_equal(outcomes[0], outcomes[1])
-        assert outcomes[0][0] == outcomes[0][n // 2]
+    X[n // 2], y[n // 2] = X[0], y[0]  # a repeated row: its copies share a fold
+    unit, _ = split_folds(X, y, np.ones(n), fraction, check_random_state(0))
+    double, _ = split_folds(X, y, np.full(n, 2.0), fraction, check_random_state(0))
+    np.testing.assert_array_equal(unit, double)
+    assert unit[0] == unit[n // 2]
+    # the rows up to the first cumulative weight >= fraction * n, as computed in
+    # floating point (0.28 * 25 > 7 takes 8 rows), plus the repeated row's copy
+    size = int(np.ceil(fraction * float(n)))
+    assert size <= unit.sum() <= size + 1
+
+
+def test_split_that_leaves_a_side_empty_raises():
+    from sklearn.utils import check_random_state
+
+    from sklearn_relu.utils.validation import split_folds
+
+    X, y = np.zeros((2, 3)), np.zeros(2)  # two equal rows: one fold takes both
+    for sw in (np.ones(2), np.full(2, 2.0)):
+        with pytest.raises(ValueError, match="leaves an empty train or validation set"):
+            split_folds(X, y, sw, 0.5, check_random_state(0))
 
 
 # --------------------------------------------------------------------------- two-layer SGD

@@ -398,8 +398,9 @@ def test_composes_with_scikit_learn(tail_data):
 
 @pytest.mark.parametrize("n_jobs", [1, None])
 def test_whitening_runs_blas_on_the_fits_threads(monkeypatch, n_jobs):
-    """The moment query and the whitening product follow n_jobs (and, at None, the
-    one-thread rule for small inputs) like the rest of the fit, not BLAS's default.
+    """The moment query and the eigendecomposition of the whitening follow n_jobs
+    (and, at None, the one-thread rule for small inputs) like the rest of the fit, not
+    BLAS's default.
     """
     threadpoolctl = pytest.importorskip("threadpoolctl")
     from sklearn_relu import oracles
@@ -413,6 +414,14 @@ def test_whitening_runs_blas_on_the_fits_threads(monkeypatch, n_jobs):
         return inner(*args)
 
     monkeypatch.setattr(oracles, "_moment_sums", spy)
+    eigh = np.linalg.eigh
+
+    def eigh_spy(a):
+        info = threadpoolctl.threadpool_info()
+        seen.append([p["num_threads"] for p in info if p["user_api"] == "blas"])
+        return eigh(a)
+
+    monkeypatch.setattr(np.linalg, "eigh", eigh_spy)
     X, y, _ = make_biased_relu(2000, 4, bias=-0.5, noise=0.1, random_state=0)
     with threadpoolctl.threadpool_limits(2, user_api="blas"):
         BiasedReLURegressorSQ(whiten=True, n_jobs=n_jobs, random_state=0).fit(X, y)

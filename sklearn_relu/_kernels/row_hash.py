@@ -33,7 +33,7 @@ def row_hashes(X, y, seed):
     """uint64 hash of each row of ``(X, y)`` salted by the uint64 ``seed``."""
     n, d = X.shape
     out = np.empty(n, dtype=np.uint64)
-    vals = np.empty((d + 1, HASH_BLOCK))
+    vals = np.empty((d + 1, min(HASH_BLOCK, n)))  # never more than X's own rows
     bits = vals.view(np.uint64)
     for start in range(0, n, HASH_BLOCK):
         m = min(HASH_BLOCK, n - start)

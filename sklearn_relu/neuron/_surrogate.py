@@ -89,7 +89,8 @@ class GLMtronRegressor(_SurrogateGDBase):
     tol : float >= 0, default=1e-6
         Stop when the surrogate objective of the label-scaled problem has not
         decreased by more than ``tol`` below its best value for
-        ``n_iter_no_change`` consecutive updates.
+        ``n_iter_no_change`` consecutive updates (with ``learning_rate='auto'``, its
+        largest value over the last ten; see ``n_iter_no_change``).
     n_iter_no_change : int >= 1, default=10
         Number of updates without improvement before stopping; with
         ``learning_rate='auto'`` at least 10, the window over which the non-monotone
@@ -189,7 +190,8 @@ class ConvexSurrogateReLURegressor(_SurrogateGDBase):
     tol : float >= 0, default=1e-6
         Stop when the surrogate objective of the label-scaled problem has not
         decreased by more than ``tol`` below its best value for
-        ``n_iter_no_change`` consecutive steps.
+        ``n_iter_no_change`` consecutive steps (with ``learning_rate='auto'``, its
+        largest value over the last ten; see ``n_iter_no_change``).
     n_iter_no_change : int >= 1, default=10
         Number of steps without improvement before stopping; with
         ``learning_rate='auto'`` at least 10, the window over which the non-monotone
