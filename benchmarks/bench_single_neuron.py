@@ -6,8 +6,9 @@ shape ``(n, d)`` this script times, as the median over ``--repeats`` rounds
 (warm-up and cache-warming calls untimed), the contenders
 
 * ``numba``  -- the fused kernel ``sklearn_relu._kernels.single_relu.loss_grad``
-  over fixed row chunks on the package's thread pool (``chunked_sums``, all threads;
-  one read of X), as the estimators run it;
+  over fixed row chunks on the package's thread pool (``chunked_sums``, all threads,
+  one below ``PARALLEL_MIN_ENTRIES`` = 2^22 entries; one read of X), as the estimators
+  run it (``--chunk-rows`` fixes the chunk size instead);
 * ``serial`` -- the same kernel called once on the calling thread;
 * ``numpy``  -- the NumPy reference, two BLAS matvecs (two reads of X)::
 
@@ -41,7 +42,7 @@ import numpy as np
 from _machine import foreign_cpu_seconds
 
 from sklearn_relu._kernels.single_relu import GATE_RELU, loss_grad
-from sklearn_relu.utils import kernel_threads
+from sklearn_relu.utils import _threads, kernel_threads
 from sklearn_relu.utils._threads import chunked_sums
 
 try:
@@ -193,7 +194,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="n=1e5 only, 5 rounds")
     parser.add_argument("--repeats", type=int, default=None, help="rounds (default 11)")
+    parser.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=None,
+        help="rows per thread-pool chunk whatever d (default: the package's, about 2^20 "
+        "entries); 16384 was the former fixed size",
+    )
     opts = parser.parse_args()
+    if opts.chunk_rows is not None:
+        _threads.chunk_rows = lambda n_features: opts.chunk_rows
     repeats = opts.repeats or (5 if opts.quick else 11)
     ns = [100_000] if opts.quick else [100_000, 1_000_000]
 
@@ -218,6 +228,11 @@ def main():
     with ThreadPoolExecutor(n_threads) as pool, kernel_threads(n_threads), blas_limits(n_threads):
         pool.n_parts = n_threads
         print_header(n_threads, pool, src)
+        print(
+            "# pool chunks: "
+            + ", ".join(f"{_threads.chunk_rows(d)} rows at d = {d}" for d in (20, 100))
+            + "; serial/numba = the gain of the pool's threads per pass"
+        )
         print("".join(f"{c:>13}" for c in cols))
         for n in ns:
             for d in (20, 100):

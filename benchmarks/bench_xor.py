@@ -29,7 +29,7 @@ the same number of steps for every contender:
   step calls BLAS for them (``BLAS_MIN_WORK``; at batch 1 it runs fused loops, and
   the column shows ``nan``). An implementation that computes the products by BLAS
   spends at least this, so ``sk/floor`` bounds the ``sk/ours`` it can reach (at
-  d = 128, width 64, batch 32 it measured 4.3-6.2 against the goal's 5).
+  d = 128, width 64, batch 32 it measured 5.5-6.2 against the goal's 5).
 
 Medians of ``--repeats`` rounds after a warm-up; ratios are contender / ours.
 

@@ -330,7 +330,8 @@ def test_row_hashes_match_numpy_bitwise(seed):
 
 def test_row_hashes_numpy_blocks_match_reference():
     """The NumPy hash over several blocks of rows and a short last block."""
-    from sklearn_relu.utils.validation import HASH_BLOCK_ROWS, row_hashes
+    from sklearn_relu._kernels.row_hash import HASH_BLOCK_ROWS
+    from sklearn_relu.utils.validation import row_hashes
 
     rng = np.random.default_rng(4)
     n = 2 * HASH_BLOCK_ROWS + 5

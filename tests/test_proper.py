@@ -846,23 +846,14 @@ def test_demo_runs_small(tmp_path, capsys):
 
 def test_predict_runs_blas_on_n_jobs_threads(monkeypatch):
     """predict's forward pass follows n_jobs like fit (it ran on every BLAS thread)."""
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from threadpoolctl import threadpool_limits
+
     from sklearn_relu.two_layer import _proper
+    from sklearn_relu.utils._testing import assert_blas_on_one_thread, spy_blas_threads
 
     X, y, _ = make_relu_network_teacher(200, 4, 2, random_state=0)
     est = ProperReLUNetworkRegressor(n_jobs=1, random_state=0).fit(X, y)
-    seen = []
-    inner = _proper.forward
-
-    def spy(*args, **kwargs):
-        info = threadpoolctl.threadpool_info()
-        seen.append([p["num_threads"] for p in info if p["user_api"] == "blas"])
-        return inner(*args, **kwargs)
-
-    monkeypatch.setattr(_proper, "forward", spy)
-    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+    seen = spy_blas_threads(monkeypatch, _proper, "forward")
+    with threadpool_limits(2, user_api="blas"):
         est.predict(X)
-    assert seen, "the spy on forward was never called"
-    if not seen[0]:
-        pytest.skip("no BLAS library seen by threadpoolctl")
-    assert all(counts == [1] * len(counts) for counts in seen)
+    assert_blas_on_one_thread(seen, "forward")

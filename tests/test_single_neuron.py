@@ -266,13 +266,8 @@ def test_blas_limit_is_set_inside_and_restored_after():
     it costs ~0.03 ms instead of ~7 ms); the limit must still hold inside the block
     and the previous counts come back after, also when the block raises.
     """
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from sklearn_relu.utils._testing import blas_thread_counts as blas_counts
     from sklearn_relu.utils._threads import compute_threads
-
-    def blas_counts():
-        return [
-            p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"
-        ]
 
     before = blas_counts()
     if not before:
@@ -290,28 +285,18 @@ def test_single_neuron_fits_keep_blas_on_one_thread_on_large_inputs(monkeypatch)
     calls in these fits are small, and a second OpenBLAS thread spinning after each of
     them took a core from the kernels' pool (GD at 5e5 x 20: 0.169 s -> 0.080 s).
     """
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from threadpoolctl import threadpool_limits
+
     import sklearn_relu._solvers.first_order as first_order
     from sklearn_relu.utils import _threads
+    from sklearn_relu.utils._testing import assert_blas_on_one_thread, spy_blas_threads
 
-    seen = []
-    inner = first_order.fused_pass
-
-    def spy(*args, **kwargs):
-        seen.append(
-            [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
-        )
-        return inner(*args, **kwargs)
-
-    monkeypatch.setattr(first_order, "fused_pass", spy)
+    seen = spy_blas_threads(monkeypatch, first_order, "fused_pass")
     monkeypatch.setattr(_threads, "PARALLEL_MIN_ENTRIES", 0)  # small data, large-input path
     X, y, _ = make_biased_relu(400, 3, bias=0.0, random_state=0)
-    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+    with threadpool_limits(2, user_api="blas"):
         GDReLURegressor(random_state=0).fit(X, y)
-    assert seen, "the spy on fused_pass was never called"
-    if not seen[0]:
-        pytest.skip("no BLAS library seen by threadpoolctl")
-    assert all(counts == [1] * len(counts) for counts in seen)
+    assert_blas_on_one_thread(seen, "fused_pass")
 
 
 # ----------------------------------------------------------------- composition

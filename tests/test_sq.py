@@ -402,30 +402,15 @@ def test_whitening_runs_blas_on_the_fits_threads(monkeypatch, n_jobs):
     (and, at None, the one-thread rule for small inputs) like the rest of the fit, not
     BLAS's default.
     """
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from threadpoolctl import threadpool_limits
+
     from sklearn_relu import oracles
+    from sklearn_relu.utils._testing import assert_blas_on_one_thread, spy_blas_threads
 
-    seen = []
-    inner = oracles._moment_sums
-
-    def spy(*args):
-        info = threadpoolctl.threadpool_info()
-        seen.append([p["num_threads"] for p in info if p["user_api"] == "blas"])
-        return inner(*args)
-
-    monkeypatch.setattr(oracles, "_moment_sums", spy)
-    eigh = np.linalg.eigh
-
-    def eigh_spy(a):
-        info = threadpoolctl.threadpool_info()
-        seen.append([p["num_threads"] for p in info if p["user_api"] == "blas"])
-        return eigh(a)
-
-    monkeypatch.setattr(np.linalg, "eigh", eigh_spy)
+    moments = spy_blas_threads(monkeypatch, oracles, "_moment_sums")
+    eigh = spy_blas_threads(monkeypatch, np.linalg, "eigh")
     X, y, _ = make_biased_relu(2000, 4, bias=-0.5, noise=0.1, random_state=0)
-    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+    with threadpool_limits(2, user_api="blas"):
         BiasedReLURegressorSQ(whiten=True, n_jobs=n_jobs, random_state=0).fit(X, y)
-    assert seen, "the spy on _moment_sums was never called"
-    if not seen[0]:
-        pytest.skip("no BLAS library seen by threadpoolctl")
-    assert all(counts == [1] * len(counts) for counts in seen)
+    assert_blas_on_one_thread(moments, "_moment_sums")
+    assert_blas_on_one_thread(eigh, "np.linalg.eigh")

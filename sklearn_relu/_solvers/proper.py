@@ -238,7 +238,7 @@ def _over_candidates(kernel, Z, y, U, *per_cand):
     def run(s0):
         return kernel(Z, y, U[s0 : s0 + CAND_BLOCK], *[a[s0 : s0 + CAND_BLOCK] for a in per_cand])
 
-    parts = pool_map(run, range(0, n, CAND_BLOCK), True)
+    parts = pool_map(run, range(0, n, CAND_BLOCK))
     if isinstance(parts[0], tuple):
         return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
     return np.concatenate(parts)

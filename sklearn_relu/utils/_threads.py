@@ -15,9 +15,8 @@ from .._kernels._config import BLOCK_ROWS
 # chunk's work (~0.5 ms on one core) dwarfs the pool's hand-off (~20 us). Tuned on 2
 # cores: X of 2^22 entries or more (the pool's threshold) gives at least 4 chunks, so
 # two threads balance; on many cores a pass has X.size / 2^20 tasks to share (10 at
-# 5e5 x 20), since the partition cannot depend on the thread count. Chunks of a fixed
-# 16384 rows (3.3e5 entries at 20 columns) left two threads at 1.3-1.45x of one per
-# pass at 5e5 x 20; see :func:`chunk_rows` and doc/design.rst.
+# 5e5 x 20), since the partition cannot depend on the thread count. Against the former
+# fixed 16384 rows, see doc/design.rst (benchmarks/bench_single_neuron.py --chunk-rows).
 CHUNK_ENTRIES = 1 << 20
 
 

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils.validation import _check_sample_weight, assert_all_finite
 
 from .._kernels.row_hash import row_hashes as _row_hash_kernel
+from .._kernels.row_hash import row_hashes_numpy as _row_hash_numpy
 from ._threads import blas_threads
 
 
@@ -23,51 +24,12 @@ def as_weights(sample_weight, X):
 # same bits (tested).
 _HASH_KERNEL_MIN_ENTRIES = 1 << 22
 
-# Rows per block of the NumPy hash: its temporaries (a few columns of this length) stay
-# in cache, where whole columns did not (12.6 -> 7.5 ms at 1e5 x 20).
-HASH_BLOCK_ROWS = 8192
-
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
-
-
-def _hash_numpy(X, y, seed):
-    """The kernel's hash (``_kernels/row_hash.py``) in NumPy: by blocks of
-    :data:`HASH_BLOCK_ROWS` rows, one column of the block at a time, in place.
-    """
-    n, d = X.shape
-    out = np.empty(n, dtype=np.uint64)
-    vals = np.empty((d + 1, min(HASH_BLOCK_ROWS, n)))  # the block, one row per column
-    tmp = np.empty(vals.shape[1], dtype=np.uint64)
-    for start in range(0, n, HASH_BLOCK_ROWS):
-        m = min(HASH_BLOCK_ROWS, n - start)
-        v = vals[:, :m]
-        v[:d] = X[start : start + m].T
-        v[d] = y[start : start + m]
-        v += 0.0  # -0.0 -> 0.0: equal values hash equally
-        bits = v.view(np.uint64)
-        bits += _GOLDEN
-        h, t = out[start : start + m], tmp[:m]
-        h[:] = seed
-        for j in range(d + 1):  # h <- splitmix64(h ^ (bits + golden)), wrapping
-            h ^= bits[j]
-            np.right_shift(h, _S30, out=t)
-            h ^= t
-            h *= _M1
-            np.right_shift(h, _S27, out=t)
-            h ^= t
-            h *= _M2
-            np.right_shift(h, _S31, out=t)
-            h ^= t
-    return out
-
 
 def _hash_block(X, y, seed):
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if X.size < _HASH_KERNEL_MIN_ENTRIES:
-        return _hash_numpy(X, y, np.uint64(seed))
+        return _row_hash_numpy(X, y, np.uint64(seed))
     return _row_hash_kernel(np.ascontiguousarray(X), np.ascontiguousarray(y), np.uint64(seed))
 
 
